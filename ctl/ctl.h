@@ -1,0 +1,37 @@
+/* ctl.h - what the ippoolctl subcommands share: the options common to all
+ * of them, the config and store opened on first use, exit statuses. */
+#ifndef IPP_CTL_H
+#define IPP_CTL_H
+
+#include <sysexits.h>
+
+#include "config.h"
+#include "store.h"
+
+struct ctl {
+	const char *conf_file;
+	struct ipp_config *cfg;
+	struct ipp_store *store;
+	int	verbose;
+};
+
+/* Load the config on first use; exits 78 with FILE:LINE errors. */
+const struct ipp_config *ctl_config(struct ctl *);
+/* Open the store on first use (as the configured user); exits 75. */
+struct ipp_store *ctl_store(struct ctl *);
+
+struct ctl_cmd {
+	const char *name;
+	int	(*run)(struct ctl *, int argc, char **argv);
+	const char *args;
+	const char *summary;
+};
+
+/* Print "usage: ippoolctl NAME ARGS" and return EX_USAGE. */
+int	ctl_usage(const struct ctl_cmd *);
+const struct ctl_cmd *ctl_find(const char *name);
+
+int	cmd_decode(struct ctl *, int, char **);
+int	cmd_check(struct ctl *, int, char **);
+
+#endif

@@ -1,0 +1,136 @@
+/* ippoolctl.c - the administration command: global options, the table of
+ * subcommands, and lazy access to the config and store they need. */
+#include "autoconfig.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "log.h"
+#include "privs.h"
+
+static const struct ctl_cmd commands[] = {
+	{ "decode", cmd_decode, "VALUE",
+	    "print the JSON of an X-Settings header value" },
+	{ "check", cmd_check, "",
+	    "check the configuration and the store" },
+	{ NULL, NULL, NULL, NULL }
+};
+
+static void
+help(FILE *fp)
+{
+	const struct ctl_cmd *c;
+
+	(void) fprintf(fp,
+	    "usage: ippoolctl [-c FILE] [-v] COMMAND [ARGS]\n"
+	    "       ippoolctl --help | -V\n\n"
+	    "  -c FILE  configuration file (default %s)\n"
+	    "  -v       verbose\n\n"
+	    "commands:\n", ipp_config_default_path());
+	for (c = commands; c->name; c++)
+		(void) fprintf(fp, "  %-10s %-28s %s\n", c->name, c->args, c->summary);
+	(void) fprintf(fp, "\nSee ippoolctl(8).\n");
+}
+
+const struct ctl_cmd *
+ctl_find(const char *name)
+{
+	const struct ctl_cmd *c;
+
+	for (c = commands; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return (c);
+	return (NULL);
+}
+
+int
+ctl_usage(const struct ctl_cmd *c)
+{
+	(void) fprintf(stderr, "usage: ippoolctl %s %s\n", c->name, c->args);
+	return (EX_USAGE);
+}
+
+const struct ipp_config *
+ctl_config(struct ctl *ctl)
+{
+	if (ctl->cfg == NULL && (ctl->cfg = ipp_config_load(ctl->conf_file, stderr)) == NULL)
+		exit(IPP_EX_CONFIG);
+	return (ctl->cfg);
+}
+
+struct ipp_store *
+ctl_store(struct ctl *ctl)
+{
+	const struct ipp_config *cfg = ctl_config(ctl);
+	char	err[512];
+
+	if (ctl->store != NULL)
+		return (ctl->store);
+	/* files the daemons must keep using may not end up owned by root */
+	if (ipp_privs_drop(cfg->milter_user, cfg, err, sizeof(err)) != 0)
+		msg_fatal_status(IPP_EX_CONFIG, "%s", err);
+	if ((ctl->store = ipp_store_open(cfg, err, sizeof(err))) == NULL)
+		msg_fatal_status(EX_TEMPFAIL, "%s", err);
+	return (ctl->store);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct ctl_cmd *cmd;
+	struct ctl ctl;
+	int	ch, rc;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.conf_file = ipp_config_default_path();
+	ipp_log_init("ippoolctl", IPP_LOG_STDERR);
+	/* '+': options after the command belong to the command */
+	while ((ch = getopt_long(argc, argv, "+c:hvV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			ctl.conf_file = optarg;
+			break;
+		case 'h':
+			help(stdout);
+			return (0);
+		case 'v':
+			ctl.verbose++;
+			ipp_log_verbose(ctl.verbose);
+			break;
+		case 'V':
+			(void) printf("ippoolctl %s\n", PACKAGE_VERSION);
+			return (0);
+		default:
+			help(stderr);
+			return (EX_USAGE);
+		}
+	}
+	if (optind >= argc) {
+		help(stderr);
+		return (EX_USAGE);
+	}
+	if (strcmp(argv[optind], "help") == 0) {
+		help(stdout);
+		return (0);
+	}
+	if ((cmd = ctl_find(argv[optind])) == NULL) {
+		(void) fprintf(stderr, "ippoolctl: unknown command \"%s\" (ippoolctl --help lists them)\n",
+		    argv[optind]);
+		return (EX_USAGE);
+	}
+	/* each command parses its own options from its own argv[0] */
+	optind++;
+	rc = cmd->run(&ctl, argc - optind + 1, argv + optind - 1);
+	ipp_store_close(ctl.store);
+	ipp_config_free(ctl.cfg);
+	return (rc);
+}

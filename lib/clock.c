@@ -1,0 +1,91 @@
+/* clock.c - ipp_now() and the IPPOOL_NOW override (DESIGN.md, "Time"). */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "log.h"
+
+static pthread_once_t clock_once = PTHREAD_ONCE_INIT;
+static int clock_fixed;
+static long long clock_value;
+
+int
+ipp_clock_parse(const char *spec, int *fixed, long long *value)
+{
+	char	*end;
+	long long v;
+
+	if (spec[0] != '@' && spec[0] != '+' && spec[0] != '-')
+		return (-1);
+	if (spec[1] < '0' || spec[1] > '9')
+		return (-1);
+	errno = 0;
+	v = strtoll(spec + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || v > (long long) INT_MAX * 64)
+		return (-1);
+	*fixed = spec[0] == '@';
+	*value = spec[0] == '-' ? -v : v;
+	return (0);
+}
+
+static void
+clock_init(void)
+{
+	const char *spec = getenv("IPPOOL_NOW");
+
+	if (spec == NULL || *spec == '\0')
+		return;
+	if (ipp_clock_parse(spec, &clock_fixed, &clock_value) != 0) {
+		/* A mistyped override must not silently become the real clock. */
+		msg_fatal("IPPOOL_NOW=\"%s\": expected @SECONDS, +SECONDS or -SECONDS",
+		    spec);
+	}
+}
+
+time_t
+ipp_now(void)
+{
+	(void) pthread_once(&clock_once, clock_init);
+	if (clock_fixed)
+		return ((time_t) clock_value);
+	return (time(NULL) + (time_t) clock_value);
+}
+
+static void
+fmt(time_t t, const char *f, char *buf, size_t len)
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL || strftime(buf, len, f, &tm) == 0)
+		(void) snprintf(buf, len, "?");
+}
+
+void
+ipp_fmt_hhmm(time_t t, char *buf, size_t len)
+{
+	fmt(t, "%H:%M", buf, len);
+}
+
+void
+ipp_fmt_datetime(time_t t, char *buf, size_t len)
+{
+	fmt(t, "%Y-%m-%d %H:%M", buf, len);
+}
+
+void
+ipp_fmt_iso(time_t t, char *buf, size_t len)
+{
+	fmt(t, "%Y-%m-%dT%H:%M:%SZ", buf, len);
+}
+
+long
+ipp_day(time_t t)
+{
+	return ((long) (t >= 0 ? t / 86400 : (t - 86399) / 86400));
+}

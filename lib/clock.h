@@ -1,0 +1,23 @@
+/* clock.h - the one clock of every ippool program.  IPPOOL_NOW overrides it:
+ * "@SECONDS" freezes time at that UNIX time, "+SECONDS"/"-SECONDS" shifts
+ * the real clock, so tests move hours and days without waiting. */
+#ifndef IPP_CLOCK_H
+#define IPP_CLOCK_H
+
+#include <stddef.h>
+#include <time.h>
+
+time_t	ipp_now(void);
+
+/* Parse an IPPOOL_NOW value; 0 on success, -1 if malformed. */
+int	ipp_clock_parse(const char *spec, int *fixed, long long *value);
+
+/* Formats used in replies and listings (UTC). */
+void	ipp_fmt_hhmm(time_t, char *buf, size_t len);		/* "14:05" */
+void	ipp_fmt_datetime(time_t, char *buf, size_t len);	/* "2026-11-23 14:05" */
+void	ipp_fmt_iso(time_t, char *buf, size_t len);		/* "2026-11-23T14:05:09Z" */
+
+/* The UTC day number (days since 1970-01-01) of a time. */
+long	ipp_day(time_t);
+
+#endif

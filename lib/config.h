@@ -1,0 +1,125 @@
+/* config.h - the whole ippool.conf schema (DESIGN.md "Configuration"),
+ * parsed and validated once, shared read-only by every program.  A config
+ * is immutable after ipp_config_load(); a reload builds a new one. */
+#ifndef IPP_CONFIG_H
+#define IPP_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "parse.h"
+
+#define IPP_MAX_POOLS	50
+#define IPP_NAME_MAX	32
+#define IPP_EX_CONFIG	78	/* sysexits EX_CONFIG */
+
+struct ipp_pool {
+	char	name[IPP_NAME_MAX + 1];
+	int	index;			/* 1-based position in the file */
+	int	line;			/* of "[pool NAME]" */
+	struct ipp_ip *ips;
+	size_t	nips;
+	int	managed;		/* mode = managed (1) | standard (0) */
+	char   *spillover;		/* pool name, or NULL */
+	const struct ipp_pool *spill;	/* resolved spillover pool */
+	char  **senders;		/* "user@domain" or "@domain" */
+	char  **logins;			/* SASL logins */
+	char   *helo;
+	unsigned max_ips;
+	unsigned port;
+	char   *xsettings;		/* precomputed X-Settings value */
+	/* lines of keys that cross-checks report on */
+	int	ips_line, spillover_line, senders_line, logins_line,
+		max_ips_line, port_line;
+};
+
+struct ipp_isp {
+	char	name[IPP_NAME_MAX + 1];
+	int	line;			/* 0 for a built-in ISP */
+	char  **domains;
+	char  **mx;			/* host suffixes, leading dot */
+	unsigned long *schedule;	/* NULL: [warmup] schedule */
+	size_t	nschedule;
+	int	domains_line;
+};
+
+enum ipp_backend { IPP_BACKEND_BDB, IPP_BACKEND_REDIS };
+
+/* A sorted lookup key -> pool, built for the selection function. */
+struct ipp_selkey {
+	const char *key;
+	const struct ipp_pool *pool;
+	int	line;
+};
+
+struct ipp_config {
+	char   *file;
+
+	/* [store] */
+	char   *store_path;
+	enum ipp_backend backend;
+	char   *redis;
+	int	store_sync;
+
+	/* [milter] */
+	char   *milter_socket;
+	char   *milter_user;
+	char   *header;
+	unsigned hourly_limit;
+	long long suppress_ttl;
+	int	dkim;
+	unsigned suppress_after;
+	long long suppress_window;
+	unsigned bounce_min;
+	unsigned long bounce_block_ppm;
+
+	/* [policy] */
+	char   *policy_socket;
+	char   *socketmap_socket;
+	char   *relay;
+	char   *metrics;
+	char   *transport_prefix;
+	char   *policy_user;
+
+	/* [pool NAME] */
+	struct ipp_pool *pools;
+	size_t	npools;
+
+	/* [isp NAME] (built-ins first, overridden in place) */
+	struct ipp_isp *isps;
+	size_t	nisps;
+
+	/* [warmup] */
+	unsigned long *schedule;
+	size_t	nschedule;
+	unsigned spill_days;
+	unsigned idle_decay;
+	char  **backoff;
+	long long pause;
+
+	/* [dkim] */
+	char   *keytable;
+	int	canon_header_relaxed;
+	int	canon_body_relaxed;
+	char  **oversign;
+
+	/* selection indexes (sorted, see pool.c) */
+	struct ipp_selkey *by_login, *by_sender;
+	size_t	nby_login, nby_sender;
+};
+
+/*
+ * Load and validate FILE.  On success returns the config; on failure
+ * returns NULL after writing every error as "FILE:LINE: message" lines to
+ * errs (if not NULL).
+ */
+struct ipp_config *ipp_config_load(const char *file, FILE *errs);
+void	ipp_config_free(struct ipp_config *);
+
+const struct ipp_pool *ipp_config_pool(const struct ipp_config *, const char *name);
+const struct ipp_isp *ipp_config_isp(const struct ipp_config *, const char *name);
+
+/* The default location, from configure's sysconfdir. */
+const char *ipp_config_default_path(void);
+
+#endif

@@ -1,0 +1,44 @@
+/* log.h - the one logging facility of every ippool program: syslog (mail
+ * facility), plus stderr when running in the foreground or from a terminal,
+ * in the style of Postfix's "warning:" and "fatal:" lines. */
+#ifndef IPP_LOG_H
+#define IPP_LOG_H
+
+#include <stdarg.h>
+#include <time.h>
+
+/* Where messages go. */
+enum ipp_log_dest {
+	IPP_LOG_SYSLOG = 1,	/* syslog(3), LOG_MAIL */
+	IPP_LOG_STDERR = 2	/* stderr, prefixed with the program name */
+};
+
+void	ipp_log_init(const char *progname, int dest);
+const char *ipp_log_progname(void);
+void	ipp_log_verbose(int level);
+int	ipp_log_verbosity(void);
+
+void	msg_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	msg_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	msg_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	msg_fatal(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+void	msg_fatal_status(int status, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3), noreturn));
+
+/*
+ * A warning that repeats at most once per interval (e.g. "store
+ * unavailable" under load); suppressed repeats are counted and reported
+ * with the next one that gets through. The state is caller-owned and
+ * thread-safe.
+ */
+struct ipp_log_limit {
+	time_t	last;
+	unsigned long suppressed;
+};
+#define IPP_LOG_LIMIT_INIT { 0, 0 }
+void	msg_warn_limited(struct ipp_log_limit *, int interval,
+	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,66 @@
+/* privs.c - switch from root to the configured user, Postfix-style: after
+ * binding, before touching the store or any client input. */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "privs.h"
+
+int
+ipp_privs_lookup(const char *user, uid_t *uid, gid_t *gid, char *err,
+    size_t errlen)
+{
+	struct passwd *pw;
+
+	errno = 0;
+	if ((pw = getpwnam(user)) == NULL) {
+		(void) snprintf(err, errlen,
+		    "user \"%s\" does not exist: create it (adduser --system --group %s) or set [milter] user",
+		    user, user);
+		return (-1);
+	}
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	return (0);
+}
+
+int
+ipp_privs_drop(const char *user, const struct ipp_config *cfg, char *err,
+    size_t errlen)
+{
+	struct stat st;
+	uid_t	uid;
+	gid_t	gid;
+
+	if (user == NULL || *user == '\0' || geteuid() != 0)
+		return (0);
+	if (ipp_privs_lookup(user, &uid, &gid, err, errlen) != 0)
+		return (-1);
+	if (uid == 0)
+		return (0);
+	if (cfg->backend == IPP_BACKEND_BDB && stat(cfg->store_path, &st) != 0
+	    && errno == ENOENT) {
+		if (mkdir(cfg->store_path, 0750) != 0 || chown(cfg->store_path, uid, gid) != 0) {
+			(void) snprintf(err, errlen, "cannot create store directory %s: %s",
+			    cfg->store_path, strerror(errno));
+			return (-1);
+		}
+	}
+	if (initgroups(user, gid) != 0 || setgid(gid) != 0 || setuid(uid) != 0) {
+		(void) snprintf(err, errlen, "cannot switch to user %s: %s", user,
+		    strerror(errno));
+		return (-1);
+	}
+	if (setuid(0) == 0) {
+		(void) snprintf(err, errlen, "switched to user %s but could regain root", user);
+		return (-1);
+	}
+	return (0);
+}

@@ -1,0 +1,136 @@
+/* store.c - backend dispatch and the schema version check of the store. */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "store.h"
+
+#define SCHEMA_KEY	"schema"
+#define SCHEMA_VERSION	"1"
+
+struct ipp_store {
+	const struct ipp_store_ops *ops;
+	void   *b;
+};
+
+static const char *table_names[IPP_T_COUNT] = {
+	"meta", "suppress", "window", "warmup", "stats", "applied"
+};
+
+const char *
+ipp_table_name(enum ipp_table t)
+{
+	return ((unsigned) t < IPP_T_COUNT ? table_names[t] : "?");
+}
+
+static int
+schema_body(struct ipp_txn *txn, void *arg)
+{
+	struct ipp_buf v = { NULL, 0 };
+	char   *found = arg;
+	int	rc;
+
+	rc = ipp_txn_get(txn, IPP_T_META, SCHEMA_KEY, strlen(SCHEMA_KEY), &v, IPP_GET_RMW);
+	if (rc == IPP_NOTFOUND)
+		rc = ipp_txn_put(txn, IPP_T_META, SCHEMA_KEY, strlen(SCHEMA_KEY),
+		    SCHEMA_VERSION, strlen(SCHEMA_VERSION));
+	else if (rc == IPP_OK)
+		(void) snprintf(found, 32, "%.*s", (int) (v.len < 31 ? v.len : 31),
+		    (char *) v.data);
+	free(v.data);
+	return (rc);
+}
+
+struct ipp_store *
+ipp_store_open(const struct ipp_config *cfg, char *err, size_t errlen)
+{
+	struct ipp_store *s;
+	char	found[32] = "";
+
+	if (cfg->backend == IPP_BACKEND_REDIS) {
+		(void) snprintf(err, errlen,
+		    "%s: backend = redis is not available in this build; use backend = bdb",
+		    cfg->file);
+		return (NULL);
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		(void) snprintf(err, errlen, "out of memory");
+		return (NULL);
+	}
+	s->ops = &ipp_store_bdb_ops;
+	if ((s->b = s->ops->open(cfg, err, errlen)) == NULL) {
+		free(s);
+		return (NULL);
+	}
+	if (ipp_store_run(s, schema_body, found) < 0) {
+		(void) snprintf(err, errlen, "%s: cannot read the schema version",
+		    ipp_store_describe(s));
+		ipp_store_close(s);
+		return (NULL);
+	}
+	if (*found && strcmp(found, SCHEMA_VERSION) != 0) {
+		(void) snprintf(err, errlen,
+		    "%s: store schema version %s is not %s: this ippool is older than the store",
+		    ipp_store_describe(s), found, SCHEMA_VERSION);
+		ipp_store_close(s);
+		return (NULL);
+	}
+	return (s);
+}
+
+void
+ipp_store_close(struct ipp_store *s)
+{
+	if (s == NULL)
+		return;
+	s->ops->close(s->b);
+	free(s);
+}
+
+const char *
+ipp_store_describe(const struct ipp_store *s)
+{
+	return (s->ops->describe(s->b));
+}
+
+int
+ipp_store_run(struct ipp_store *s, ipp_txn_fn body, void *arg)
+{
+	return (s->ops->run(s->b, body, arg));
+}
+
+int
+ipp_txn_get(struct ipp_txn *t, enum ipp_table tab, const void *k, size_t kl,
+    struct ipp_buf *v, int flags)
+{
+	return (t->ops->get(t->handle, tab, k, kl, v, flags));
+}
+
+int
+ipp_txn_put(struct ipp_txn *t, enum ipp_table tab, const void *k, size_t kl,
+    const void *v, size_t vl)
+{
+	return (t->ops->put(t->handle, tab, k, kl, v, vl));
+}
+
+int
+ipp_txn_del(struct ipp_txn *t, enum ipp_table tab, const void *k, size_t kl)
+{
+	return (t->ops->del(t->handle, tab, k, kl));
+}
+
+int
+ipp_store_scan(struct ipp_store *s, enum ipp_table tab, const void *prefix,
+    size_t plen, ipp_scan_fn cb, void *arg)
+{
+	return (s->ops->scan(s->b, tab, prefix, plen, cb, arg));
+}
+
+int
+ipp_store_check(struct ipp_store *s, char *report, size_t len)
+{
+	return (s->ops->check(s->b, report, len));
+}

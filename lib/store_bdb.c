@@ -1,0 +1,643 @@
+/* store_bdb.c - the default store backend: a Berkeley DB Transactional
+ * Data Store environment in [store] path, shared by the milter's threads,
+ * policyd and ippoolctl.  DB_REGISTER|DB_RECOVER runs recovery exactly
+ * when a process died holding the environment (never under a live one);
+ * a process that meets DB_RUNRECOVERY reopens its handles. */
+#include "autoconfig.h"
+
+#include <db.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "log.h"
+#include "store.h"
+
+#define CACHE_BYTES	(8 * 1024 * 1024)
+#define LOCK_TIMEOUT_US	(3 * 1000000)	/* a lock held this long is a dead holder */
+#define MAX_ATTEMPTS	60
+#define RUN_BUDGET_S	15		/* well inside the MTA's milter timeouts */
+#define CKP_INTERVAL_S	60
+#define CKP_KBYTES	1024
+#define SCAN_BATCH	256
+
+struct bdb {
+	DB_ENV *env;
+	DB     *db[IPP_T_COUNT];
+	char	path[1100];
+	char	desc[1200];
+	int	sync;
+	pthread_rwlock_t lock;		/* bodies: read; reopen: write */
+	atomic_int broken;		/* DB_RUNRECOVERY seen */
+	pthread_mutex_t ckp_lock;
+	time_t	last_ckp;
+	struct ipp_log_limit lim;
+};
+
+struct bdb_txn {
+	struct bdb *b;
+	DB_TXN *t;
+};
+
+static void
+bdb_errcall(const DB_ENV *env, const char *pfx, const char *msg)
+{
+	(void) env;
+	(void) pfx;
+	msg_warn("Berkeley DB: %s", msg);
+}
+
+/* Map a DB return code; remember an environment that must be reopened. */
+static int
+map_err(struct bdb *b, int ret, const char *what)
+{
+	switch (ret) {
+	case 0:
+		return (IPP_OK);
+	case DB_NOTFOUND:
+	case DB_KEYEMPTY:
+		return (IPP_NOTFOUND);
+	case DB_LOCK_DEADLOCK:
+	case DB_LOCK_NOTGRANTED:
+		return (IPP_RETRY);
+	case DB_RUNRECOVERY:
+		atomic_store(&b->broken, 1);
+		/* FALLTHROUGH */
+	default:
+		msg_warn_limited(&b->lim, 60, "store %s: %s: %s", b->path, what,
+		    db_strerror(ret));
+		return (IPP_ERR);
+	}
+}
+
+static void
+close_env(struct bdb *b)
+{
+	int	i;
+
+	for (i = 0; i < IPP_T_COUNT; i++)
+		if (b->db[i] != NULL) {
+			(void) b->db[i]->close(b->db[i], 0);
+			b->db[i] = NULL;
+		}
+	if (b->env != NULL) {
+		if (!atomic_load(&b->broken))
+			(void) b->env->txn_checkpoint(b->env, 0, 0, 0);
+		(void) b->env->close(b->env, 0);
+		b->env = NULL;
+	}
+}
+
+static int
+make_dir(struct bdb *b, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (stat(b->path, &st) == 0) {
+		if (!S_ISDIR(st.st_mode)) {
+			(void) snprintf(err, errlen,
+			    "store %s is not a directory: set [store] path to a directory",
+			    b->path);
+			return (-1);
+		}
+	} else if (errno != ENOENT || mkdir(b->path, 0750) != 0) {
+		(void) snprintf(err, errlen,
+		    "cannot create store directory %s: %s: create it, owned by the user ippool runs as, or set [store] path",
+		    b->path, strerror(errno));
+		return (-1);
+	}
+	if (access(b->path, R_OK | W_OK | X_OK) != 0) {
+		(void) snprintf(err, errlen,
+		    "store directory %s is not writable by uid %ld: %s: chown it to the user ippool runs as ([milter] user)",
+		    b->path, (long) geteuid(), strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+open_env(struct bdb *b, char *err, size_t errlen)
+{
+	u_int32_t flags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG
+	    | DB_INIT_MPOOL | DB_THREAD | DB_REGISTER | DB_RECOVER;
+	DB_ENV *env;
+	int	ret, i;
+
+	if ((ret = db_env_create(&env, 0)) != 0) {
+		(void) snprintf(err, errlen, "store %s: %s", b->path, db_strerror(ret));
+		return (-1);
+	}
+	b->env = env;
+	env->set_errcall(env, bdb_errcall);
+	if ((ret = env->set_cachesize(env, 0, CACHE_BYTES, 1)) != 0
+	    || (ret = env->set_lk_detect(env, DB_LOCK_DEFAULT)) != 0
+	    || (ret = env->set_lk_max_locks(env, 20000)) != 0
+	    || (ret = env->set_lk_max_lockers(env, 20000)) != 0
+	    || (ret = env->set_lk_max_objects(env, 20000)) != 0
+	    || (ret = env->set_timeout(env, LOCK_TIMEOUT_US, DB_SET_LOCK_TIMEOUT)) != 0
+	    || (ret = env->log_set_config(env, DB_LOG_AUTO_REMOVE, 1)) != 0
+	    || (!b->sync && (ret = env->set_flags(env, DB_TXN_WRITE_NOSYNC, 1)) != 0))
+		goto fail;
+	if ((ret = env->open(env, b->path, flags, 0660)) != 0)
+		goto fail;
+	for (i = 0; i < IPP_T_COUNT; i++) {
+		char	file[64];
+
+		(void) snprintf(file, sizeof(file), "%s.db", ipp_table_name((enum ipp_table) i));
+		if ((ret = db_create(&b->db[i], env, 0)) != 0)
+			goto fail;
+		ret = b->db[i]->open(b->db[i], NULL, file, NULL, DB_BTREE,
+		    DB_CREATE | DB_AUTO_COMMIT | DB_THREAD, 0660);
+		if (ret != 0) {
+			(void) snprintf(err, errlen, "store %s: cannot open table %s: %s",
+			    b->path, file, db_strerror(ret));
+			close_env(b);
+			return (-1);
+		}
+	}
+	b->last_ckp = ipp_now();
+	return (0);
+fail:
+	switch (ret) {
+	case EACCES:
+	case EPERM:
+		(void) snprintf(err, errlen,
+		    "cannot open store %s: %s: the files must belong to the user ippool runs as ([milter] user)",
+		    b->path, db_strerror(ret));
+		break;
+	case DB_VERSION_MISMATCH:
+		(void) snprintf(err, errlen,
+		    "cannot open store %s: made by another Berkeley DB version: stop every ippool program and remove %s/__db.*",
+		    b->path, b->path);
+		break;
+	case DB_RUNRECOVERY:
+		(void) snprintf(err, errlen,
+		    "cannot open store %s: it needs catastrophic recovery: stop every ippool program and run db5.3_recover -c -h %s",
+		    b->path, b->path);
+		break;
+	default:
+		(void) snprintf(err, errlen, "cannot open store %s: %s", b->path,
+		    db_strerror(ret));
+	}
+	close_env(b);
+	return (-1);
+}
+
+static void *
+bdb_open(const struct ipp_config *cfg, char *err, size_t errlen)
+{
+	struct bdb *b;
+
+	if ((b = calloc(1, sizeof(*b))) == NULL) {
+		(void) snprintf(err, errlen, "out of memory");
+		return (NULL);
+	}
+	if (strlen(cfg->store_path) >= sizeof(b->path)) {
+		(void) snprintf(err, errlen, "store path is too long");
+		free(b);
+		return (NULL);
+	}
+	(void) strcpy(b->path, cfg->store_path);
+	(void) snprintf(b->desc, sizeof(b->desc), "Berkeley DB environment %s", b->path);
+	b->sync = cfg->store_sync;
+	if (pthread_rwlock_init(&b->lock, NULL) != 0
+	    || pthread_mutex_init(&b->ckp_lock, NULL) != 0) {
+		(void) snprintf(err, errlen, "cannot initialize locks");
+		free(b);
+		return (NULL);
+	}
+	if (make_dir(b, err, errlen) != 0 || open_env(b, err, errlen) != 0) {
+		(void) pthread_rwlock_destroy(&b->lock);
+		(void) pthread_mutex_destroy(&b->ckp_lock);
+		free(b);
+		return (NULL);
+	}
+	return (b);
+}
+
+static void
+bdb_close(void *h)
+{
+	struct bdb *b = h;
+
+	(void) pthread_rwlock_wrlock(&b->lock);
+	close_env(b);
+	(void) pthread_rwlock_unlock(&b->lock);
+	(void) pthread_rwlock_destroy(&b->lock);
+	(void) pthread_mutex_destroy(&b->ckp_lock);
+	free(b);
+}
+
+static const char *
+bdb_describe(void *h)
+{
+	return (((struct bdb *) h)->desc);
+}
+
+/* Take the read lock on a usable environment, reopening a broken one. */
+static int
+enter(struct bdb *b)
+{
+	char	err[512];
+
+	if (atomic_load(&b->broken)) {
+		(void) pthread_rwlock_wrlock(&b->lock);
+		if (atomic_load(&b->broken)) {
+			close_env(b);
+			if (open_env(b, err, sizeof(err)) == 0) {
+				atomic_store(&b->broken, 0);
+				msg_info("store %s: reopened after recovery", b->path);
+			} else {
+				msg_warn_limited(&b->lim, 60, "%s", err);
+			}
+		}
+		(void) pthread_rwlock_unlock(&b->lock);
+	}
+	(void) pthread_rwlock_rdlock(&b->lock);
+	if (b->env == NULL || atomic_load(&b->broken)) {
+		(void) pthread_rwlock_unlock(&b->lock);
+		return (IPP_ERR);
+	}
+	return (IPP_OK);
+}
+
+static void
+leave(struct bdb *b)
+{
+	(void) pthread_rwlock_unlock(&b->lock);
+}
+
+/* Checkpoint policy: at most once a minute, and only if 1 MB of log was written. */
+static void
+maybe_checkpoint(struct bdb *b)
+{
+	time_t	now = ipp_now();
+	int	ret;
+
+	if (now - b->last_ckp < CKP_INTERVAL_S && now >= b->last_ckp)
+		return;
+	if (pthread_mutex_trylock(&b->ckp_lock) != 0)
+		return;
+	if (now - b->last_ckp >= CKP_INTERVAL_S || now < b->last_ckp) {
+		b->last_ckp = now;
+		if ((ret = b->env->txn_checkpoint(b->env, CKP_KBYTES, 0, 0)) != 0)
+			(void) map_err(b, ret, "checkpoint");
+	}
+	(void) pthread_mutex_unlock(&b->ckp_lock);
+}
+
+static void
+backoff(int attempt)
+{
+	unsigned long us = 100UL << (attempt < 9 ? attempt : 9);	/* to 51 ms */
+
+	us = us / 2 + (unsigned long) random() % (us / 2 + 1);
+	(void) usleep((useconds_t) us);
+}
+
+static int
+bdb_run(void *h, ipp_txn_fn body, void *arg)
+{
+	struct bdb *b = h;
+	struct bdb_txn bt;
+	struct ipp_txn txn;
+	time_t	start = time(NULL);
+	int	attempt, rc, ret;
+
+	bt.b = b;
+	txn.ops = &ipp_store_bdb_ops;
+	txn.handle = &bt;
+	for (attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+		if (attempt > 0) {
+			if (time(NULL) - start > RUN_BUDGET_S)
+				break;
+			backoff(attempt);
+		}
+		if (enter(b) != IPP_OK)
+			return (IPP_ERR);
+		if ((ret = b->env->txn_begin(b->env, NULL, &bt.t, 0)) != 0) {
+			rc = map_err(b, ret, "begin transaction");
+			leave(b);
+			if (rc == IPP_RETRY)
+				continue;
+			return (IPP_ERR);
+		}
+		rc = body(&txn, arg);
+		if (rc < 0) {
+			(void) bt.t->abort(bt.t);
+			leave(b);
+			if (rc == IPP_RETRY)
+				continue;
+			return (rc);
+		}
+		if ((ret = bt.t->commit(bt.t, 0)) != 0) {
+			rc = map_err(b, ret, "commit");
+			leave(b);
+			if (rc == IPP_RETRY)
+				continue;
+			return (IPP_ERR);
+		}
+		maybe_checkpoint(b);
+		leave(b);
+		return (rc);
+	}
+	msg_warn_limited(&b->lim, 60, "store %s: transaction still conflicting after %d attempts",
+	    b->path, attempt);
+	return (IPP_ERR);
+}
+
+static int
+bdb_get(void *h, enum ipp_table tab, const void *key, size_t klen,
+    struct ipp_buf *val, int flags)
+{
+	struct bdb_txn *bt = h;
+	DBT	k, v;
+	int	ret;
+
+	memset(&k, 0, sizeof(k));
+	memset(&v, 0, sizeof(v));
+	k.data = (void *) key;
+	k.size = (u_int32_t) klen;
+	v.data = val->data;
+	v.flags = DB_DBT_REALLOC;
+	ret = bt->b->db[tab]->get(bt->b->db[tab], bt->t, &k, &v,
+	    (flags & IPP_GET_RMW) ? DB_RMW : 0);
+	val->data = v.data;
+	val->len = ret == 0 ? v.size : 0;
+	return (map_err(bt->b, ret, "get"));
+}
+
+static int
+bdb_put(void *h, enum ipp_table tab, const void *key, size_t klen,
+    const void *val, size_t vlen)
+{
+	struct bdb_txn *bt = h;
+	DBT	k, v;
+
+	memset(&k, 0, sizeof(k));
+	memset(&v, 0, sizeof(v));
+	k.data = (void *) key;
+	k.size = (u_int32_t) klen;
+	v.data = (void *) val;
+	v.size = (u_int32_t) vlen;
+	return (map_err(bt->b, bt->b->db[tab]->put(bt->b->db[tab], bt->t, &k, &v, 0), "put"));
+}
+
+static int
+bdb_del(void *h, enum ipp_table tab, const void *key, size_t klen)
+{
+	struct bdb_txn *bt = h;
+	DBT	k;
+
+	memset(&k, 0, sizeof(k));
+	k.data = (void *) key;
+	k.size = (u_int32_t) klen;
+	return (map_err(bt->b, bt->b->db[tab]->del(bt->b->db[tab], bt->t, &k, 0), "del"));
+}
+
+/* --- scans: read a batch, call back outside the transaction, then delete
+ * what the callback asked for if the record did not change meanwhile. */
+
+struct rec {
+	void   *k, *v;
+	size_t	kl, vl;
+	int	del;
+};
+
+struct batch {
+	enum ipp_table tab;
+	const void *prefix;
+	size_t	plen;
+	void   *from;			/* resume after this key */
+	size_t	fromlen;
+	struct rec recs[SCAN_BATCH];
+	int	n;
+	int	end;
+};
+
+static void
+batch_clear(struct batch *bh)
+{
+	int	i;
+
+	for (i = 0; i < bh->n; i++) {
+		free(bh->recs[i].k);
+		free(bh->recs[i].v);
+	}
+	bh->n = 0;
+}
+
+static int
+read_batch(struct ipp_txn *txn, void *arg)
+{
+	struct bdb_txn *bt = txn->handle;
+	struct batch *bh = arg;
+	DB     *db = bt->b->db[bh->tab];
+	DBC    *c;
+	DBT	k, v;
+	int	ret, rc = IPP_OK;
+
+	batch_clear(bh);
+	bh->end = 0;
+	if ((ret = db->cursor(db, bt->t, &c, DB_READ_COMMITTED)) != 0)
+		return (map_err(bt->b, ret, "cursor"));
+	memset(&k, 0, sizeof(k));
+	memset(&v, 0, sizeof(v));
+	k.flags = v.flags = DB_DBT_REALLOC;
+	if (bh->from) {
+		if ((k.data = malloc(bh->fromlen ? bh->fromlen : 1)) == NULL) {
+			(void) c->close(c);
+			return (IPP_ERR);
+		}
+		(void) memcpy(k.data, bh->from, bh->fromlen);
+		k.size = (u_int32_t) bh->fromlen;
+	} else if (bh->plen) {
+		if ((k.data = malloc(bh->plen)) == NULL) {
+			(void) c->close(c);
+			return (IPP_ERR);
+		}
+		(void) memcpy(k.data, bh->prefix, bh->plen);
+		k.size = (u_int32_t) bh->plen;
+	}
+	ret = c->get(c, &k, &v, k.size ? DB_SET_RANGE : DB_FIRST);
+	if (ret == 0 && bh->from && k.size == bh->fromlen
+	    && memcmp(k.data, bh->from, bh->fromlen) == 0)
+		ret = c->get(c, &k, &v, DB_NEXT);
+	while (ret == 0 && bh->n < SCAN_BATCH) {
+		struct rec *r = &bh->recs[bh->n];
+
+		if (bh->plen && (k.size < bh->plen || memcmp(k.data, bh->prefix, bh->plen) != 0)) {
+			bh->end = 1;
+			break;
+		}
+		if ((r->k = malloc(k.size ? k.size : 1)) == NULL
+		    || (r->v = malloc(v.size ? v.size : 1)) == NULL) {
+			free(r->k);
+			rc = IPP_ERR;
+			break;
+		}
+		(void) memcpy(r->k, k.data, k.size);
+		(void) memcpy(r->v, v.data, v.size);
+		r->kl = k.size;
+		r->vl = v.size;
+		r->del = 0;
+		bh->n++;
+		if (bh->n < SCAN_BATCH)
+			ret = c->get(c, &k, &v, DB_NEXT);
+	}
+	if (rc == IPP_OK) {
+		if (ret == DB_NOTFOUND)
+			bh->end = 1;
+		else if (ret != 0)
+			rc = map_err(bt->b, ret, "cursor get");
+	}
+	free(k.data);
+	free(v.data);
+	if ((ret = c->close(c)) != 0 && rc == IPP_OK)
+		rc = map_err(bt->b, ret, "cursor close");
+	return (rc);
+}
+
+static int
+delete_batch(struct ipp_txn *txn, void *arg)
+{
+	struct bdb_txn *bt = txn->handle;
+	struct batch *bh = arg;
+	struct ipp_buf cur = { NULL, 0 };
+	int	i, rc = IPP_OK;
+
+	for (i = 0; i < bh->n && rc >= 0; i++) {
+		struct rec *r = &bh->recs[i];
+
+		if (!r->del)
+			continue;
+		rc = bdb_get(bt, bh->tab, r->k, r->kl, &cur, IPP_GET_RMW);
+		if (rc == IPP_NOTFOUND) {
+			rc = IPP_OK;
+			continue;
+		}
+		if (rc == IPP_OK && cur.len == r->vl && memcmp(cur.data, r->v, r->vl) == 0)
+			rc = bdb_del(bt, bh->tab, r->k, r->kl);
+	}
+	free(cur.data);
+	return (rc == IPP_NOTFOUND ? IPP_OK : rc);
+}
+
+static int
+bdb_scan(void *h, enum ipp_table tab, const void *prefix, size_t plen,
+    ipp_scan_fn cb, void *arg)
+{
+	struct batch *bh;
+	int	rc = IPP_OK, i, dels, stop = 0;
+
+	if ((bh = calloc(1, sizeof(*bh))) == NULL)
+		return (IPP_ERR);
+	bh->tab = tab;
+	bh->prefix = prefix;
+	bh->plen = plen;
+	while (!stop) {
+		if ((rc = bdb_run(h, read_batch, bh)) < 0)
+			break;
+		for (i = 0, dels = 0; i < bh->n && !stop; i++) {
+			int	r = cb(bh->recs[i].k, bh->recs[i].kl, bh->recs[i].v,
+			    bh->recs[i].vl, arg);
+
+			if (r == IPP_SCAN_DELETE) {
+				bh->recs[i].del = 1;
+				dels++;
+			} else if (r == IPP_SCAN_STOP) {
+				stop = 1;
+			} else if (r < 0) {
+				rc = r;
+				stop = 1;
+			}
+		}
+		if (dels && bdb_run(h, delete_batch, bh) < 0) {
+			rc = IPP_ERR;
+			break;
+		}
+		if (bh->end || bh->n == 0)
+			break;
+		/* resume after the last key read */
+		free(bh->from);
+		bh->from = bh->recs[bh->n - 1].k;
+		bh->fromlen = bh->recs[bh->n - 1].kl;
+		bh->recs[bh->n - 1].k = NULL;
+	}
+	batch_clear(bh);
+	free(bh->from);
+	free(bh);
+	return (rc < 0 ? rc : IPP_OK);
+}
+
+struct count_arg {
+	u_int32_t n[IPP_T_COUNT];
+};
+
+static int
+count_body(struct ipp_txn *txn, void *arg)
+{
+	struct bdb_txn *bt = txn->handle;
+	struct count_arg *ca = arg;
+	DB_BTREE_STAT *st;
+	int	i, ret;
+
+	for (i = 0; i < IPP_T_COUNT; i++) {
+		DB     *db = bt->b->db[i];
+
+		if ((ret = db->stat(db, bt->t, &st, DB_READ_COMMITTED)) != 0)
+			return (map_err(bt->b, ret, "stat"));
+		ca->n[i] = st->bt_nkeys;
+		free(st);
+	}
+	return (IPP_OK);
+}
+
+static int
+bdb_check(void *h, char *report, size_t len)
+{
+	struct bdb *b = h;
+	struct count_arg ca;
+	size_t	off;
+	char  **logs = NULL;
+	int	i, nlogs = 0, rc;
+
+	memset(&ca, 0, sizeof(ca));
+	if ((rc = bdb_run(b, count_body, &ca)) < 0)
+		return (rc);
+	off = (size_t) snprintf(report, len, "%s:", b->desc);
+	for (i = 0; i < IPP_T_COUNT && off < len; i++)
+		off += (size_t) snprintf(report + off, len - off, " %s=%lu",
+		    ipp_table_name((enum ipp_table) i), (unsigned long) ca.n[i]);
+	if (enter(b) == IPP_OK) {
+		if (b->env->log_archive(b->env, &logs, DB_ARCH_LOG) == 0 && logs) {
+			while (logs[nlogs])
+				nlogs++;
+			free(logs);
+		}
+		leave(b);
+	}
+	if (off < len)
+		(void) snprintf(report + off, len - off, " log_files=%d sync=%s", nlogs,
+		    b->sync ? "yes" : "no");
+	return (IPP_OK);
+}
+
+const struct ipp_store_ops ipp_store_bdb_ops = {
+	"bdb",
+	bdb_open,
+	bdb_close,
+	bdb_run,
+	bdb_get,
+	bdb_put,
+	bdb_del,
+	bdb_scan,
+	bdb_check,
+	bdb_describe,
+};

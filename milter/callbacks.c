@@ -1,0 +1,195 @@
+/* callbacks.c - the libmilter callbacks of ippool-milter: select the
+ * message's pool from its envelope, strip every client-supplied pool tag,
+ * add exactly one.  Per-connection state lives in smfi_setpriv; the only
+ * shared state is the refcounted config and the store. */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "addr.h"
+#include "confref.h"
+#include "log.h"
+#include "milter.h"
+#include "pool.h"
+
+struct conn {
+	int	nr_hdr;			/* SMFIP_NR_HDR negotiated */
+	/* the current message */
+	struct ipp_confref *ref;	/* config of this message */
+	const struct ipp_pool *pool;
+	enum ipp_pool_why why;
+	char	sender[IPP_ADDR_MAX + 1];
+	unsigned ntags;			/* client-supplied tag headers seen */
+};
+
+static const char *
+qid(SMFICTX *ctx)
+{
+	const char *id = smfi_getsymval(ctx, "i");
+
+	return (id && *id ? id : "NOQUEUE");
+}
+
+static void
+message_reset(struct conn *c)
+{
+	ipp_confref_put(c->ref);
+	c->ref = NULL;
+	c->pool = NULL;
+	c->ntags = 0;
+	c->sender[0] = '\0';
+}
+
+static sfsistat
+cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+    unsigned long f2, unsigned long f3, unsigned long *pf0,
+    unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+	unsigned long want_actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS;
+	unsigned long skip_steps = SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NORCPT
+	    | SMFIP_NOBODY | SMFIP_NOEOH | SMFIP_NOUNKNOWN | SMFIP_NODATA;
+	struct conn *c;
+
+	(void) f2;
+	(void) f3;
+	if ((f0 & want_actions) != want_actions) {
+		msg_warn("MTA does not offer the add/change header actions (0x%lx): cannot tag mail", f0);
+		return (SMFIS_REJECT);	/* libmilter: fail the negotiation */
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		msg_warn("out of memory for a new connection");
+		return (SMFIS_TEMPFAIL);
+	}
+	*pf0 = want_actions;
+	*pf1 = f1 & skip_steps;
+	if (f1 & SMFIP_NR_HDR) {
+		*pf1 |= SMFIP_NR_HDR;
+		c->nr_hdr = 1;
+	}
+	*pf2 = 0;
+	*pf3 = 0;
+	if (smfi_setpriv(ctx, c) != MI_SUCCESS) {
+		free(c);
+		return (SMFIS_TEMPFAIL);
+	}
+	atomic_fetch_add(&milter_sessions, 1);
+	/* ask only for the macros we use (Postfix sends them there anyway) */
+	(void) smfi_setsymlist(ctx, SMFIM_ENVFROM, "{auth_authen}");
+	(void) smfi_setsymlist(ctx, SMFIM_EOM, "i");
+	return (SMFIS_CONTINUE);
+}
+
+static sfsistat
+cb_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct conn *c = smfi_getpriv(ctx);
+	const struct ipp_config *cfg;
+	const char *login;
+
+	if (c == NULL)
+		return (SMFIS_TEMPFAIL);
+	message_reset(c);
+	if ((c->ref = ipp_confref_get()) == NULL) {
+		(void) smfi_setreply(ctx, "451", "4.3.0", "ippool: no configuration loaded");
+		return (SMFIS_TEMPFAIL);
+	}
+	cfg = ipp_confref_cfg(c->ref);
+	if (argv[0] == NULL || ipp_addr_normalize(argv[0], c->sender, sizeof(c->sender)) != 0) {
+		msg_warn("bad envelope sender %s: cannot select a pool",
+		    argv[0] ? argv[0] : "(none)");
+		(void) smfi_setreply(ctx, "451", "4.1.7", "ippool: malformed sender address");
+		return (SMFIS_TEMPFAIL);
+	}
+	login = smfi_getsymval(ctx, "{auth_authen}");
+	c->pool = ipp_pool_select(cfg, login, c->sender, &c->why);
+	return (SMFIS_CONTINUE);
+}
+
+static sfsistat
+cb_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	(void) value;
+	if (c != NULL && c->ref != NULL
+	    && strcasecmp(name, ipp_confref_cfg(c->ref)->header) == 0)
+		c->ntags++;
+	return (c != NULL && c->nr_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE);
+}
+
+static sfsistat
+cb_eom(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+	const struct ipp_config *cfg;
+	unsigned i;
+
+	if (c == NULL || c->ref == NULL || c->pool == NULL) {
+		msg_warn("%s: end of message without a selected pool", qid(ctx));
+		return (SMFIS_TEMPFAIL);
+	}
+	cfg = ipp_confref_cfg(c->ref);
+	/* from the last occurrence down, so indexes stay valid */
+	for (i = c->ntags; i > 0; i--)
+		if (smfi_chgheader(ctx, cfg->header, (int) i, NULL) != MI_SUCCESS) {
+			msg_warn("%s: cannot remove %s header #%u", qid(ctx), cfg->header, i);
+			message_reset(c);
+			return (SMFIS_TEMPFAIL);
+		}
+	if (smfi_addheader(ctx, cfg->header, c->pool->xsettings) != MI_SUCCESS) {
+		msg_warn("%s: cannot add the %s header", qid(ctx), cfg->header);
+		message_reset(c);
+		return (SMFIS_TEMPFAIL);
+	}
+	msg_info("%s: pool=%s by=%s from=<%s>%s", qid(ctx), c->pool->name,
+	    ipp_pool_why_name(c->why), c->sender,
+	    c->ntags ? " removed client tag" : "");
+	message_reset(c);
+	return (SMFIS_CONTINUE);
+}
+
+static sfsistat
+cb_abort(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c != NULL)
+		message_reset(c);
+	return (SMFIS_CONTINUE);
+}
+
+static sfsistat
+cb_close(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c != NULL) {
+		message_reset(c);
+		free(c);
+		(void) smfi_setpriv(ctx, NULL);
+		atomic_fetch_sub(&milter_sessions, 1);
+	}
+	return (SMFIS_CONTINUE);
+}
+
+struct smfiDesc milter_desc = {
+	MILTER_NAME,
+	SMFI_VERSION,
+	SMFIF_ADDHDRS | SMFIF_CHGHDRS,
+	NULL,			/* connect */
+	NULL,			/* helo */
+	cb_envfrom,
+	NULL,			/* envrcpt */
+	cb_header,
+	NULL,			/* eoh */
+	NULL,			/* body */
+	cb_eom,
+	cb_abort,
+	cb_close,
+	NULL,			/* unknown */
+	NULL,			/* data */
+	cb_negotiate
+};
