@@ -1,23 +1,28 @@
 /* main.c - ippool-milter start-up: options, configuration, listening
  * socket, privileges, store, and the signal loop.
  *
- * libmilter's own signal thread treats SIGHUP as "stop".  To make SIGHUP
- * reload instead, smfi_main() runs in a thread of its own and the main
- * thread waits for the signals: the kernel offers a process-directed
- * signal to the main thread first when it is waiting for it, so
- * libmilter's thread does not see SIGHUP while the main thread sits in
- * sigwait().  The reload itself runs in a third thread so the main thread
- * is back in sigwait() at once. */
+ * libmilter's own signal thread sigwait()s for SIGHUP and takes it as
+ * "stop".  To make SIGHUP reload instead, smfi_main() runs in a thread of
+ * its own (which, like every other thread, blocks SIGHUP) and the main
+ * thread keeps SIGHUP unblocked with a handler installed SA_NODEFER, so it
+ * is never blocked there, not even while the handler runs.  The kernel
+ * hands a process-directed signal to the main thread whenever that thread
+ * does not block it, so libmilter's thread never sees SIGHUP.  The handler
+ * only writes to a pipe; a reloader thread does the work.
+ */
 #include "autoconfig.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -32,9 +37,19 @@ struct ipp_store *milter_store;
 atomic_int milter_sessions;
 
 static const char *conf_file;
-static pthread_mutex_t reload_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t reload_cond = PTHREAD_COND_INITIALIZER;
-static int reload_pending, reload_quit;
+static int reload_pipe[2] = { -1, -1 };
+
+static void
+on_sighup(int sig)
+{
+	int	saved = errno;
+	char	c = 'H';
+
+	(void) sig;
+	/* a full pipe already holds a pending reload */
+	(void) write(reload_pipe[1], &c, 1);
+	errno = saved;
+}
 
 static void
 usage(void)
@@ -77,19 +92,19 @@ reload_compat(const struct ipp_config *old, const struct ipp_config *new)
 static void *
 reloader(void *arg)
 {
+	char	buf[64];
+	ssize_t	n;
+
 	(void) arg;
-	(void) pthread_mutex_lock(&reload_lock);
 	for (;;) {
-		while (!reload_pending && !reload_quit)
-			(void) pthread_cond_wait(&reload_cond, &reload_lock);
-		if (reload_quit)
+		n = read(reload_pipe[0], buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || memchr(buf, 'Q', (size_t) n) != NULL)
 			break;
-		reload_pending = 0;
-		(void) pthread_mutex_unlock(&reload_lock);
+		/* several SIGHUPs queued up are one reload */
 		(void) ipp_confref_reload(conf_file, reload_compat);
-		(void) pthread_mutex_lock(&reload_lock);
 	}
-	(void) pthread_mutex_unlock(&reload_lock);
 	return (NULL);
 }
 
@@ -119,6 +134,29 @@ socket_dir(const struct ipp_sockspec *sp)
 		msg_warn("cannot create socket directory %s: %s", dir, strerror(errno));
 }
 
+/*
+ * libmilter's "remove the socket" does not ask whether it is stale: a
+ * second instance would steal a live one.  Refuse if someone answers.
+ */
+static void
+refuse_live_socket(const struct ipp_sockspec *sp)
+{
+	struct sockaddr_un sun;
+	int	fd, rc;
+
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
+		return;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	(void) snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sp->path);
+	rc = connect(fd, (struct sockaddr *) &sun, sizeof(sun));
+	(void) close(fd);
+	if (rc == 0)
+		msg_fatal_status(EX_UNAVAILABLE,
+		    "socket %s is in use by a running process: is another ippool-milter running?",
+		    sp->path);
+}
+
 static void
 open_socket(const struct ipp_config *cfg)
 {
@@ -129,8 +167,10 @@ open_socket(const struct ipp_config *cfg)
 
 	if (ipp_parse_sockspec(cfg->milter_socket, &sp, err, sizeof(err)) != 0)
 		msg_fatal_status(IPP_EX_CONFIG, "%s: %s", cfg->file, err);
-	if (sp.kind == IPP_SOCK_UNIX)
+	if (sp.kind == IPP_SOCK_UNIX) {
 		socket_dir(&sp);
+		refuse_live_socket(&sp);
+	}
 	if (smfi_setconn(cfg->milter_socket) != MI_SUCCESS)
 		msg_fatal("cannot use socket %s", cfg->milter_socket);
 	if (smfi_register(milter_desc) != MI_SUCCESS)
@@ -158,7 +198,8 @@ main(int argc, char **argv)
 {
 	struct ipp_config *cfg;
 	pthread_t mt, rt;
-	sigset_t set;
+	struct sigaction sa;
+	sigset_t set, hup;
 	char	err[512];
 	int	ch, foreground = 0, check = 0, verbose = 0, sig, result;
 
@@ -204,6 +245,7 @@ main(int argc, char **argv)
 	if (ipp_confref_set(cfg) != 0)
 		msg_fatal("out of memory");
 
+	/* every thread blocks these; the main thread then takes SIGHUP back */
 	(void) sigemptyset(&set);
 	(void) sigaddset(&set, SIGHUP);
 	(void) sigaddset(&set, SIGTERM);
@@ -211,30 +253,37 @@ main(int argc, char **argv)
 	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
 		msg_fatal("cannot block signals");
 	(void) signal(SIGPIPE, SIG_IGN);
+	if (pipe(reload_pipe) != 0
+	    || fcntl(reload_pipe[1], F_SETFL, O_NONBLOCK) != 0)
+		msg_fatal("cannot create a pipe: %s", strerror(errno));
 	if (pthread_create(&rt, NULL, reloader, NULL) != 0
 	    || pthread_create(&mt, NULL, milter_thread, NULL) != 0)
 		msg_fatal("cannot start threads: %s", strerror(errno));
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sighup;
+	sa.sa_flags = SA_NODEFER | SA_RESTART;
+	(void) sigemptyset(&sa.sa_mask);
+	(void) sigemptyset(&hup);
+	(void) sigaddset(&hup, SIGHUP);
+	(void) sigdelset(&set, SIGHUP);
+	if (sigaction(SIGHUP, &sa, NULL) != 0
+	    || pthread_sigmask(SIG_UNBLOCK, &hup, NULL) != 0)
+		msg_fatal("cannot handle SIGHUP: %s", strerror(errno));
 	msg_info("ippool-milter %s started", PACKAGE_VERSION);
 
-	for (;;) {
-		if (sigwait(&set, &sig) != 0)
-			continue;
-		if (sig == SIGHUP) {
-			(void) pthread_mutex_lock(&reload_lock);
-			reload_pending = 1;
-			(void) pthread_cond_signal(&reload_cond);
-			(void) pthread_mutex_unlock(&reload_lock);
-			continue;
-		}
-		break;
-	}
+	/* SIGTERM and SIGINT: stop */
+	while (sigwait(&set, &sig) != 0)
+		;
 	msg_info("stopping on signal %d", sig);
 	(void) smfi_stop();
 	(void) pthread_join(mt, NULL);
-	(void) pthread_mutex_lock(&reload_lock);
-	reload_quit = 1;
-	(void) pthread_cond_signal(&reload_cond);
-	(void) pthread_mutex_unlock(&reload_lock);
+	{
+		char	q = 'Q';
+
+		(void) signal(SIGHUP, SIG_IGN);
+		while (write(reload_pipe[1], &q, 1) < 0 && errno == EAGAIN)
+			(void) usleep(10000);
+	}
 	(void) pthread_join(rt, NULL);
 	/* libmilter does not wait for its sessions: let them finish with the store */
 	for (ch = 0; ch < 100 && atomic_load(&milter_sessions) > 0; ch++)

@@ -1,0 +1,257 @@
+# lib.sh - the end-to-end harness, sourced by tests/e2e/*.sh and the demo.
+#
+# Every run gets its own directory and its own loopback /24 (127.A.B.0),
+# so tests run in parallel without port clashes: a private Postfix
+# (postfix -c DIR: own queue, own maillog_file, every service non-chroot),
+# smtp-sink dumps on other addresses of the /24, ippool daemons on the
+# first address.  Output is TAP; the whole run is torn down on exit.
+
+set -u
+
+src=${top_srcdir:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+bld=${top_builddir:-$src}
+MILTER=$bld/milter/ippool-milter
+POLICYD=$bld/policy/ippool-policyd
+CTL=$bld/ctl/ippoolctl
+PY=/usr/bin/python3		# Debian's, with python3-dkim (pyenv's may lack it)
+
+# --- TAP -----------------------------------------------------------------
+t_n=0
+t_failed=0
+ok() {		# ok CONDITION-STATUS DESCRIPTION
+	local rc=$1; shift
+	t_n=$((t_n + 1))
+	if [ "$rc" -eq 0 ]; then
+		echo "ok $t_n - $*"
+	else
+		echo "not ok $t_n - $*"
+		t_failed=$((t_failed + 1))
+	fi
+}
+is() {		# is GOT WANT DESCRIPTION
+	local got=$1 want=$2; shift 2
+	if [ "$got" = "$want" ]; then
+		ok 0 "$*"
+	else
+		ok 1 "$*"
+		printf '#   got:  %s\n#   want: %s\n' "$got" "$want"
+	fi
+}
+like() {	# like GOT ERE DESCRIPTION
+	local got=$1 re=$2; shift 2
+	if [[ $got =~ $re ]]; then
+		ok 0 "$*"
+	else
+		ok 1 "$*"
+		printf '#   got:  %s\n#   want: /%s/\n' "$got" "$re"
+	fi
+}
+diag() { printf '# %s\n' "$*"; }
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+bail() { echo "Bail out! $*"; exit 99; }
+done_testing() {
+	echo "1..$t_n"
+	[ "$t_failed" -eq 0 ]
+}
+
+# --- prerequisites ---------------------------------------------------------
+need() {	# need COMMAND... : skip (or fail in CI) when one is missing
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 && continue
+		[ -x "$c" ] && continue
+		if [ "${IPPOOL_REQUIRE_E2E:-0}" = 1 ]; then
+			bail "$c is missing (IPPOOL_REQUIRE_E2E=1)"
+		fi
+		skip_all "$c is missing"
+	done
+}
+need_root() {
+	if [ "$(id -u)" != 0 ]; then
+		[ "${IPPOOL_REQUIRE_E2E:-0}" = 1 ] && bail "end-to-end tests need root"
+		skip_all "end-to-end tests need root (private Postfix instances)"
+	fi
+}
+
+# --- the run's directory and addresses --------------------------------------
+T=$(mktemp -d "${TMPDIR:-/tmp}/ippool-e2e-XXXXXX") || bail "mktemp failed"
+chmod 755 "$T"			# postfix and the dropped-privilege daemons traverse it
+# a /24 of 127/8 of our own: 127.A.B.0, A in 1..250 (127.0.0.x stays the host's)
+NET=127.$((RANDOM % 250 + 1)).$((RANDOM % 250 + 1))
+netip() { echo "$NET.$1"; }
+PIDS=()
+
+cleanup() {
+	local p d
+	for d in "$T"/pf-*; do
+		[ -d "$d/etc" ] && postfix -c "$d/etc" stop >/dev/null 2>&1
+	done
+	for p in "${PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	sleep 0.2
+	for p in "${PIDS[@]}"; do
+		kill -9 "$p" 2>/dev/null
+	done
+	if [ "$t_failed" -gt 0 ] || [ -n "${IPPOOL_KEEP_TMP:-}" ]; then
+		echo "# kept $T for inspection" >&2
+	else
+		rm -rf "$T"
+	fi
+}
+trap cleanup EXIT
+
+# Wait until COMMAND succeeds, for up to SECONDS (tenths polled).
+wait_for() {	# wait_for SECONDS COMMAND...
+	local secs=$1 i; shift
+	for ((i = 0; i < secs * 10; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+# --- smtp-sink ------------------------------------------------------------
+# sink_start NAME ADDR [PORT]: dumps each message to $T/sink-NAME/.
+sink_start() {
+	local name=$1 addr=$2 port=${3:-2525}
+	mkdir -p "$T/sink-$name"
+	smtp-sink -u root -d "$T/sink-$name/%Y%m%d%H%M%S." "$addr:$port" 256 \
+		>"$T/sink-$name.log" 2>&1 &
+	PIDS+=($!)
+	wait_for 5 port_open "$addr" "$port" || bail "smtp-sink on $addr:$port did not start"
+}
+sink_count() { find "$T/sink-$1" -type f | wc -l; }
+sink_has() { [ "$(sink_count "$1")" -ge "$2" ]; }
+sink_files() { find "$T/sink-$1" -type f -printf '%T@ %p\n' | sort -n | cut -d' ' -f2; }
+sink_clear() { find "$T/sink-$1" -type f -delete; }
+# The newest dump of a sink, once COUNT messages have arrived.
+sink_wait() {	# sink_wait NAME COUNT [SECONDS]
+	local name=$1 count=$2 secs=${3:-20}
+	wait_for "$secs" sink_has "$name" "$count"
+}
+
+# A header of a dumped message: every value, one per line (unfolded).
+msg_header() {	# msg_header FILE NAME
+	"$PY" - "$1" "$2" <<'PYEOF'
+import sys, email, email.policy
+raw = open(sys.argv[1], 'rb').read()
+# smtp-sink puts its own X-Client-Addr etc. before the message
+msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+for v in msg.get_all(sys.argv[2]) or []:
+    print(' '.join(v.split()))
+PYEOF
+}
+# The pool named by an X-Settings value, decoded independently of ippool.
+xsettings_pool() {
+	"$PY" -c 'import sys,base64,json; print(json.loads(base64.b64decode(sys.argv[1], validate=True))["OutboundIp"]["IpPoolId"])' "$1"
+}
+msg_source_ip() { sed -n 's/^X-Client-Addr: //p' "$1" | head -1; }
+
+# --- a private Postfix instance --------------------------------------------
+# pf_setup NAME PORT: $T/pf-NAME/etc with a main.cf relaying everything to
+# the default sink; extra "key = value" lines come on stdin.
+pf_setup() {
+	local name=$1 port=$2 d=$T/pf-$1
+	mkdir -p "$d/etc" "$d/spool" "$d/data"
+	chown postfix "$d/data"
+	cat >"$d/etc/main.cf" <<EOF
+compatibility_level = 3.6
+queue_directory = $d/spool
+data_directory = $d/data
+maillog_file = $d/maillog
+maillog_file_prefixes = $T
+myhostname = mta-$name.example.test
+mydomain = example.test
+myorigin = \$myhostname
+mydestination =
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+smtpd_relay_restrictions = permit_mynetworks, reject
+alias_maps =
+alias_database =
+local_recipient_maps =
+relayhost = [$(netip 20)]:2525
+smtp_tls_security_level = none
+smtpd_tls_security_level = none
+smtp_connect_timeout = 5s
+delay_warning_time = 0
+queue_run_delay = 2s
+minimal_backoff_time = 2s
+maximal_backoff_time = 4s
+milter_protocol = 6
+milter_default_action = tempfail
+EOF
+	cat >>"$d/etc/main.cf"
+	cp /usr/share/postfix/master.cf.dist "$d/etc/master.cf"
+	# every service non-chroot; smtpd on our port instead of 25
+	postconf -c "$d/etc" -F '*/*/chroot = n'
+	postconf -c "$d/etc" -MX smtp/inet
+	# listen on our own address only (inet_interfaces must name configured
+	# interface addresses; a master.cf host:port binds any 127/8 address)
+	postconf -c "$d/etc" -M "$(netip 1):$port/inet = $(netip 1):$port inet n - n - - smtpd"
+	# postfix reports its errors only to a terminal
+	script -qc "postfix -c $d/etc check" /dev/null >"$d/check.log" 2>&1
+	if [ -s "$d/check.log" ]; then
+		sed 's/^/# /' "$d/check.log"
+		bail "postfix check failed for $name"
+	fi
+}
+pf_start() {
+	local d=$T/pf-$1
+	script -qc "postfix -c $d/etc start" /dev/null >"$d/start.log" 2>&1
+	if ! wait_for 10 postfix -c "$d/etc" status; then
+		sed 's/^/# /' "$d/start.log"
+		bail "postfix $1 did not start"
+	fi
+}
+pf_stop() { postfix -c "$T/pf-$1/etc" stop >/dev/null 2>&1; }
+pf_reload() { postfix -c "$T/pf-$1/etc" reload >/dev/null 2>&1; }
+pf_flush() { postqueue -c "$T/pf-$1/etc" -f >/dev/null 2>&1; }
+pf_queue_count() {
+	postqueue -c "$T/pf-$1/etc" -j 2>/dev/null | wc -l
+}
+pf_log() { cat "$T/pf-$1/maillog" 2>/dev/null; }
+pf_set() {	# pf_set NAME "key = value" ...
+	local name=$1; shift
+	postconf -c "$T/pf-$name/etc" -e "$@"
+}
+
+# --- SMTP client -------------------------------------------------------------
+# send ADDR PORT FROM TO [swaks options...]: prints the final server reply
+# line of the transaction (the reply to DATA's end, or the first error).
+send() {
+	local addr=$1 port=$2 from=$3 to=$4 out; shift 4
+	out=$(swaks --server "$addr:$port" --from "$from" --to "$to" \
+		--helo client.example.test --timeout 20 "$@" 2>&1)
+	printf '%s\n' "$out" >>"$T/swaks.log"
+	# server replies are "<-  " (ok) or "<** " (error); keep the last one
+	printf '%s\n' "$out" | sed -n 's/^<[-*~]\{1,2\} *//p' | grep -v '^221' | tail -1
+}
+
+# --- ippool daemons ---------------------------------------------------------
+# milter_start CONF [NAME]: ippool-milter in the foreground, logging to
+# $T/milter-NAME.log; waits until it accepts connections.
+milter_start() {
+	local conf=$1 name=${2:-m} sock addr port path
+	"$MILTER" -f -c "$conf" >>"$T/milter-$name.log" 2>&1 &
+	MILTER_PID=$!
+	PIDS+=($MILTER_PID)
+	sock=$(sed -n 's/^socket *= *//p' "$conf" | head -1)
+	case $sock in
+	inet:*)
+		port=${sock#inet:}; port=${port%@*}; addr=${sock#*@}
+		wait_for 10 port_open "$addr" "$port" || { cat "$T/milter-$name.log" >&2; bail "milter did not start"; }
+		;;
+	unix:*)
+		path=${sock#unix:}
+		wait_for 10 test -S "$path" || { cat "$T/milter-$name.log" >&2; bail "milter did not start"; }
+		;;
+	esac
+}
+milter_stop() {
+	kill "${1:-$MILTER_PID}" 2>/dev/null
+	wait "${1:-$MILTER_PID}" 2>/dev/null
+}
