@@ -15,18 +15,8 @@
 #include "milter.h"
 #include "pool.h"
 
-struct conn {
-	int	nr_hdr;			/* SMFIP_NR_HDR negotiated */
-	/* the current message */
-	struct ipp_confref *ref;	/* config of this message */
-	const struct ipp_pool *pool;
-	enum ipp_pool_why why;
-	char	sender[IPP_ADDR_MAX + 1];
-	unsigned ntags;			/* client-supplied tag headers seen */
-};
-
-static const char *
-qid(SMFICTX *ctx)
+const char *
+milter_qid(SMFICTX *ctx)
 {
 	const char *id = smfi_getsymval(ctx, "i");
 
@@ -128,23 +118,23 @@ cb_eom(SMFICTX *ctx)
 	unsigned i;
 
 	if (c == NULL || c->ref == NULL || c->pool == NULL) {
-		msg_warn("%s: end of message without a selected pool", qid(ctx));
+		msg_warn("%s: end of message without a selected pool", milter_qid(ctx));
 		return (SMFIS_TEMPFAIL);
 	}
 	cfg = ipp_confref_cfg(c->ref);
 	/* from the last occurrence down, so indexes stay valid */
 	for (i = c->ntags; i > 0; i--)
 		if (smfi_chgheader(ctx, cfg->header, (int) i, NULL) != MI_SUCCESS) {
-			msg_warn("%s: cannot remove %s header #%u", qid(ctx), cfg->header, i);
+			msg_warn("%s: cannot remove %s header #%u", milter_qid(ctx), cfg->header, i);
 			message_reset(c);
 			return (SMFIS_TEMPFAIL);
 		}
 	if (smfi_addheader(ctx, cfg->header, c->pool->xsettings) != MI_SUCCESS) {
-		msg_warn("%s: cannot add the %s header", qid(ctx), cfg->header);
+		msg_warn("%s: cannot add the %s header", milter_qid(ctx), cfg->header);
 		message_reset(c);
 		return (SMFIS_TEMPFAIL);
 	}
-	msg_info("%s: pool=%s by=%s from=<%s>%s", qid(ctx), c->pool->name,
+	msg_info("%s: pool=%s by=%s from=<%s>%s", milter_qid(ctx), c->pool->name,
 	    ipp_pool_why_name(c->why), c->sender,
 	    c->ntags ? " removed client tag" : "");
 	message_reset(c);

@@ -19,4 +19,22 @@ extern atomic_int milter_sessions;
 
 extern struct smfiDesc milter_desc;
 
+#include "addr.h"
+#include "confref.h"
+#include "pool.h"
+
+/* Per-connection state, kept with smfi_setpriv. */
+struct conn {
+	int	nr_hdr;			/* SMFIP_NR_HDR negotiated */
+	/* the current message */
+	struct ipp_confref *ref;	/* config of this message */
+	const struct ipp_pool *pool;
+	enum ipp_pool_why why;
+	char	sender[IPP_ADDR_MAX + 1];
+	unsigned ntags;			/* client-supplied tag headers seen */
+};
+
+/* The queue ID for log lines ("NOQUEUE" before Postfix has one). */
+const char *milter_qid(SMFICTX *);
+
 #endif
