@@ -17,6 +17,8 @@ static const struct ctl_cmd commands[] = {
 	    "print the JSON of an X-Settings header value" },
 	{ "check", cmd_check, "",
 	    "check the configuration and the store" },
+	{ "ingest", cmd_ingest, "[--follow] FILE...",
+	    "apply Postfix log lines: bounces, deferrals, deliveries" },
 	{ NULL, NULL, NULL, NULL }
 };
 
