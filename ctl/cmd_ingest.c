@@ -182,8 +182,8 @@ cmd_ingest(struct ctl *ctl, int argc, char **argv)
 	struct sigaction sa;
 	int	ch, follow = 0, nfiles, i, failed = 0, opened = 0;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+f", opts, NULL)) != -1) {
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "f", opts, NULL)) != -1) {
 		if (ch == 'f')
 			follow = 1;
 		else

@@ -19,6 +19,12 @@ static const struct ctl_cmd commands[] = {
 	    "check the configuration and the store" },
 	{ "ingest", cmd_ingest, "[--follow] FILE...",
 	    "apply Postfix log lines: bounces, deferrals, deliveries" },
+	{ "limits", cmd_limits, "show|reset ADDR",
+	    "a recipient's hourly window" },
+	{ "sender", cmd_sender, "status [DOMAIN] | resume DOMAIN",
+	    "the bounce-rate guard per sender domain" },
+	{ "suppress", cmd_suppress, "add|del|show|list|import|export|purge ...",
+	    "the suppression list" },
 	{ NULL, NULL, NULL, NULL }
 };
 

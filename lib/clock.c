@@ -89,3 +89,25 @@ ipp_day(time_t t)
 {
 	return ((long) (t >= 0 ? t / 86400 : (t - 86399) / 86400));
 }
+
+int
+ipp_parse_iso(const char *s, time_t *out)
+{
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL
+	    && (end = strptime(s, "%Y-%m-%d %H:%M:%S", &tm)) == NULL
+	    && (end = strptime(s, "%Y-%m-%dT%H:%M", &tm)) == NULL
+	    && (end = strptime(s, "%Y-%m-%d %H:%M", &tm)) == NULL)
+		return (-1);
+	if (*end == 'Z')
+		end++;
+	else if (strcmp(end, " UTC") == 0)
+		end += 4;
+	if (*end != '\0')
+		return (-1);
+	*out = timegm(&tm);
+	return (0);
+}

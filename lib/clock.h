@@ -17,6 +17,9 @@ void	ipp_fmt_hhmm(time_t, char *buf, size_t len);		/* "14:05" */
 void	ipp_fmt_datetime(time_t, char *buf, size_t len);	/* "2026-11-23 14:05" */
 void	ipp_fmt_iso(time_t, char *buf, size_t len);		/* "2026-11-23T14:05:09Z" */
 
+/* Parse "2026-11-23T14:05:09Z" (or with a space, or without seconds). */
+int	ipp_parse_iso(const char *, time_t *);
+
 /* The UTC day number (days since 1970-01-01) of a time. */
 long	ipp_day(time_t);
 

@@ -47,6 +47,14 @@ num(const char *s, int n)
 	return (v);
 }
 
+/* Out-of-range fields make a line foreign: timegm would quietly roll them over. */
+static int
+valid_tm(const struct tm *tm)
+{
+	return (tm->tm_mon >= 0 && tm->tm_mon < 12 && tm->tm_mday >= 1 && tm->tm_mday <= 31
+	    && tm->tm_hour < 24 && tm->tm_min < 60 && tm->tm_sec <= 60);
+}
+
 /* "Nov 23 00:37:02 " -> time (UTC), year from now; returns bytes used or 0. */
 static size_t
 stamp_traditional(const char *s, size_t len, time_t now, time_t *when)
@@ -71,6 +79,8 @@ stamp_traditional(const char *s, size_t len, time_t now, time_t *when)
 	tm.tm_hour = num(s + 7, 2);
 	tm.tm_min = num(s + 10, 2);
 	tm.tm_sec = num(s + 13, 2);
+	if (!valid_tm(&tm))
+		return (0);
 	if (gmtime_r(&now, &nowtm) == NULL)
 		return (0);
 	tm.tm_year = nowtm.tm_year;
@@ -103,6 +113,8 @@ stamp_rfc3339(const char *s, size_t len, time_t *when)
 	tm.tm_hour = num(s + 11, 2);
 	tm.tm_min = num(s + 14, 2);
 	tm.tm_sec = num(s + 17, 2);
+	if (!valid_tm(&tm))
+		return (0);
 	if (i < len && s[i] == '.') {
 		for (i++; i < len && isdigit((unsigned char) s[i]); i++)
 			;

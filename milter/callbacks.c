@@ -14,6 +14,7 @@
 #include "log.h"
 #include "milter.h"
 #include "pool.h"
+#include "protect.h"
 
 const char *
 milter_qid(SMFICTX *ctx)
@@ -26,6 +27,7 @@ milter_qid(SMFICTX *ctx)
 static void
 message_reset(struct conn *c)
 {
+	protect_reset(c);
 	ipp_confref_put(c->ref);
 	c->ref = NULL;
 	c->pool = NULL;
@@ -38,15 +40,16 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long f2, unsigned long f3, unsigned long *pf0,
     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
-	unsigned long want_actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS;
-	unsigned long skip_steps = SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NORCPT
-	    | SMFIP_NOBODY | SMFIP_NOEOH | SMFIP_NOUNKNOWN | SMFIP_NODATA;
+	unsigned long want_actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_DELRCPT
+	    | SMFIF_QUARANTINE;
+	unsigned long skip_steps = SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOBODY
+	    | SMFIP_NOEOH | SMFIP_NOUNKNOWN | SMFIP_NODATA;
 	struct conn *c;
 
 	(void) f2;
 	(void) f3;
 	if ((f0 & want_actions) != want_actions) {
-		msg_warn("MTA does not offer the add/change header actions (0x%lx): cannot tag mail", f0);
+		msg_warn("MTA does not offer the header, remove-recipient and quarantine actions (0x%lx): cannot work", f0);
 		return (SMFIS_REJECT);	/* libmilter: fail the negotiation */
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
@@ -66,8 +69,11 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		return (SMFIS_TEMPFAIL);
 	}
 	atomic_fetch_add(&milter_sessions, 1);
-	/* ask only for the macros we use (Postfix sends them there anyway) */
-	(void) smfi_setsymlist(ctx, SMFIM_ENVFROM, "{auth_authen}");
+	/*
+	 * Ask only for the macros we use.  {client_port} is "0" for Postfix's
+	 * local submissions (non_smtpd_milters), never for an SMTP client.
+	 */
+	(void) smfi_setsymlist(ctx, SMFIM_ENVFROM, "{auth_authen} {client_port}");
 	(void) smfi_setsymlist(ctx, SMFIM_EOM, "i");
 	return (SMFIS_CONTINUE);
 }
@@ -77,7 +83,7 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 {
 	struct conn *c = smfi_getpriv(ctx);
 	const struct ipp_config *cfg;
-	const char *login;
+	const char *login, *port;
 
 	if (c == NULL)
 		return (SMFIS_TEMPFAIL);
@@ -95,7 +101,19 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	}
 	login = smfi_getsymval(ctx, "{auth_authen}");
 	c->pool = ipp_pool_select(cfg, login, c->sender, &c->why);
-	return (SMFIS_CONTINUE);
+	port = smfi_getsymval(ctx, "{client_port}");
+	c->local = port != NULL && strcmp(port, "0") == 0;
+	return (protect_mail(ctx, c));
+}
+
+static sfsistat
+cb_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c == NULL || c->ref == NULL || argv[0] == NULL)
+		return (SMFIS_TEMPFAIL);
+	return (protect_rcpt(ctx, c, argv[0]));
 }
 
 static sfsistat
@@ -115,11 +133,16 @@ cb_eom(SMFICTX *ctx)
 {
 	struct conn *c = smfi_getpriv(ctx);
 	const struct ipp_config *cfg;
+	sfsistat rc;
 	unsigned i;
 
 	if (c == NULL || c->ref == NULL || c->pool == NULL) {
 		msg_warn("%s: end of message without a selected pool", milter_qid(ctx));
 		return (SMFIS_TEMPFAIL);
+	}
+	if ((rc = protect_eom(ctx, c)) != SMFIS_CONTINUE) {
+		message_reset(c);
+		return (rc);
 	}
 	cfg = ipp_confref_cfg(c->ref);
 	/* from the last occurrence down, so indexes stay valid */
@@ -168,11 +191,11 @@ cb_close(SMFICTX *ctx)
 struct smfiDesc milter_desc = {
 	MILTER_NAME,
 	SMFI_VERSION,
-	SMFIF_ADDHDRS | SMFIF_CHGHDRS,
+	SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_DELRCPT | SMFIF_QUARANTINE,
 	NULL,			/* connect */
 	NULL,			/* helo */
 	cb_envfrom,
-	NULL,			/* envrcpt */
+	cb_envrcpt,
 	cb_header,
 	NULL,			/* eoh */
 	NULL,			/* body */

@@ -32,6 +32,8 @@ struct conn {
 	enum ipp_pool_why why;
 	char	sender[IPP_ADDR_MAX + 1];
 	unsigned ntags;			/* client-supplied tag headers seen */
+	int	local;			/* a local submission (Postfix non_smtpd_milters) */
+	struct protect *prot;		/* recipient protection (protect.c) */
 };
 
 /* The queue ID for log lines ("NOQUEUE" before Postfix has one). */

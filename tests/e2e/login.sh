@@ -59,12 +59,16 @@ say("chgbody", mt.test_action(conn, SMFIF_CHGBODY))
 say("nobody", mt.test_option(conn, SMFIP_NOBODY))
 say("nohelo", mt.test_option(conn, SMFIP_NOHELO))
 say("norcpt", mt.test_option(conn, SMFIP_NORCPT))
+say("delrcpt", mt.test_action(conn, SMFIF_DELRCPT))
+say("quarantine", mt.test_action(conn, SMFIF_QUARANTINE))
 say("noeoh", mt.test_option(conn, SMFIP_NOEOH))
 if login ~= "" then
 	mt.macro(conn, SMFIC_MAIL, "{auth_authen}", login)
 end
 if mt.mailfrom(conn, sender) ~= nil then error("mailfrom failed") end
 say("mail", mt.getreply(conn) == SMFIR_CONTINUE)
+if mt.rcptto(conn, "<someone@gmail.com>") ~= nil then error("rcptto failed") end
+say("rcpt", mt.getreply(conn) == SMFIR_CONTINUE)
 if mt.header(conn, "From", "<x@example.com>") ~= nil then error("header failed") end
 for i = 1, tonumber(ntags) do
 	mt.header(conn, "X-Settings", "forged" .. i)
@@ -92,7 +96,9 @@ like "$out" 'addrcpt=false' "does not ask to add recipients"
 like "$out" 'chgbody=false' "does not ask to change the body"
 like "$out" 'nobody=true' "skips the body step"
 like "$out" 'nohelo=true' "skips the HELO step"
-like "$out" 'norcpt=true' "skips the RCPT step (nothing to do there yet)"
+like "$out" 'norcpt=false' "takes the RCPT step (suppression, hourly limit)"
+like "$out" 'delrcpt=true' "asks to remove recipients (local submissions)"
+like "$out" 'quarantine=true' "asks to hold messages (local submissions)"
 like "$out" 'noeoh=true' "skips the end-of-header step"
 like "$out" 'added=true' "login app1 (unmapped sender): X-Settings added"
 like "$out" "value=$tx" "login app1 selects pool tx"

@@ -1,0 +1,436 @@
+/* cmd_suppress.c - "ippoolctl suppress ...": the operator's view of the
+ * suppression list.  Adding never shortens an existing suppression (the
+ * longer-lived entry wins, permanent wins over all): only "del" lifts one. */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <pwd.h>
+
+#include "clock.h"
+#include "csv.h"
+#include "ctl.h"
+#include "log.h"
+#include "parse.h"
+#include "suppress.h"
+
+#define USAGE \
+	"usage: ippoolctl suppress add ADDR [--reason R] [--ttl DURATION | --permanent] [--sender-domain D]\n" \
+	"       ippoolctl suppress del ADDR [--sender-domain D]\n" \
+	"       ippoolctl suppress show ADDR\n" \
+	"       ippoolctl suppress list [--reason R] [--json]\n" \
+	"       ippoolctl suppress import FILE\n" \
+	"       ippoolctl suppress export\n" \
+	"       ippoolctl suppress purge\n"
+
+static int
+usage(void)
+{
+	(void) fputs(USAGE, stderr);
+	return (EX_USAGE);
+}
+
+static void
+operator_name(char *buf, size_t len)
+{
+	struct passwd *pw = getpwuid(getuid());
+	const char *sudo = getenv("SUDO_USER");
+
+	(void) snprintf(buf, len, "operator %s", sudo && *sudo ? sudo
+	    : pw ? pw->pw_name : "?");
+}
+
+static void
+print_entry(const struct ipp_supp *s, time_t now)
+{
+	char	created[32], until[64];
+
+	ipp_fmt_iso(s->created, created, sizeof(created));
+	ipp_supp_until(s, until, sizeof(until));
+	(void) printf("%s%s%s: %s since %s, %s%s (%s)\n", s->addr,
+	    s->sender_domain[0] ? " for mail from " : "", s->sender_domain,
+	    ipp_supp_reason_name(s->reason), created, until,
+	    ipp_supp_expired(s, now) ? " [expired]" : "", s->source);
+}
+
+static int
+sub_add(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "reason", required_argument, NULL, 'r' },
+		{ "ttl", required_argument, NULL, 't' },
+		{ "permanent", no_argument, NULL, 'p' },
+		{ "sender-domain", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct ipp_config *cfg = ctl_config(ctl);
+	struct ipp_supp s, now_entry;
+	const char *sdom = NULL;
+	char	err[IPP_ERRLEN];
+	long long ttl = cfg->suppress_ttl;
+	int	ch, permanent = 0, have_ttl = 0;
+	time_t	now = ipp_now();
+
+	memset(&s, 0, sizeof(s));
+	s.reason = IPP_SUPP_MANUAL;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'r':
+			if (ipp_supp_reason_parse(optarg, &s.reason) != 0) {
+				(void) fprintf(stderr,
+				    "ippoolctl: suppress add: reason must be bounce, complaint, unsubscribe or manual, not \"%s\"\n",
+				    optarg);
+				return (EX_USAGE);
+			}
+			break;
+		case 't':
+			if (ipp_parse_duration(optarg, &ttl, err, sizeof(err)) != 0 || ttl == 0) {
+				(void) fprintf(stderr, "ippoolctl: suppress add: --ttl: %s\n",
+				    ttl == 0 ? "must be longer than 0s" : err);
+				return (EX_USAGE);
+			}
+			have_ttl = 1;
+			break;
+		case 'p':
+			permanent = 1;
+			break;
+		case 's':
+			sdom = optarg;
+			break;
+		default:
+			return (usage());
+		}
+	}
+	if (optind != argc - 1 || (permanent && have_ttl))
+		return (usage());
+	if (ipp_supp_set_target(&s, argv[optind], sdom, err, sizeof(err)) != 0) {
+		(void) fprintf(stderr, "ippoolctl: suppress add: %s\n", err);
+		return (EX_DATAERR);
+	}
+	s.created = now;
+	s.expires = permanent ? 0 : now + (time_t) ttl;
+	operator_name(s.source, sizeof(s.source));
+	if (ipp_supp_add(ctl_store(ctl), &s, IPP_SUPP_EXTEND) < 0) {
+		(void) fprintf(stderr, "ippoolctl: suppress add: store failure\n");
+		return (EX_TEMPFAIL);
+	}
+	if (ipp_supp_get(ctl_store(ctl), s.addr, s.sender_domain, &now_entry) == IPP_OK) {
+		if (now_entry.expires != s.expires || now_entry.reason != s.reason)
+			(void) printf("an existing suppression lasts longer and was kept:\n");
+		print_entry(&now_entry, now);
+	}
+	return (0);
+}
+
+static int
+sub_del(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "sender-domain", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ipp_supp s;
+	const char *sdom = NULL;
+	char	err[IPP_ERRLEN];
+	int	ch, rc;
+
+	memset(&s, 0, sizeof(s));
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 's')
+			return (usage());
+		sdom = optarg;
+	}
+	if (optind != argc - 1)
+		return (usage());
+	if (ipp_supp_set_target(&s, argv[optind], sdom, err, sizeof(err)) != 0) {
+		(void) fprintf(stderr, "ippoolctl: suppress del: %s\n", err);
+		return (EX_DATAERR);
+	}
+	rc = ipp_supp_del(ctl_store(ctl), s.addr, s.sender_domain);
+	if (rc == IPP_NOTFOUND) {
+		(void) fprintf(stderr, "ippoolctl: suppress del: %s%s%s is not suppressed\n", s.addr,
+		    s.sender_domain[0] ? " for mail from " : "", s.sender_domain);
+		return (1);
+	}
+	if (rc < 0) {
+		(void) fprintf(stderr, "ippoolctl: suppress del: store failure\n");
+		return (EX_TEMPFAIL);
+	}
+	(void) printf("%s%s%s: suppression removed\n", s.addr,
+	    s.sender_domain[0] ? " for mail from " : "", s.sender_domain);
+	return (0);
+}
+
+struct list_arg {
+	const char *addr;		/* show: this address only */
+	int	reason;			/* -1: any */
+	json_t *json;
+	FILE   *csv;
+	time_t	now;
+	unsigned long n;
+};
+
+static int
+list_cb(const struct ipp_supp *s, void *arg)
+{
+	struct list_arg *la = arg;
+	char	created[32], expires[32];
+
+	if (la->addr && strcmp(la->addr, s->addr) != 0)
+		return (IPP_SCAN_NEXT);
+	if (la->reason >= 0 && (int) s->reason != la->reason)
+		return (IPP_SCAN_NEXT);
+	la->n++;
+	ipp_fmt_iso(s->created, created, sizeof(created));
+	if (s->expires)
+		ipp_fmt_iso(s->expires, expires, sizeof(expires));
+	else
+		(void) strcpy(expires, "permanent");
+	if (la->json) {
+		json_t *o = json_pack("{s:s, s:s?, s:s, s:s, s:s, s:b, s:s}", "address", s->addr,
+		    "sender_domain", s->sender_domain[0] ? s->sender_domain : NULL,
+		    "reason", ipp_supp_reason_name(s->reason), "created", created,
+		    "expires", expires, "expired", ipp_supp_expired(s, la->now),
+		    "source", s->source);
+
+		if (o == NULL || json_array_append_new(la->json, o) != 0)
+			return (IPP_ERR);
+	} else if (la->csv) {
+		ipp_csv_put(la->csv, s->addr, 0);
+		ipp_csv_put(la->csv, s->sender_domain, 0);
+		ipp_csv_put(la->csv, ipp_supp_reason_name(s->reason), 0);
+		ipp_csv_put(la->csv, created, 0);
+		ipp_csv_put(la->csv, expires, 0);
+		ipp_csv_put(la->csv, s->source, 1);
+	} else {
+		print_entry(s, la->now);
+	}
+	return (IPP_SCAN_NEXT);
+}
+
+static int
+sub_list(struct ctl *ctl, int argc, char **argv, int show, int export)
+{
+	static const struct option opts[] = {
+		{ "reason", required_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct list_arg la;
+	struct ipp_supp target;
+	enum ipp_supp_reason r;
+	char	err[IPP_ERRLEN];
+	int	ch, rc;
+
+	memset(&la, 0, sizeof(la));
+	la.reason = -1;
+	la.now = ipp_now();
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (show || export)
+			return (usage());
+		if (ch == 'r') {
+			if (ipp_supp_reason_parse(optarg, &r) != 0) {
+				(void) fprintf(stderr, "ippoolctl: suppress list: unknown reason \"%s\"\n",
+				    optarg);
+				return (EX_USAGE);
+			}
+			la.reason = (int) r;
+		} else if (ch == 'j') {
+			if ((la.json = json_array()) == NULL)
+				msg_fatal("out of memory");
+		} else {
+			return (usage());
+		}
+	}
+	if (optind != argc - (show ? 1 : 0))
+		return (usage());
+	if (show) {
+		if (ipp_supp_set_target(&target, argv[optind], NULL, err, sizeof(err)) != 0) {
+			(void) fprintf(stderr, "ippoolctl: suppress show: %s\n", err);
+			return (EX_DATAERR);
+		}
+		la.addr = target.addr;
+	}
+	if (export) {
+		la.csv = stdout;
+		(void) printf("address,sender_domain,reason,created,expires,source\n");
+	}
+	rc = ipp_supp_scan(ctl_store(ctl), list_cb, &la);
+	if (rc < 0) {
+		(void) fprintf(stderr, "ippoolctl: suppress: store failure\n");
+		json_decref(la.json);
+		return (EX_TEMPFAIL);
+	}
+	if (la.json) {
+		if (json_dumpf(la.json, stdout, JSON_INDENT(2)) != 0)
+			rc = -1;
+		(void) printf("\n");
+		json_decref(la.json);
+	}
+	if (show && la.n == 0) {
+		(void) printf("%s: not suppressed\n", la.addr);
+		return (1);
+	}
+	return (0);
+}
+
+/* One CSV line into a record; returns 0, or -1 with a reason. */
+static int
+parse_row(char *line, time_t now, long long ttl, struct ipp_supp *s, char *err, size_t errlen)
+{
+	char   *f[IPP_CSV_MAXFIELDS];
+	int	n;
+
+	memset(s, 0, sizeof(*s));
+	if ((n = ipp_csv_split(line, f, IPP_CSV_MAXFIELDS, err, errlen)) < 0)
+		return (-1);
+	if (n < 1 || n > 6) {
+		(void) snprintf(err, errlen,
+		    "expected address,sender_domain,reason,created,expires,source (%d fields)", n);
+		return (-1);
+	}
+	if (ipp_supp_set_target(s, f[0], n > 1 ? f[1] : NULL, err, errlen) != 0)
+		return (-1);
+	s->reason = IPP_SUPP_MANUAL;
+	if (n > 2 && *f[2] && ipp_supp_reason_parse(f[2], &s->reason) != 0) {
+		(void) snprintf(err, errlen, "unknown reason \"%s\"", f[2]);
+		return (-1);
+	}
+	s->created = now;
+	if (n > 3 && *f[3] && ipp_parse_iso(f[3], &s->created) != 0) {
+		(void) snprintf(err, errlen, "created \"%s\" is not a time (2026-11-23T14:05:00Z)",
+		    f[3]);
+		return (-1);
+	}
+	s->expires = s->created + (time_t) ttl;
+	if (n > 4 && *f[4]) {
+		if (strcmp(f[4], "permanent") == 0)
+			s->expires = 0;
+		else if (ipp_parse_iso(f[4], &s->expires) != 0) {
+			(void) snprintf(err, errlen,
+			    "expires \"%s\" is not a time (2026-11-23T14:05:00Z) or \"permanent\"", f[4]);
+			return (-1);
+		}
+	}
+	(void) snprintf(s->source, sizeof(s->source), "%s", n > 5 ? f[5] : "");
+	return (0);
+}
+
+/* All or nothing: every line is checked before any is stored. */
+static int
+sub_import(struct ctl *ctl, int argc, char **argv)
+{
+	const struct ipp_config *cfg = ctl_config(ctl);
+	struct ipp_supp *rows = NULL, *g;
+	size_t	n = 0, cap = 0, i;
+	char   *line = NULL, err[IPP_ERRLEN];
+	size_t	lcap = 0;
+	ssize_t	len;
+	unsigned long lineno = 0, bad = 0;
+	time_t	now = ipp_now();
+	FILE   *fp;
+
+	if (argc != 2)
+		return (usage());
+	if (strcmp(argv[1], "-") == 0)
+		fp = stdin;
+	else if ((fp = fopen(argv[1], "r")) == NULL) {
+		(void) fprintf(stderr, "ippoolctl: suppress import: %s: %s\n", argv[1],
+		    strerror(errno));
+		return (EX_NOINPUT);
+	}
+	while ((len = getline(&line, &lcap, fp)) >= 0) {
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (len == 0 || line[0] == '#')
+			continue;
+		if (lineno == 1 && strncmp(line, "address,", 8) == 0)
+			continue;	/* our own export's header */
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			if ((g = realloc(rows, cap * sizeof(*g))) == NULL)
+				msg_fatal("out of memory");
+			rows = g;
+		}
+		if (parse_row(line, now, cfg->suppress_ttl, &rows[n], err, sizeof(err)) != 0) {
+			(void) fprintf(stderr, "%s:%lu: %s\n", argv[1], lineno, err);
+			bad++;
+			continue;
+		}
+		if (rows[n].source[0] == '\0')
+			(void) snprintf(rows[n].source, sizeof(rows[n].source), "import %.200s:%lu",
+			    argv[1], lineno);
+		n++;
+	}
+	free(line);
+	if (fp != stdin)
+		(void) fclose(fp);
+	if (bad) {
+		(void) fprintf(stderr, "ippoolctl: suppress import: %lu bad line%s: nothing imported\n",
+		    bad, bad == 1 ? "" : "s");
+		free(rows);
+		return (EX_DATAERR);
+	}
+	for (i = 0; i < n; i++)
+		if (ipp_supp_add(ctl_store(ctl), &rows[i], IPP_SUPP_EXTEND) < 0) {
+			(void) fprintf(stderr,
+			    "ippoolctl: suppress import: store failure after %zu of %zu entries\n", i, n);
+			free(rows);
+			return (EX_TEMPFAIL);
+		}
+	free(rows);
+	(void) printf("imported %zu entr%s\n", n, n == 1 ? "y" : "ies");
+	return (0);
+}
+
+static int
+sub_purge(struct ctl *ctl, int argc)
+{
+	unsigned long removed = 0;
+
+	if (argc != 1)
+		return (usage());
+	if (ipp_supp_purge(ctl_store(ctl), ipp_now(), &removed) < 0) {
+		(void) fprintf(stderr, "ippoolctl: suppress purge: store failure\n");
+		return (EX_TEMPFAIL);
+	}
+	(void) printf("purged %lu expired entr%s\n", removed, removed == 1 ? "y" : "ies");
+	return (0);
+}
+
+int
+cmd_suppress(struct ctl *ctl, int argc, char **argv)
+{
+	const char *sub;
+
+	if (argc < 2)
+		return (usage());
+	sub = argv[1];
+	argc--;
+	argv++;
+	if (strcmp(sub, "add") == 0)
+		return (sub_add(ctl, argc, argv));
+	if (strcmp(sub, "del") == 0)
+		return (sub_del(ctl, argc, argv));
+	if (strcmp(sub, "list") == 0)
+		return (sub_list(ctl, argc, argv, 0, 0));
+	if (strcmp(sub, "show") == 0)
+		return (sub_list(ctl, argc, argv, 1, 0));
+	if (strcmp(sub, "export") == 0)
+		return (sub_list(ctl, argc, argv, 0, 1));
+	if (strcmp(sub, "import") == 0)
+		return (sub_import(ctl, argc, argv));
+	if (strcmp(sub, "purge") == 0)
+		return (sub_purge(ctl, argc));
+	(void) fprintf(stderr, "ippoolctl: suppress: unknown subcommand \"%s\"\n", sub);
+	return (usage());
+}

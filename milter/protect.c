@@ -1,0 +1,315 @@
+/* protect.c - the bounce-rate guard, suppression list and hourly limit as
+ * seen by the MTA.  Every decision reads the shared store; when the store
+ * fails, the answer is a 4xx (logged at most once a minute), never a 5xx,
+ * and a local submission is held rather than let through unchecked. */
+#include "autoconfig.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bounceguard.h"
+#include "clock.h"
+#include "log.h"
+#include "protect.h"
+#include "ratelimit.h"
+#include "suppress.h"
+
+struct prcpt {
+	char	addr[IPP_ADDR_MAX + 1];
+	uint64_t token;
+	int	reserved;		/* a slot is held for it */
+	int	drop;			/* local submission: remove at EOM */
+	char	why[160];
+};
+
+struct protect {
+	struct prcpt *r;
+	size_t	n, cap;
+	unsigned nrcpt;			/* RCPT commands seen */
+	int	hold;			/* local submission: hold the message */
+	char	hold_why[480];
+};
+
+static struct ipp_log_limit store_warn = IPP_LOG_LIMIT_INIT;
+
+static void
+store_failed(SMFICTX *ctx, const char *what)
+{
+	msg_warn_limited(&store_warn, 60, "%s: store unavailable during %s: answering 4xx",
+	    milter_qid(ctx), what);
+}
+
+static struct protect *
+state(struct conn *c)
+{
+	if (c->prot == NULL)
+		c->prot = calloc(1, sizeof(*c->prot));
+	return (c->prot);
+}
+
+static void
+hold(struct protect *p, const char *why)
+{
+	if (!p->hold) {
+		p->hold = 1;
+		(void) snprintf(p->hold_why, sizeof(p->hold_why), "ippool: %.400s", why);
+	}
+}
+
+sfsistat
+protect_mail(SMFICTX *ctx, struct conn *c)
+{
+	const struct ipp_config *cfg = ipp_confref_cfg(c->ref);
+	struct ipp_guard_status gs;
+	const char *dom = ipp_addr_domain(c->sender);
+	struct protect *p;
+	char	rate[32], msg[400];
+
+	if ((p = state(c)) == NULL)
+		return (SMFIS_TEMPFAIL);
+	if (dom == NULL)
+		return (SMFIS_CONTINUE);	/* null sender: bounces are not paused */
+	if (ipp_guard_check(milter_store, cfg, dom, ipp_now(), &gs) < 0) {
+		store_failed(ctx, "the bounce-rate check");
+		if (c->local) {
+			hold(p, "store unavailable for the bounce-rate check");
+			return (SMFIS_CONTINUE);
+		}
+		(void) smfi_setreply(ctx, "451", "4.3.0",
+		    "temporary failure in the sender check, try again later");
+		return (SMFIS_TEMPFAIL);
+	}
+	if (!gs.paused)
+		return (SMFIS_CONTINUE);
+	ipp_guard_fmt_rate(gs.rate_ppm, rate, sizeof(rate));
+	(void) snprintf(msg, sizeof(msg), "sending for %s paused: bounce rate %s over 24h",
+	    dom, rate);
+	msg_info("%s: from=<%s>: %s (%lu hard bounces, %lu delivered)", milter_qid(ctx),
+	    c->sender, msg, gs.bounced, gs.sent);
+	if (c->local) {
+		hold(p, msg);
+		return (SMFIS_CONTINUE);
+	}
+	(void) smfi_setreply(ctx, "451", "4.7.1", msg);
+	return (SMFIS_TEMPFAIL);
+}
+
+static struct prcpt *
+add_rcpt(struct protect *p, const char *addr)
+{
+	struct prcpt *r;
+
+	if (p->n == p->cap) {
+		size_t	ncap = p->cap ? p->cap * 2 : 8;
+		struct prcpt *g = realloc(p->r, ncap * sizeof(*g));
+
+		if (g == NULL)
+			return (NULL);
+		p->r = g;
+		p->cap = ncap;
+	}
+	r = &p->r[p->n++];
+	memset(r, 0, sizeof(*r));
+	(void) snprintf(r->addr, sizeof(r->addr), "%s", addr);
+	return (r);
+}
+
+/* smfi_setreply treats '%' specially; addresses may contain it. */
+static void
+reply(SMFICTX *ctx, const char *code, const char *dsn, const char *text)
+{
+	char	safe[600], *o = safe;
+	const char *s;
+
+	for (s = text; *s && o < safe + sizeof(safe) - 2; s++) {
+		if (*s == '%')
+			*o++ = '%';
+		*o++ = *s;
+	}
+	*o = '\0';
+	(void) smfi_setreply(ctx, (char *) code, (char *) dsn, safe);
+}
+
+sfsistat
+protect_rcpt(SMFICTX *ctx, struct conn *c, const char *raw)
+{
+	const struct ipp_config *cfg = ipp_confref_cfg(c->ref);
+	struct protect *p;
+	struct prcpt *r;
+	struct ipp_supp s;
+	char	addr[IPP_ADDR_MAX + 1], until[64], text[600], hhmm[8];
+	const char *sdom = ipp_addr_domain(c->sender);
+	time_t	now = ipp_now(), retry_at = 0;
+	size_t	i;
+	int	rc;
+
+	if ((p = state(c)) == NULL)
+		return (SMFIS_TEMPFAIL);
+	p->nrcpt++;
+	if (ipp_addr_normalize(raw, addr, sizeof(addr)) != 0 || addr[0] == '\0') {
+		msg_warn("%s: malformed recipient %.100s: not checked", milter_qid(ctx), raw);
+		if (c->local) {
+			hold(p, "malformed recipient address");
+			return (SMFIS_CONTINUE);
+		}
+		(void) smfi_setreply(ctx, "451", "4.1.3", "malformed recipient address");
+		return (SMFIS_TEMPFAIL);
+	}
+	/* the same address twice in one message is one delivery */
+	for (i = 0; i < p->n; i++)
+		if (strcmp(p->r[i].addr, addr) == 0)
+			return (SMFIS_CONTINUE);
+
+	rc = ipp_supp_check(milter_store, addr, sdom ? sdom : "", now, &s);
+	if (rc < 0) {
+		store_failed(ctx, "the suppression check");
+		if (c->local) {
+			hold(p, "store unavailable for the suppression check");
+			return (SMFIS_CONTINUE);
+		}
+		(void) snprintf(text, sizeof(text),
+		    "<%s>: temporary failure in the recipient check, try again later", addr);
+		reply(ctx, "451", "4.3.0", text);
+		return (SMFIS_TEMPFAIL);
+	}
+	if (rc == IPP_OK) {
+		ipp_supp_until(&s, until, sizeof(until));
+		(void) snprintf(text, sizeof(text), "<%s>: recipient suppressed (%s) %s", addr,
+		    ipp_supp_reason_name(s.reason), until);
+		msg_info("%s: from=<%s> to=<%s>: suppressed (%s%s%s) %s", milter_qid(ctx),
+		    c->sender, addr, ipp_supp_reason_name(s.reason),
+		    s.sender_domain[0] ? " for mail from " : "", s.sender_domain, until);
+		if (c->local) {
+			if ((r = add_rcpt(p, addr)) == NULL)
+				return (SMFIS_TEMPFAIL);
+			r->drop = 1;
+			(void) snprintf(r->why, sizeof(r->why), "suppressed (%s) %s",
+			    ipp_supp_reason_name(s.reason), until);
+			return (SMFIS_CONTINUE);
+		}
+		reply(ctx, "550", "5.7.1", text);
+		return (SMFIS_REJECT);
+	}
+
+	if ((r = add_rcpt(p, addr)) == NULL)
+		return (SMFIS_TEMPFAIL);
+	if (cfg->hourly_limit == 0)
+		return (SMFIS_CONTINUE);
+	r->token = ipp_rl_token();
+	rc = ipp_rl_reserve(milter_store, addr, cfg->hourly_limit, now, r->token, &retry_at);
+	if (rc == IPP_OK) {
+		r->reserved = 1;
+		return (SMFIS_CONTINUE);
+	}
+	if (rc == IPP_RL_OVER) {
+		ipp_fmt_hhmm(retry_at, hhmm, sizeof(hhmm));
+		(void) snprintf(text, sizeof(text),
+		    "<%s>: hourly limit of %u messages reached, retry after %s UTC", addr,
+		    cfg->hourly_limit, hhmm);
+		msg_info("%s: from=<%s> to=<%s>: hourly limit of %u reached, retry after %s UTC",
+		    milter_qid(ctx), c->sender, addr, cfg->hourly_limit, hhmm);
+		if (c->local) {
+			r->drop = 1;
+			(void) snprintf(r->why, sizeof(r->why),
+			    "hourly limit of %u messages reached", cfg->hourly_limit);
+			return (SMFIS_CONTINUE);
+		}
+		p->n--;			/* not part of this message */
+		reply(ctx, "451", "4.7.1", text);
+		return (SMFIS_TEMPFAIL);
+	}
+	store_failed(ctx, "the hourly limit");
+	if (c->local) {
+		hold(p, "store unavailable for the hourly limit");
+		return (SMFIS_CONTINUE);
+	}
+	p->n--;
+	(void) snprintf(text, sizeof(text),
+	    "<%s>: temporary failure in the recipient check, try again later", addr);
+	reply(ctx, "451", "4.3.0", text);
+	return (SMFIS_TEMPFAIL);
+}
+
+/* Accept or release every reservation of the message. */
+static int
+settle(struct protect *p, int accept)
+{
+	struct ipp_rl_resv *v;
+	size_t	i, n = 0;
+	int	rc;
+
+	if (p == NULL || p->n == 0)
+		return (IPP_OK);
+	if ((v = calloc(p->n, sizeof(*v))) == NULL)
+		return (IPP_ERR);
+	for (i = 0; i < p->n; i++)
+		if (p->r[i].reserved) {
+			v[n].rcpt = p->r[i].addr;
+			v[n].token = p->r[i].token;
+			n++;
+		}
+	rc = ipp_rl_settle(milter_store, v, n, accept, ipp_now());
+	free(v);
+	if (rc >= 0)
+		for (i = 0; i < p->n; i++)
+			p->r[i].reserved = 0;
+	return (rc);
+}
+
+sfsistat
+protect_eom(SMFICTX *ctx, struct conn *c)
+{
+	struct protect *p = c->prot;
+	unsigned dropped = 0;
+	size_t	i;
+
+	if (p == NULL)
+		return (SMFIS_CONTINUE);
+	if (settle(p, 1) < 0) {
+		store_failed(ctx, "the hourly limit");
+		(void) smfi_setreply(ctx, "451", "4.3.0",
+		    "temporary failure in the recipient check, try again later");
+		return (SMFIS_TEMPFAIL);
+	}
+	for (i = 0; i < p->n; i++) {
+		if (!p->r[i].drop)
+			continue;
+		if (smfi_delrcpt(ctx, p->r[i].addr) != MI_SUCCESS) {
+			/* cannot take it out: keep everyone from it */
+			hold(p, "a protected recipient could not be removed");
+			continue;
+		}
+		dropped++;
+		msg_info("%s: to=<%s>: removed from a local submission: %s", milter_qid(ctx),
+		    p->r[i].addr, p->r[i].why);
+	}
+	if (!p->hold && dropped > 0 && dropped >= p->nrcpt)
+		hold(p, "every recipient is suppressed or over its hourly limit");
+	if (p->hold) {
+		if (smfi_quarantine(ctx, p->hold_why) != MI_SUCCESS) {
+			msg_warn("%s: cannot hold the message (%s): refusing it", milter_qid(ctx),
+			    p->hold_why);
+			return (SMFIS_TEMPFAIL);
+		}
+		msg_info("%s: held: %s", milter_qid(ctx), p->hold_why);
+	}
+	return (SMFIS_CONTINUE);
+}
+
+void
+protect_reset(struct conn *c)
+{
+	struct protect *p = c->prot;
+
+	if (p == NULL)
+		return;
+	if (settle(p, 0) < 0)
+		msg_warn_limited(&store_warn, 60,
+		    "store unavailable: reservations of an unfinished message lapse in %d minutes",
+		    IPP_RL_PENDING / 60);
+	free(p->r);
+	free(p);
+	c->prot = NULL;
+}
