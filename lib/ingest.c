@@ -103,9 +103,9 @@ ipp_ingest_line(struct ipp_store *store, const struct ipp_config *cfg,
 		st->ignored++;
 		return (IPP_OK);
 	}
-	/* status lines count once; a sender line only records a mapping */
-	job.dedup = ll.kind == IPP_LOGK_DELIVERY || ll.kind == IPP_LOGK_EXPIRED;
-	if (job.dedup) {
+	/* every line a handler uses counts once */
+	job.dedup = 1;
+	{
 		if ((n = mark_key(&ll, job.key, sizeof(job.key))) < 0) {
 			st->skipped++;
 			msg_warn("%s: line fields too long to track; skipped", where);

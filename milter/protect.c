@@ -58,6 +58,22 @@ hold(struct protect *p, const char *why)
 	}
 }
 
+/* smfi_setreply treats '%' specially; rates and addresses hold it. */
+static void
+reply(SMFICTX *ctx, const char *code, const char *dsn, const char *text)
+{
+	char	safe[600], *o = safe;
+	const char *s;
+
+	for (s = text; *s && o < safe + sizeof(safe) - 2; s++) {
+		if (*s == '%')
+			*o++ = '%';
+		*o++ = *s;
+	}
+	*o = '\0';
+	(void) smfi_setreply(ctx, (char *) code, (char *) dsn, safe);
+}
+
 sfsistat
 protect_mail(SMFICTX *ctx, struct conn *c)
 {
@@ -92,7 +108,7 @@ protect_mail(SMFICTX *ctx, struct conn *c)
 		hold(p, msg);
 		return (SMFIS_CONTINUE);
 	}
-	(void) smfi_setreply(ctx, "451", "4.7.1", msg);
+	reply(ctx, "451", "4.7.1", msg);
 	return (SMFIS_TEMPFAIL);
 }
 
@@ -114,22 +130,6 @@ add_rcpt(struct protect *p, const char *addr)
 	memset(r, 0, sizeof(*r));
 	(void) snprintf(r->addr, sizeof(r->addr), "%s", addr);
 	return (r);
-}
-
-/* smfi_setreply treats '%' specially; addresses may contain it. */
-static void
-reply(SMFICTX *ctx, const char *code, const char *dsn, const char *text)
-{
-	char	safe[600], *o = safe;
-	const char *s;
-
-	for (s = text; *s && o < safe + sizeof(safe) - 2; s++) {
-		if (*s == '%')
-			*o++ = '%';
-		*o++ = *s;
-	}
-	*o = '\0';
-	(void) smfi_setreply(ctx, (char *) code, (char *) dsn, safe);
 }
 
 sfsistat

@@ -89,9 +89,9 @@ cleanup() {
 	for p in "${PIDS[@]}"; do
 		kill "$p" 2>/dev/null
 	done
-	sleep 0.2
 	for p in "${PIDS[@]}"; do
-		kill -9 "$p" 2>/dev/null
+		wait_for 3 sh -c "! kill -0 $p 2>/dev/null" || kill -9 "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
 	done
 	if [ "$t_failed" -gt 0 ] || [ -n "${IPPOOL_KEEP_TMP:-}" ]; then
 		echo "# kept $T for inspection" >&2
