@@ -162,8 +162,10 @@ open_socket(const struct ipp_config *cfg)
 {
 	struct ipp_sockspec sp;
 	char	err[IPP_ERRLEN];
+	mode_t	old_umask;
 	uid_t	uid;
 	gid_t	gid;
+	int	rc;
 
 	if (ipp_parse_sockspec(cfg->milter_socket, &sp, err, sizeof(err)) != 0)
 		msg_fatal_status(IPP_EX_CONFIG, "%s: %s", cfg->file, err);
@@ -176,8 +178,12 @@ open_socket(const struct ipp_config *cfg)
 	if (smfi_register(milter_desc) != MI_SUCCESS)
 		msg_fatal("smfi_register failed");
 	(void) smfi_setbacklog(128);
+	/* never world-accessible, not even before the chown below */
+	old_umask = umask(007);
 	/* true: remove a stale unix socket left by a crash */
-	if (smfi_opensocket(true) != MI_SUCCESS)
+	rc = smfi_opensocket(true);
+	(void) umask(old_umask);
+	if (rc != MI_SUCCESS)
 		msg_fatal_status(EX_UNAVAILABLE,
 		    "cannot listen on %s: is another ippool-milter running, or the address in use?",
 		    cfg->milter_socket);
@@ -230,8 +236,10 @@ main(int argc, char **argv)
 
 	if ((cfg = ipp_config_load(conf_file, stderr)) == NULL)
 		return (IPP_EX_CONFIG);
-	if (check)
+	if (check) {
+		ipp_config_free(cfg);
 		return (0);
+	}
 
 	ipp_log_init(argv[0], IPP_LOG_SYSLOG | (foreground ? IPP_LOG_STDERR : 0));
 	ipp_log_verbose(verbose);

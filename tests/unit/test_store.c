@@ -110,9 +110,11 @@ incr_body(struct ipp_txn *t, void *arg)
 
 	(void) arg;
 	rc = ipp_txn_get(t, IPP_T_WINDOW, "counter", 7, &v, IPP_GET_RMW);
-	if (rc == IPP_OK)
-		n = strtol(v.len < sizeof(num) ? (memcpy(num, v.data, v.len), num[v.len] = '\0', num) : "0",
-		    NULL, 10);
+	if (rc == IPP_OK && v.len < sizeof(num)) {
+		(void) memcpy(num, v.data, v.len);
+		num[v.len] = '\0';
+		n = strtol(num, NULL, 10);
+	}
 	free(v.data);
 	if (rc < 0)
 		return (rc);
@@ -286,8 +288,13 @@ main(void)
 	}
 	is_int(total_fails, 0, "no increment failed under contention");
 	(void) ipp_store_run(s, counter_body, &v);
-	is_str(v.data ? (((char *) v.data)[v.len] = '\0', (char *) v.data) : NULL, "1200",
-	    "8 threads x 150 read-modify-write increments = 1200 exactly");
+	{
+		char	num[32] = "";
+
+		if (v.data && v.len < sizeof(num))
+			(void) memcpy(num, v.data, v.len);
+		is_str(num, "1200", "8 threads x 150 read-modify-write increments = 1200 exactly");
+	}
 	ipp_store_close(s);
 
 	s = ipp_store_open(cfg, err, sizeof(err));
