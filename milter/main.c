@@ -23,6 +23,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -120,6 +123,46 @@ milter_thread(void *arg)
 	return (NULL);
 }
 
+/*
+ * Over TCP, libmilter answers the end of a message with separate small
+ * writes (each header change, then the verdict); with Nagle's algorithm
+ * the verdict waits for the MTA's delayed ACK of the change, about 40 ms
+ * a message.  Linux gives accepted sockets the listening socket's
+ * TCP_NODELAY, and libmilter does not expose its listening socket, so
+ * find it by the port it is bound to.
+ */
+static void
+listener_nodelay(const struct ipp_sockspec *sp)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	long	maxfd = sysconf(_SC_OPEN_MAX);
+	int	fd, acc, one = 1, port;
+
+	if (maxfd < 0 || maxfd > 65536)
+		maxfd = 65536;
+	for (fd = 3; fd < maxfd; fd++) {
+		len = sizeof(acc);
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &len) != 0 || !acc)
+			continue;
+		len = sizeof(ss);
+		if (getsockname(fd, (struct sockaddr *) &ss, &len) != 0)
+			continue;
+		if (ss.ss_family == AF_INET)
+			port = ntohs(((struct sockaddr_in *) &ss)->sin_port);
+		else if (ss.ss_family == AF_INET6)
+			port = ntohs(((struct sockaddr_in6 *) &ss)->sin6_port);
+		else
+			continue;
+		if ((unsigned) port != sp->port)
+			continue;
+		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
+			msg_warn("cannot set TCP_NODELAY on %s: %s", "the milter socket", strerror(errno));
+		return;
+	}
+	msg_warn("listening socket not found: TCP_NODELAY not set, expect about 40 ms more per message");
+}
+
 /* Create the directory of a unix socket, as a packager's tmpfiles would. */
 static void
 socket_dir(const struct ipp_sockspec *sp)
@@ -187,6 +230,8 @@ open_socket(const struct ipp_config *cfg)
 		msg_fatal_status(EX_UNAVAILABLE,
 		    "cannot listen on %s: is another ippool-milter running, or the address in use?",
 		    cfg->milter_socket);
+	if (sp.kind != IPP_SOCK_UNIX)
+		listener_nodelay(&sp);
 	if (sp.kind == IPP_SOCK_UNIX && geteuid() == 0 && cfg->milter_user
 	    && *cfg->milter_user) {
 		/* the MTA reaches the socket through the user's group */

@@ -154,7 +154,7 @@ msg_source_ip() { sed -n 's/^X-Client-Addr: //p' "$1" | head -1; }
 
 # --- a private Postfix instance --------------------------------------------
 # pf_setup NAME PORT: $T/pf-NAME/etc with a main.cf relaying everything to
-# the default sink; extra "key = value" lines come on stdin.
+# the sink at $(netip 20):2525; "key = value" lines on stdin are set too.
 pf_setup() {
 	local name=$1 port=$2 d=$T/pf-$1
 	mkdir -p "$d/etc" "$d/spool" "$d/data"
@@ -187,8 +187,12 @@ maximal_backoff_time = 4s
 milter_protocol = 6
 milter_default_action = tempfail
 EOF
-	cat >>"$d/etc/main.cf"
 	cp /usr/share/postfix/master.cf.dist "$d/etc/master.cf"
+	# the caller's lines replace defaults instead of repeating them
+	local line
+	while IFS= read -r line; do
+		[ -n "$line" ] && postconf -c "$d/etc" -e "$line"
+	done
 	# every service non-chroot; smtpd on our port instead of 25
 	postconf -c "$d/etc" -F '*/*/chroot = n'
 	postconf -c "$d/etc" -MX smtp/inet
