@@ -36,6 +36,7 @@ int	cmd_check(struct ctl *, int, char **);
 int	cmd_ingest(struct ctl *, int, char **);
 int	cmd_limits(struct ctl *, int, char **);
 int	cmd_sender(struct ctl *, int, char **);
+int	cmd_sendmail_mc(struct ctl *, int, char **);
 int	cmd_suppress(struct ctl *, int, char **);
 
 #endif

@@ -21,6 +21,8 @@ static const struct ctl_cmd commands[] = {
 	    "apply Postfix log lines: bounces, deferrals, deliveries" },
 	{ "limits", cmd_limits, "show|reset ADDR",
 	    "a recipient's hourly window" },
+	{ "sendmail-mc", cmd_sendmail_mc, "[--milter-only]",
+	    "print the sendmail.mc fragment for ippool" },
 	{ "sender", cmd_sender, "status [DOMAIN] | resume DOMAIN",
 	    "the bounce-rate guard per sender domain" },
 	{ "suppress", cmd_suppress, "add|del|show|list|import|export|purge ...",

@@ -24,7 +24,7 @@ suppress_after = 3
 ips = $(netip 3)
 CONF
 CTLC() { "$CTL" -c "$T/ippool.conf" "$@"; }
-LOG=$src/tests/data/maillog-feedback.log
+LOG=$src/tests/data/maillog-feedback
 
 # --- a recorded log ------------------------------------------------------
 out=$(CTLC ingest "$LOG" 2>"$T/ingest.err")

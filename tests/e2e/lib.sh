@@ -135,6 +135,35 @@ sink_wait() {	# sink_wait NAME COUNT [SECONDS]
 	wait_for "$secs" sink_has "$name" "$count"
 }
 
+# sink_find NAME TEXT [SECONDS]: the dump holding TEXT, once it is there.
+sink_find() {
+	local name=$1 text=$2 secs=${3:-20} i f
+	for ((i = 0; i < secs * 10; i++)); do
+		f=$(grep -lF -- "$text" "$T/sink-$name"/* 2>/dev/null | head -1)
+		[ -n "$f" ] && { echo "$f"; return 0; }
+		sleep 0.1
+	done
+	echo none
+	return 1
+}
+
+# deliver SINK ADDR PORT FROM TO [swaks options]: send one message marked
+# with a unique X-Test-Id header and print the path of its dump at SINK
+# ("none" if it did not arrive); the SMTP reply is left in LAST_REPLY.
+# Deliveries can complete out of order: the mark, not the newest file,
+# says which dump is this message's.
+DELIVER_N=0
+deliver() {
+	local sink=$1 addr=$2 port=$3 id; shift 3
+	DELIVER_N=$((DELIVER_N + 1))
+	id="$$.$DELIVER_N.$RANDOM"
+	LAST_REPLY=$(send "$addr" "$port" "$@" --add-header "X-Test-Id: $id")
+	case $LAST_REPLY in
+	2*) sink_find "$sink" "X-Test-Id: $id" ;;
+	*) echo none ;;
+	esac
+}
+
 # A header of a dumped message: every value, one per line (unfolded).
 msg_header() {	# msg_header FILE NAME
 	"$PY" - "$1" "$2" <<'PYEOF'
@@ -260,3 +289,88 @@ milter_stop() {
 	kill "${1:-$MILTER_PID}" 2>/dev/null
 	wait "${1:-$MILTER_PID}" 2>/dev/null
 }
+
+# --- a private Sendmail 8.17 (../shared/notes/sendmail-probe.md) -----------
+# Debian's sendmail-bin conflicts with postfix: it is unpacked, never
+# installed, once per build tree, into $SM_ROOT.
+SM_ROOT=${IPPOOL_SENDMAIL_ROOT:-$bld/tests/sendmail-root}
+sm_fetch() {
+	local dl=$SM_ROOT/debs f
+	[ -x "$SM_ROOT/root/usr/libexec/sendmail/sendmail" ] && return 0
+	mkdir -p "$dl" || return 1
+	(cd "$dl" && apt-get download -q sendmail-bin sendmail-base sendmail-cf libwrap0 \
+		>"$SM_ROOT/download.log" 2>&1) || return 1
+	for f in "$dl"/*.deb; do dpkg -x "$f" "$SM_ROOT/root" || return 1; done
+	# a setgid binary ignores LD_LIBRARY_PATH (libwrap.so.0 lives there)
+	chmod ug-s "$SM_ROOT/root/usr/libexec/sendmail/"*
+}
+need_sendmail() {
+	need m4 unshare
+	if ! sm_fetch; then
+		[ "${IPPOOL_REQUIRE_E2E:-0}" = 1 ] && bail "cannot fetch Sendmail packages (see $SM_ROOT/download.log)"
+		skip_all "cannot fetch Sendmail packages (apt-get download)"
+	fi
+}
+SM_BIN=$SM_ROOT/root/usr/libexec/sendmail/sendmail
+sm_env() { env LD_LIBRARY_PATH="$SM_ROOT/root/usr/lib/x86_64-linux-gnu" "$@"; }
+
+# sm_setup NAME PORT: $T/sm-NAME/test.cf built by m4 from a private .mc
+# (own queue, listener $(netip 1):PORT, smart host: the sink at
+# $(netip 20):2525) followed by the .mc lines on stdin.
+sm_setup() {
+	local name=$1 port=$2 d=$T/sm-$1
+	mkdir -p "$d/mqueue"
+	chmod 700 "$d/mqueue"
+	: >"$d/sendmail.st"
+	printf 'postmaster: root\n' >"$d/aliases"
+	: >"$d/helpfile"
+	printf 'passwd files\nhosts files\naliases files\n' >"$d/service.switch"
+	{
+		cat <<MC
+divert(-1)
+# private test instance $name
+divert(0)dnl
+OSTYPE(\`linux')dnl
+define(\`confDOMAIN_NAME', \`mta.example.test')dnl
+define(\`QUEUE_DIR', \`$d/mqueue')dnl
+define(\`confPID_FILE', \`$d/sendmail.pid')dnl
+define(\`STATUS_FILE', \`$d/sendmail.st')dnl
+define(\`ALIAS_FILE', \`$d/aliases')dnl
+define(\`HELP_FILE', \`$d/helpfile')dnl
+define(\`confSERVICE_SWITCH_FILE', \`$d/service.switch')dnl
+define(\`confDONT_PROBE_INTERFACES', \`True')dnl
+define(\`confDONT_BLAME_SENDMAIL', \`TrustStickyBit')dnl
+define(\`confDELIVERY_MODE', \`background')dnl
+define(\`confTO_QUEUERETURN', \`5d')dnl
+define(\`SMART_HOST', \`esmtp:[$(netip 20)]')dnl
+define(\`ESMTP_MAILER_ARGS', \`TCP \$h 2525')dnl
+define(\`SMTP_MAILER_ARGS', \`TCP \$h 2525')dnl
+FEATURE(\`no_default_msa')dnl
+FEATURE(\`accept_unresolvable_domains')dnl
+DAEMON_OPTIONS(\`Port=$port, Addr=$(netip 1), Name=MTA')dnl
+MC
+		cat
+		printf 'MAILER(`local'"'"')dnl\nMAILER(`smtp'"'"')dnl\n'
+	} >"$d/test.mc"
+	if ! m4 -D_CF_DIR_="$SM_ROOT/root/usr/share/sendmail/cf/" \
+		"$SM_ROOT/root/usr/share/sendmail/cf/m4/cf.m4" "$d/test.mc" >"$d/test.cf" 2>"$d/m4.err" \
+		|| [ -s "$d/m4.err" ]; then
+		sed 's/^/# /' "$d/m4.err"
+		bail "m4 could not build sendmail.cf for $name"
+	fi
+	sm_env "$SM_BIN" -C "$d/test.cf" -bi >/dev/null 2>&1
+}
+# sm_start NAME: the daemon in its own UTS and PID namespaces (a dotted
+# host name avoids Sendmail's 60 s stall; killing the namespace's first
+# process takes every child down).
+sm_start() {
+	local name=$1 d=$T/sm-$1 port
+	port=$(sed -n "s/^O DaemonPortOptions=Port=\([0-9]*\),.*/\1/p" "$d/test.cf")
+	unshare -u -p -f --kill-child sh -c \
+		"hostname mta.example.test; exec env LD_LIBRARY_PATH='$SM_ROOT/root/usr/lib/x86_64-linux-gnu' '$SM_BIN' -bD -C '$d/test.cf' -X '$d/transcript'" \
+		>"$d/daemon.log" 2>&1 &
+	eval "SM_PID_$name=$!"
+	PIDS+=($!)
+	wait_for 15 port_open "$(netip 1)" "$port" || { sed 's/^/# /' "$d/daemon.log"; bail "sendmail $name did not start"; }
+}
+sm_stop() { local v="SM_PID_$1"; kill "${!v}" 2>/dev/null; wait "${!v}" 2>/dev/null; }

@@ -32,15 +32,7 @@ CONF
 milter_start "$T/ippool.conf"
 pf_start main
 
-# deliver FROM TO [swaks options]: send, wait for the sink, print the
-# newest dump's path (the reply is left in LAST_REPLY)
-deliver() {
-	local before
-	before=$(sink_count out)
-	LAST_REPLY=$(send "$(netip 1)" $PORT "$@")
-	sink_wait out $((before + 1)) || { echo none; return; }
-	sink_files out | tail -1
-}
+deliver_main() { deliver out "$(netip 1)" $PORT "$@"; }
 check_tag() {	# check_tag FILE POOL WHAT
 	local f=$1 pool=$2 what=$3 tags
 	tags=$(msg_header "$f" X-Settings 2>/dev/null)
@@ -49,28 +41,28 @@ check_tag() {	# check_tag FILE POOL WHAT
 		"$what: X-Settings names pool $pool"
 }
 
-deliver noreply@example.com someone@gmail.com >"$T/f"; f=$(cat "$T/f")
+deliver_main noreply@example.com someone@gmail.com >"$T/f"; f=$(cat "$T/f")
 like "$LAST_REPLY" '^250 ' "sender mapped to tx: accepted"
 check_tag "$f" tx "sender address"
 v=$(msg_header "$f" X-Settings)
 is "$("$CTL" decode "$v")" '{"Version":"1.0","OutboundIp":{"IpPoolId":"tx"}}' \
 	"ippoolctl decode prints the JSON of the delivered header"
 
-deliver Anyone@TX.example someone@yahoo.com >"$T/f"; f=$(cat "$T/f")
+deliver_main Anyone@TX.example someone@yahoo.com >"$T/f"; f=$(cat "$T/f")
 check_tag "$f" tx "@domain mapping (domain case-insensitive)"
 
-deliver editor@news.example someone@yahoo.com >"$T/f"; f=$(cat "$T/f")
+deliver_main editor@news.example someone@yahoo.com >"$T/f"; f=$(cat "$T/f")
 check_tag "$f" bulk "@domain mapping to another pool"
 
-deliver stranger@elsewhere.example someone@yahoo.com >"$T/f"; f=$(cat "$T/f")
+deliver_main stranger@elsewhere.example someone@yahoo.com >"$T/f"; f=$(cat "$T/f")
 check_tag "$f" default "unmapped sender"
 
-deliver "<>" someone@yahoo.com >"$T/f"; f=$(cat "$T/f")
+deliver_main "<>" someone@yahoo.com >"$T/f"; f=$(cat "$T/f")
 check_tag "$f" default "null sender"
 
 # a client claims pool bulk twice, in two spellings; it must not survive
 forged=$("$PY" -c 'import base64;print(base64.b64encode(b"{\"Version\":\"1.0\",\"OutboundIp\":{\"IpPoolId\":\"bulk\"}}").decode())')
-deliver noreply@example.com someone@gmail.com \
+deliver_main noreply@example.com someone@gmail.com \
 	--add-header "X-Settings: $forged" --add-header "x-settings: garbage" >"$T/f"
 f=$(cat "$T/f")
 check_tag "$f" tx "client-supplied X-Settings (two of them)"
@@ -86,7 +78,7 @@ sed -i -e 's/^senders = noreply@example.com @tx.example$/senders = noreply@examp
 kill -HUP "$MILTER_PID"
 wait_for 5 grep -q 'reloaded' "$T/milter-m.log"
 ok $? "SIGHUP: configuration reloaded"
-deliver editor@news.example someone@yahoo.com >"$T/f"; f=$(cat "$T/f")
+deliver_main editor@news.example someone@yahoo.com >"$T/f"; f=$(cat "$T/f")
 check_tag "$f" tx "after reload"
 
 # a broken config on reload: logged with FILE:LINE, old one kept
@@ -98,7 +90,7 @@ ok $? "SIGHUP with a bad config: refused"
 like "$(grep 'spill_days' "$T/milter-m.log" | head -1)" \
 	"warning: $T/ippool.conf:[0-9]+: spill_days: \"lots\" is not a non-negative integer" \
 	"the refusal names FILE:LINE and the problem"
-deliver editor@news.example someone@yahoo.com >"$T/f"; f=$(cat "$T/f")
+deliver_main editor@news.example someone@yahoo.com >"$T/f"; f=$(cat "$T/f")
 check_tag "$f" tx "old configuration still in force"
 cp "$T/ippool.conf.good" "$T/ippool.conf"
 
@@ -108,10 +100,10 @@ for i in $(seq 1 300); do kill -HUP "$MILTER_PID"; done
 sleep 1
 kill -0 "$MILTER_PID" 2>/dev/null
 ok $? "300 SIGHUPs in a row: the milter keeps running"
-deliver noreply@example.com someone@gmail.com >"$T/f"; f=$(cat "$T/f")
+deliver_main noreply@example.com someone@gmail.com >"$T/f"; f=$(cat "$T/f")
 check_tag "$f" tx "after 300 SIGHUPs"
 
-# milter down: Postfix must tempfail, never deliver untagged
+# milter down: Postfix must tempfail, never deliver_main untagged
 milter_stop
 before=$(sink_count out)
 reply=$(send "$(netip 1)" $PORT noreply@example.com someone@gmail.com)
@@ -122,7 +114,7 @@ is "$(pf_queue_count main)" 0 "milter stopped: nothing queued"
 
 # back up: mail flows again
 milter_start "$T/ippool.conf"
-deliver noreply@example.com someone@gmail.com >"$T/f"; f=$(cat "$T/f")
+deliver_main noreply@example.com someone@gmail.com >"$T/f"; f=$(cat "$T/f")
 check_tag "$f" tx "milter restarted"
 
 # SIGTERM: clean exit with status 0
