@@ -32,6 +32,12 @@ struct conn {
 	enum ipp_pool_why why;
 	char	sender[IPP_ADDR_MAX + 1];
 	unsigned ntags;			/* client-supplied tag headers seen */
+	/* DKIM signing (sign.c): what negotiation gave it, the message's state */
+	int	body;			/* the MTA sends the body */
+	int	nr_body;		/* SMFIP_NR_BODY: body steps never reply */
+	int	leadspc;		/* SMFIP_HDR_LEADSPC: header values keep their leading space */
+	int	sign_oom;		/* no memory for the signing state */
+	struct sign_msg *sign;
 };
 
 /* The queue ID for log lines ("NOQUEUE" before Postfix has one). */
