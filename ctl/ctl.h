@@ -33,5 +33,7 @@ const struct ctl_cmd *ctl_find(const char *name);
 
 int	cmd_decode(struct ctl *, int, char **);
 int	cmd_check(struct ctl *, int, char **);
+int	cmd_dkim(struct ctl *, int, char **);
+int	cmd_check_domain(struct ctl *, int, char **);
 
 #endif

@@ -17,6 +17,10 @@ static const struct ctl_cmd commands[] = {
 	    "print the JSON of an X-Settings header value" },
 	{ "check", cmd_check, "",
 	    "check the configuration and the store" },
+	{ "dkim", cmd_dkim, "genkey DOMAIN SELECTOR [--type rsa|ed25519] [--bits N] [--dir DIR]",
+	    "make a DKIM key; print its DNS record and keytable line" },
+	{ "check-domain", cmd_check_domain, "DOMAIN [--json]",
+	    "check MX, SPF for the pool IPs, DKIM keys, DMARC of a sender domain" },
 	{ NULL, NULL, NULL, NULL }
 };
 
