@@ -247,11 +247,16 @@ static void note(struct sign_msg *, int warn, const char *fmt, ...)
 static void
 note(struct sign_msg *m, int warn, const char *fmt, ...)
 {
+	size_t	len = strlen(m->note);
 	va_list	ap;
 
-	m->note_warn = warn;
+	m->note_warn |= warn;
+	if (len > 0 && len + 2 < sizeof(m->note)) {
+		(void) strcpy(m->note + len, "; ");
+		len += 2;
+	}
 	va_start(ap, fmt);
-	(void) vsnprintf(m->note, sizeof(m->note), fmt, ap);
+	(void) vsnprintf(m->note + len, sizeof(m->note) - len, fmt, ap);
 	va_end(ap);
 }
 
@@ -505,6 +510,15 @@ start(struct conn *c, struct sign_msg *m)
 		}
 		m->dkim[m->nkeys] = d;
 		m->key[m->nkeys++] = key;
+		/*
+		 * With simple header canonicalization the signature header is
+		 * hashed exactly as written; libopendkim 2.11's folded Ed25519
+		 * header then fails to verify (seen with python3-dkim), an
+		 * unfolded one verifies.  It stays well under Postfix's
+		 * 2048-byte line limit.
+		 */
+		if (sg->hcanon == DKIM_CANON_SIMPLE && (st = dkim_set_margin(d, 0)) != DKIM_STAT_OK)
+			goto dkim_error;
 		for (h = m->hdrs; h != NULL && h < m->hdrs + m->hlen; h += strlen(h) + 1)
 			if ((st = dkim_header(d, (unsigned char *) (uintptr_t) h, strlen(h)))
 			    != DKIM_STAT_OK)
