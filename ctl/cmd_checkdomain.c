@@ -405,8 +405,11 @@ check_dkim(struct report *r, const struct ipp_config *cfg, struct ipp_keytable *
 		char   *kv;
 
 		(void) snprintf(name, sizeof(name), "%s._domainkey.%s", k->selector, k->domain);
-		(void) snprintf(label, sizeof(label), "%s (%s-%u)", k->selector,
-		    ipp_key_type_name(k->type), k->bits);
+		if (k->type == IPP_KEY_RSA)
+			(void) snprintf(label, sizeof(label), "%s (rsa-%u)", k->selector, k->bits);
+		else
+			(void) snprintf(label, sizeof(label), "%s (%s)", k->selector,
+			    ipp_key_type_name(k->type));
 		/* a key record need not start with v=DKIM1: take the one with p= */
 		st = txt_with_prefix(name, "v=DKIM1", &nrec, rec, sizeof(rec), err, sizeof(err));
 		if (st == IPP_DNS_OK && nrec == 0) {
