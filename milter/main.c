@@ -239,6 +239,7 @@ main(int argc, char **argv)
 	 * not be able to read them (a reload reuses unchanged key files) */
 	if (sign_prepare(cfg, NULL, stderr) != 0) {
 		(void) fprintf(stderr, "ippool-milter: fatal: refusing to start with a bad DKIM keytable\n");
+		ipp_config_free(cfg);
 		return (IPP_EX_CONFIG);
 	}
 	if (check) {
