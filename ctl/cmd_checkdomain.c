@@ -12,7 +12,6 @@
 #include <sys/types.h>
 #include <netinet/in.h>
 #include <arpa/nameser.h>
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -111,41 +110,6 @@ txt_with_prefix(const char *name, const char *prefix, size_t *n, char *first,
 	}
 	ipp_dns_answer_free(&ans);
 	return (st);
-}
-
-/* The value of TAG in a "tag=value; ..." record (DKIM key, DMARC), with
- * white space removed; NULL if absent. */
-static char *
-tag_value(const char *rec, const char *tag, char *out, size_t outlen)
-{
-	const char *p = rec;
-	size_t	tlen = strlen(tag);
-
-	while (*p) {
-		const char *t, *v;
-		size_t	n, o = 0;
-
-		while (*p == ' ' || *p == '\t' || *p == ';')
-			p++;
-		t = p;
-		while (*p && *p != '=' && *p != ';')
-			p++;
-		if (*p != '=')
-			continue;
-		n = (size_t) (p - t);
-		while (n > 0 && (t[n - 1] == ' ' || t[n - 1] == '\t'))
-			n--;
-		for (v = ++p; *p && *p != ';'; p++)
-			;
-		if (n != tlen || strncasecmp(t, tag, n) != 0)
-			continue;
-		for (; v < p && o + 1 < outlen; v++)
-			if (!isspace((unsigned char) *v))
-				out[o++] = *v;
-		out[o] = '\0';
-		return (out);
-	}
-	return (NULL);
 }
 
 /*
@@ -419,7 +383,7 @@ check_dkim(struct report *r, const struct ipp_config *cfg, struct ipp_keytable *
 				size_t	j;
 
 				for (j = 0; j < ans.n && nrec == 0; j++)
-					if (tag_value(ans.rr[j].text, "p", val, sizeof(val)) != NULL) {
+					if (ipp_dkim_tag(ans.rr[j].text, "p", val, sizeof(val)) != NULL) {
 						(void) snprintf(rec, sizeof(rec), "%s", ans.rr[j].text);
 						nrec = 1;
 					}
@@ -435,14 +399,14 @@ check_dkim(struct report *r, const struct ipp_config *cfg, struct ipp_keytable *
 			    "no DKIM key record at %s: publish the record ippoolctl dkim genkey printed", name);
 			continue;
 		}
-		kv = tag_value(rec, "k", val, sizeof(val));
+		kv = ipp_dkim_tag(rec, "k", val, sizeof(val));
 		if (strcasecmp(kv ? kv : "rsa", ipp_key_type_name(k->type)) != 0) {
 			say(r, "dkim", label, ST_PROBLEM, extra,
 			    "%s publishes a k=%s key, the keytable has an %s key (%s)", name,
 			    kv ? kv : "rsa", ipp_key_type_name(k->type), k->file);
 			continue;
 		}
-		if (tag_value(rec, "p", val, sizeof(val)) == NULL || val[0] == '\0') {
+		if (ipp_dkim_tag(rec, "p", val, sizeof(val)) == NULL || val[0] == '\0') {
 			say(r, "dkim", label, ST_PROBLEM, extra,
 			    "%s has an empty p=: the key is revoked", name);
 			continue;
@@ -453,7 +417,7 @@ check_dkim(struct report *r, const struct ipp_config *cfg, struct ipp_keytable *
 			    k->file);
 			continue;
 		}
-		kv = tag_value(rec, "t", val, sizeof(val));
+		kv = ipp_dkim_tag(rec, "t", val, sizeof(val));
 		say(r, "dkim", label, ST_OK, extra, "%s matches %s%s", name, k->file,
 		    kv && strchr(kv, 'y') ? " (t=y: receivers treat the domain as testing DKIM)" : "");
 	}
@@ -498,7 +462,7 @@ check_dmarc(struct report *r, const char *signing)
 		return;
 	}
 	where = inherited ? " (inherited from the organizational domain)" : "";
-	if (tag_value(rec, "p", p, sizeof(p)) == NULL || p[0] == '\0') {
+	if (ipp_dkim_tag(rec, "p", p, sizeof(p)) == NULL || p[0] == '\0') {
 		say(r, "dmarc", NULL, ST_PROBLEM, extra,
 		    "%s has no p= policy: receivers ignore the record%s", name, where);
 		return;
@@ -509,14 +473,14 @@ check_dmarc(struct report *r, const char *signing)
 		    name, p);
 		return;
 	}
-	if (inherited && tag_value(rec, "sp", sp, sizeof(sp)) != NULL && sp[0] != '\0')
+	if (inherited && ipp_dkim_tag(rec, "sp", sp, sizeof(sp)) != NULL && sp[0] != '\0')
 		(void) snprintf(p, sizeof(p), "%s", sp);
 	say(r, "dmarc", NULL, ST_OK, extra, "%s: p=%s%s", name, p, where);
 
 	/* alignment of d= with the From: domain (RFC 7489 3.1.1) */
 	if (signing == NULL)
 		return;
-	if (tag_value(rec, "adkim", adkim, sizeof(adkim)) == NULL)
+	if (ipp_dkim_tag(rec, "adkim", adkim, sizeof(adkim)) == NULL)
 		(void) strcpy(adkim, "r");
 	if (strcasecmp(signing, r->domain) == 0)
 		say(r, "alignment", NULL, ST_OK, NULL, "d=%s is the From: domain (strict and relaxed)",

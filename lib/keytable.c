@@ -28,6 +28,43 @@
 
 #define KT_LINE_MAX 4096
 
+char *
+ipp_dkim_tag(const char *list, const char *tag, char *out, size_t outlen)
+{
+	const char *p = list;
+	size_t	tlen = strlen(tag);
+
+	while (*p) {
+		const char *t, *v;
+		size_t	n, o = 0;
+
+		while (isspace((unsigned char) *p) || *p == ';')
+			p++;
+		t = p;
+		while (*p && *p != '=' && *p != ';')
+			p++;
+		if (*p != '=')
+			continue;
+		n = (size_t) (p - t);
+		while (n > 0 && isspace((unsigned char) t[n - 1]))
+			n--;
+		for (v = ++p; *p && *p != ';'; p++)
+			;
+		if (n != tlen || strncasecmp(t, tag, n) != 0)
+			continue;
+		/* the value without folding white space */
+		for (; v < p; v++)
+			if (!isspace((unsigned char) *v)) {
+				if (o + 1 >= outlen)
+					return (NULL);
+				out[o++] = *v;
+			}
+		out[o] = '\0';
+		return (out);
+	}
+	return (NULL);
+}
+
 const char *
 ipp_key_type_name(enum ipp_key_type t)
 {

@@ -80,6 +80,13 @@ char   *ipp_dkim_pubkey(EVP_PKEY *);
 /* "v=DKIM1; k=rsa; p=..." for a key, malloc'ed; NULL when out of memory. */
 char   *ipp_dkim_txt(const struct ipp_dkim_key *);
 
+/*
+ * The value of TAG in a "tag=value; tag=value" list (a DKIM-Signature, a
+ * DKIM key record, a DMARC record), folding white space removed.  NULL
+ * when the tag is absent or its value does not fit in outlen.
+ */
+char   *ipp_dkim_tag(const char *list, const char *tag, char *out, size_t outlen);
+
 const char *ipp_key_type_name(enum ipp_key_type);	/* "rsa", "ed25519" */
 const char *ipp_key_alg_name(enum ipp_key_type);	/* "rsa-sha256", ... */
 

@@ -332,42 +332,11 @@ hdr_append(struct sign_msg *m, const char *name, const char *sp, const char *val
 static void
 note_signature(struct sign_msg *m, const char *value)
 {
-	char	d[256] = "", s[64] = "";
-	const char *p = value;
+	char	d[256], s[64];
 
-	if (m->nseen == SIGN_MAX_SEEN)
+	if (m->nseen == SIGN_MAX_SEEN || ipp_dkim_tag(value, "d", d, sizeof(d)) == NULL
+	    || ipp_dkim_tag(value, "s", s, sizeof(s)) == NULL)
 		return;
-	while (*p) {
-		const char *tag, *val, *end;
-		size_t	tlen, vlen;
-		char	tmp[256];
-		size_t	i, o;
-
-		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' || *p == ';')
-			p++;
-		tag = p;
-		while (*p && *p != '=' && *p != ';')
-			p++;
-		if (*p != '=')
-			continue;
-		tlen = (size_t) (p - tag);
-		while (tlen > 0 && (tag[tlen - 1] == ' ' || tag[tlen - 1] == '\t'))
-			tlen--;
-		val = ++p;
-		while (*p && *p != ';')
-			p++;
-		end = p;
-		vlen = (size_t) (end - val);
-		/* the value without folding white space */
-		for (i = 0, o = 0; i < vlen && o < sizeof(tmp) - 1; i++)
-			if (val[i] != ' ' && val[i] != '\t' && val[i] != '\r' && val[i] != '\n')
-				tmp[o++] = val[i];
-		tmp[o] = '\0';
-		if (tlen == 1 && tag[0] == 'd' && o < sizeof(d))
-			(void) memcpy(d, tmp, o + 1);
-		else if (tlen == 1 && tag[0] == 's' && o < sizeof(s))
-			(void) memcpy(s, tmp, o + 1);
-	}
 	if (d[0] && s[0]) {
 		(void) snprintf(m->seen[m->nseen].d, sizeof(m->seen[0].d), "%s", d);
 		(void) snprintf(m->seen[m->nseen].s, sizeof(m->seen[0].s), "%s", s);

@@ -186,23 +186,7 @@ is "$(sigs "$f" | awk '{print $1, $2, $3, $NF}')" "a=rsa-sha256 d=other.example 
 	"the key added by the reload signs"
 
 # --- 7. OpenDKIM signs the same message: the verifier agrees ----------------
-mkdir -m 700 "$T/odk"
-cp "$K/example.com.rsa2026.key" "$T/odk/key"
-cat >"$T/odk/opendkim.conf" <<CONF
-Syslog no
-Mode s
-Domain example.com
-Selector rsa2026
-KeyFile $T/odk/key
-Canonicalization relaxed/relaxed
-Socket inet:$ODPORT@$(netip 1)
-InternalHosts 127.0.0.0/8
-RequireSafeKeys false
-CONF
-opendkim -f -x "$T/odk/opendkim.conf" >"$T/opendkim.log" 2>&1 &
-ODKIM_PID=$!
-PIDS+=($ODKIM_PID)
-wait_for 10 port_open "$(netip 1)" $ODPORT || bail "opendkim did not start"
+opendkim_start example.com rsa2026 "$K/example.com.rsa2026.key" $ODPORT
 pf_setup od $ODPF <<CONF
 smtpd_milters = inet:$(netip 1):$ODPORT
 CONF

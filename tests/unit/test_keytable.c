@@ -252,5 +252,21 @@ main(void)
 	ipp_keytable_free(kt);
 
 	ok(ipp_keytable_load("/nonexistent/keys", NULL, NULL) == NULL, "missing keytable refused");
+
+	/* tag=value lists: DKIM-Signature, key and DMARC records */
+	{
+		char	v[64];
+
+		is_str(ipp_dkim_tag("v=1; a=rsa-sha256; d=example.com;\r\n\ts=sel;", "s", v, sizeof(v)),
+		    "sel", "tag after folding white space");
+		is_str(ipp_dkim_tag("v=DKIM1; k=rsa; p=MIIB\r\n\tIjAN", "p", v, sizeof(v)),
+		    "MIIBIjAN", "value unfolded");
+		is_str(ipp_dkim_tag("v=DMARC1;p=reject;sp=none", "sp", v, sizeof(v)), "none",
+		    "no spaces at all");
+		ok(ipp_dkim_tag("v=DMARC1; sp=none", "p", v, sizeof(v)) == NULL, "sp= is not p=");
+		is_str(ipp_dkim_tag("v=DKIM1; p=", "p", v, sizeof(v)), "", "empty value (revoked key)");
+		ok(ipp_dkim_tag("d=a-very-long-domain.example", "d", v, 8) == NULL, "value too long: NULL");
+		ok(ipp_dkim_tag("garbage without tags", "d", v, sizeof(v)) == NULL, "no tags");
+	}
 	return (done_testing());
 }
