@@ -236,8 +236,10 @@ main(int argc, char **argv)
 	    : IPP_LOG_SYSLOG | (foreground ? IPP_LOG_STDERR : 0));
 	ipp_log_verbose(verbose);
 	/* keys are read now, as root if started so: the user we become may
-	 * not be able to read them (a reload reuses unchanged key files) */
-	if (sign_prepare(cfg, NULL, stderr) != 0) {
+	 * not be able to read them (a reload reuses unchanged key files).
+	 * -n checks the file alone, like every program's -n; "ippoolctl
+	 * check" checks the keys too. */
+	if (!check && sign_prepare(cfg, NULL, stderr) != 0) {
 		(void) fprintf(stderr, "ippool-milter: fatal: refusing to start with a bad DKIM keytable\n");
 		ipp_config_free(cfg);
 		return (IPP_EX_CONFIG);

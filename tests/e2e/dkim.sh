@@ -225,8 +225,11 @@ like "$(cat "$T/bad/ec.out")" "$T/bad/ec: EC key: DKIM keys must be RSA \\(1024 
 	"wrong key type: clear message"
 is "$(badstart small)" 78 "768-bit RSA key: start fails with 78"
 like "$(cat "$T/bad/small.out")" "RSA key of 768 bits is too small" "small RSA key: clear message"
-"$MILTER" -n -c "$T/bad-ec.conf" >/dev/null 2>&1
-is "$?" 78 "ippool-milter -n checks the keys too"
+"$CTL" -c "$T/bad-ec.conf" check >/dev/null 2>"$T/bad/check.err"
+is "$?" 78 "ippoolctl check checks the keys too: exit 78"
+like "$(cat "$T/bad/check.err")" "^$T/bad/ec.keytable:1: $T/bad/ec: EC key" "ippoolctl check names the keytable line and file"
+"$CTL" -c "$T/ippool.conf" check 2>&1 | grep '^keytable' >"$T/check.out"
+is "$(cat "$T/check.out")" "keytable $T/keytable: ok, 3 keys" "ippoolctl check: the running keytable is fine"
 kill -0 "$MILTER_PID" 2>/dev/null
 ok $? "the running milter is unaffected"
 
