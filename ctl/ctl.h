@@ -38,5 +38,7 @@ int	cmd_limits(struct ctl *, int, char **);
 int	cmd_sender(struct ctl *, int, char **);
 int	cmd_sendmail_mc(struct ctl *, int, char **);
 int	cmd_suppress(struct ctl *, int, char **);
+int	cmd_dkim(struct ctl *, int, char **);
+int	cmd_check_domain(struct ctl *, int, char **);
 
 #endif

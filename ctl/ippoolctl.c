@@ -27,6 +27,10 @@ static const struct ctl_cmd commands[] = {
 	    "the bounce-rate guard per sender domain" },
 	{ "suppress", cmd_suppress, "add|del|show|list|import|export|purge ...",
 	    "the suppression list" },
+	{ "dkim", cmd_dkim, "genkey DOMAIN SELECTOR [--type rsa|ed25519] [--bits N] [--dir DIR]",
+	    "make a DKIM key; print its DNS record and keytable line" },
+	{ "check-domain", cmd_check_domain, "DOMAIN [--json]",
+	    "check MX, SPF for the pool IPs, DKIM keys, DMARC of a sender domain" },
 	{ NULL, NULL, NULL, NULL }
 };
 

@@ -1393,6 +1393,8 @@ ipp_config_free(struct ipp_config *cfg)
 
 	if (cfg == NULL)
 		return;
+	if (cfg->attach_free != NULL)
+		cfg->attach_free(cfg->attach);
 	free(cfg->file);
 	free(cfg->store_path);
 	free(cfg->redis);

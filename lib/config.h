@@ -106,6 +106,14 @@ struct ipp_config {
 	/* selection indexes (sorted, see pool.c) */
 	struct ipp_selkey *by_login, *by_sender;
 	size_t	nby_login, nby_sender;
+
+	/*
+	 * What a program derives from this config and must live exactly as
+	 * long (the milter's DKIM keys): set before the config is installed
+	 * (ipp_confref_reload_with's prepare step), freed with it.
+	 */
+	void   *attach;
+	void	(*attach_free)(void *);
 };
 
 /*

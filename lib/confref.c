@@ -83,9 +83,26 @@ ipp_confref_clear(void)
 int
 ipp_confref_reload(const char *file, ipp_confref_compat_fn compat)
 {
+	return (ipp_confref_reload_with(file, compat, NULL));
+}
+
+/* Log what a failed step wrote to its memstream, one warning a line. */
+static void
+warn_lines(char *buf)
+{
+	char   *line, *save;
+
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		msg_warn("%s", line);
+}
+
+int
+ipp_confref_reload_with(const char *file, ipp_confref_compat_fn compat,
+    ipp_confref_prepare_fn prepare)
+{
 	struct ipp_confref *old;
 	struct ipp_config *cfg;
-	char   *buf = NULL, *line, *save;
+	char   *buf = NULL;
 	size_t	len = 0;
 	FILE   *errs;
 	int	ok;
@@ -95,17 +112,27 @@ ipp_confref_reload(const char *file, ipp_confref_compat_fn compat)
 		return (-1);
 	}
 	cfg = ipp_config_load(file, errs);
-	(void) fclose(errs);
+	(void) fflush(errs);
 	if (cfg == NULL) {
-		for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-			msg_warn("%s", line);
+		(void) fclose(errs);
+		warn_lines(buf);
 		msg_warn("reload of %s failed; keeping the running configuration", file);
 		free(buf);
 		return (-1);
 	}
-	free(buf);
 	old = ipp_confref_get();
 	ok = old == NULL || compat == NULL || compat(ipp_confref_cfg(old), cfg) == 0;
+	if (ok && prepare != NULL && prepare(cfg, old ? ipp_confref_cfg(old) : NULL, errs) != 0) {
+		(void) fclose(errs);
+		warn_lines(buf);
+		msg_warn("reload of %s failed; keeping the running configuration", file);
+		free(buf);
+		ipp_confref_put(old);
+		ipp_config_free(cfg);
+		return (-1);
+	}
+	(void) fclose(errs);
+	free(buf);
 	ipp_confref_put(old);
 	if (!ok) {
 		msg_warn("reload of %s refused; keeping the running configuration", file);

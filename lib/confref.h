@@ -29,4 +29,16 @@ void	ipp_confref_clear(void);
 typedef int (*ipp_confref_compat_fn)(const struct ipp_config *old,
 	    const struct ipp_config *new);
 int	ipp_confref_reload(const char *file, ipp_confref_compat_fn compat);
+
+/*
+ * The same, with a step between loading and installing: prepare() loads
+ * what the new config points to (e.g. DKIM keys) into new->attach, with
+ * the running config as old (or NULL), writing its problems as lines to
+ * errs.  Non-zero refuses the new config: the running one, with what is
+ * attached to it, stays.
+ */
+typedef int (*ipp_confref_prepare_fn)(struct ipp_config *new,
+	    const struct ipp_config *old, FILE *errs);
+int	ipp_confref_reload_with(const char *file, ipp_confref_compat_fn compat,
+	    ipp_confref_prepare_fn prepare);
 #endif

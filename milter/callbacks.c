@@ -15,6 +15,7 @@
 #include "milter.h"
 #include "pool.h"
 #include "protect.h"
+#include "sign.h"
 
 const char *
 milter_qid(SMFICTX *ctx)
@@ -27,7 +28,9 @@ milter_qid(SMFICTX *ctx)
 static void
 message_reset(struct conn *c)
 {
+	/* both use the message's config: release them before it */
 	protect_reset(c);
+	sign_reset(c);
 	ipp_confref_put(c->ref);
 	c->ref = NULL;
 	c->pool = NULL;
@@ -68,6 +71,7 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		*pf1 |= SMFIP_NR_HDR;
 		c->nr_hdr = 1;
 	}
+	sign_negotiate(c, f1, pf1);
 	*pf2 = 0;
 	*pf3 = 0;
 	if (smfi_setpriv(ctx, c) != MI_SUCCESS) {
@@ -127,11 +131,22 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 {
 	struct conn *c = smfi_getpriv(ctx);
 
-	(void) value;
 	if (c != NULL && c->ref != NULL
 	    && strcasecmp(name, ipp_confref_cfg(c->ref)->header) == 0)
 		c->ntags++;
+	if (c != NULL)
+		sign_header(c, name, value);
 	return (c != NULL && c->nr_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE);
+}
+
+static sfsistat
+cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c != NULL)
+		sign_body(c, chunk, len);
+	return (c != NULL && c->nr_body ? SMFIS_NOREPLY : SMFIS_CONTINUE);
 }
 
 static sfsistat
@@ -140,6 +155,7 @@ cb_eom(SMFICTX *ctx)
 	struct conn *c = smfi_getpriv(ctx);
 	const struct ipp_config *cfg;
 	sfsistat rc;
+	char	tag[512];
 	unsigned i;
 
 	if (c == NULL || c->ref == NULL || c->pool == NULL) {
@@ -158,8 +174,14 @@ cb_eom(SMFICTX *ctx)
 			message_reset(c);
 			return (SMFIS_TEMPFAIL);
 		}
-	if (smfi_addheader(ctx, cfg->header, c->pool->xsettings) != MI_SUCCESS) {
+	/* with SMFIP_HDR_LEADSPC the value carries its own leading space */
+	(void) snprintf(tag, sizeof(tag), "%s%s", c->leadspc ? " " : "", c->pool->xsettings);
+	if (smfi_addheader(ctx, cfg->header, tag) != MI_SUCCESS) {
 		msg_warn("%s: cannot add the %s header", milter_qid(ctx), cfg->header);
+		message_reset(c);
+		return (SMFIS_TEMPFAIL);
+	}
+	if (sign_eom(ctx, c) != 0) {
 		message_reset(c);
 		return (SMFIS_TEMPFAIL);
 	}
@@ -204,7 +226,7 @@ struct smfiDesc milter_desc = {
 	cb_envrcpt,
 	cb_header,
 	NULL,			/* eoh */
-	NULL,			/* body */
+	cb_body,
 	cb_eom,
 	cb_abort,
 	cb_close,

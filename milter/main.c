@@ -35,6 +35,7 @@
 #include "milter.h"
 #include "parse.h"
 #include "privs.h"
+#include "sign.h"
 
 struct ipp_store *milter_store;
 atomic_int milter_sessions;
@@ -105,8 +106,9 @@ reloader(void *arg)
 			continue;
 		if (n <= 0 || memchr(buf, 'Q', (size_t) n) != NULL)
 			break;
-		/* several SIGHUPs queued up are one reload */
-		(void) ipp_confref_reload(conf_file, reload_compat);
+		/* several SIGHUPs queued up are one reload; the DKIM keys
+		 * come with the config, or the old ones stay with the old one */
+		(void) ipp_confref_reload_with(conf_file, reload_compat, sign_prepare);
 	}
 	return (NULL);
 }
@@ -281,13 +283,24 @@ main(int argc, char **argv)
 
 	if ((cfg = ipp_config_load(conf_file, stderr)) == NULL)
 		return (IPP_EX_CONFIG);
+	ipp_log_init(argv[0], check ? IPP_LOG_STDERR
+	    : IPP_LOG_SYSLOG | (foreground ? IPP_LOG_STDERR : 0));
+	ipp_log_verbose(verbose);
+	/* keys are read now, as root if started so: the user we become may
+	 * not be able to read them (a reload reuses unchanged key files).
+	 * -n checks the file alone, like every program's -n; "ippoolctl
+	 * check" checks the keys too. */
+	if (!check && sign_prepare(cfg, NULL, stderr) != 0) {
+		(void) fprintf(stderr, "ippool-milter: fatal: refusing to start with a bad DKIM keytable\n");
+		ipp_config_free(cfg);
+		return (IPP_EX_CONFIG);
+	}
 	if (check) {
 		ipp_config_free(cfg);
 		return (0);
 	}
-
-	ipp_log_init(argv[0], IPP_LOG_SYSLOG | (foreground ? IPP_LOG_STDERR : 0));
-	ipp_log_verbose(verbose);
+	if (cfg->dkim && (cfg->keytable == NULL || *cfg->keytable == '\0'))
+		msg_warn("[milter] dkim = yes but no [dkim] keytable is set: messages leave unsigned");
 	open_socket(cfg);
 	if (!foreground && ipp_daemonize() != 0)
 		msg_fatal("cannot detach from the terminal: %s", strerror(errno));

@@ -374,3 +374,27 @@ sm_start() {
 	wait_for 15 port_open "$(netip 1)" "$port" || { sed 's/^/# /' "$d/daemon.log"; bail "sendmail $name did not start"; }
 }
 sm_stop() { local v="SM_PID_$1"; kill "${!v}" 2>/dev/null; wait "${!v}" 2>/dev/null; }
+
+# opendkim_start DOMAIN SELECTOR KEYFILE PORT: OpenDKIM signing DOMAIN (rsa)
+# on $(netip 1):PORT, as a peer to compare with; its key is copied under
+# $T (mode 700) since it refuses keys anyone else could replace.
+opendkim_start() {
+	local domain=$1 selector=$2 key=$3 port=$4 d=$T/odk-$4
+	mkdir -m 700 "$d"
+	cp "$key" "$d/key"
+	cat >"$d/opendkim.conf" <<EOF
+Syslog no
+Mode s
+Domain $domain
+Selector $selector
+KeyFile $d/key
+Canonicalization relaxed/relaxed
+Socket inet:$port@$(netip 1)
+InternalHosts 127.0.0.0/8
+RequireSafeKeys false
+EOF
+	opendkim -f -x "$d/opendkim.conf" >"$d/log" 2>&1 &
+	ODKIM_PID=$!
+	PIDS+=($ODKIM_PID)
+	wait_for 10 port_open "$(netip 1)" "$port" || { cat "$d/log" >&2; bail "opendkim did not start"; }
+}

@@ -1,0 +1,43 @@
+/* sign.h - DKIM signing in ippool-milter (libopendkim): the keys of a
+ * configuration, what negotiation must ask for, and the per-message steps
+ * the callbacks call.  A message is signed with every key of its From:
+ * domain (or closest parent domain) in the keytable: RSA and Ed25519 give
+ * two signatures (RFC 8463). */
+#ifndef IPP_SIGN_H
+#define IPP_SIGN_H
+
+#include <stdio.h>
+
+#include "config.h"
+
+struct conn;
+
+/*
+ * Load the keys of cfg's [dkim] keytable and attach a signer to cfg
+ * (nothing when [milter] dkim = no or no keytable is set).  Keys of old's
+ * signer whose files did not change are reused.  Returns 0, or -1 after
+ * writing "FILE:LINE: message" lines to errs.  Fits ipp_confref_prepare_fn.
+ */
+int	sign_prepare(struct ipp_config *cfg, const struct ipp_config *old, FILE *errs);
+
+/* Adjust negotiation: ask for the body (and leading spaces of header
+ * values) only when the current configuration signs. */
+void	sign_negotiate(struct conn *, unsigned long offered, unsigned long *steps);
+
+/* Message steps.  Errors are kept and reported by sign_eom(), because
+ * header and body callbacks may be "no reply" steps. */
+void	sign_header(struct conn *, const char *name, const char *value);
+void	sign_body(struct conn *, const unsigned char *chunk, size_t len);
+
+/*
+ * At end of message, after the pool tag is added: insert the signatures
+ * at the top.  Returns 0 (signed, or nothing to sign), or -1 after setting
+ * a 451 4.3.0 reply: the MTA must then tempfail the message.
+ */
+struct smfi_str;
+int	sign_eom(struct smfi_str *, struct conn *);
+
+/* Forget the current message's signing state. */
+void	sign_reset(struct conn *);
+
+#endif

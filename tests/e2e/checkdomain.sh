@@ -1,0 +1,196 @@
+#!/bin/bash
+# checkdomain.sh - "ippoolctl check-domain" against test zones served by a
+# real DNS server (dnsmasq) inside a network namespace whose resolv.conf
+# points at it, so ippoolctl and libspf2 use the system resolver as in
+# production.  A ready domain passes every check (exit 0); an SPF record
+# lacking one pool IP, a missing DMARC record, a mismatched DKIM key and a
+# missing MX are each reported (exit 1); a subdomain inherits the
+# organizational domain's DMARC record and its parent's key; the DNS
+# server down means "could not check" (exit 2).
+. "$(dirname "$0")/lib.sh"
+need_root
+need ip dnsmasq "$CTL"
+
+NS=ippool-cd-$$
+ns_cleanup() {
+	[ -n "${DNSMASQ_PID:-}" ] && kill "$DNSMASQ_PID" 2>/dev/null && wait "$DNSMASQ_PID" 2>/dev/null
+	ip netns del "$NS" 2>/dev/null
+	rm -rf "/etc/netns/$NS"
+}
+trap 'ns_cleanup; cleanup' EXIT
+ip netns add "$NS" || skip_all "cannot create a network namespace"
+ip -n "$NS" link set lo up || bail "cannot bring lo up in $NS"
+mkdir -p "/etc/netns/$NS"
+# fail fast when the server is down: one try, one second
+printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"/etc/netns/$NS/resolv.conf"
+inns() { ip netns exec "$NS" "$@"; }
+
+# --- keys and the keytable ---------------------------------------------------
+K=$T/keys
+mkdir -m 700 "$K"
+: >"$T/keytable"
+genkey() {	# genkey DOMAIN SELECTOR [options]
+	"$CTL" dkim genkey "$@" --dir "$K" >"$T/genkey-$1-$2.out" || bail "genkey $* failed"
+	grep "^$1 $2 " "$T/genkey-$1-$2.out" >>"$T/keytable"
+}
+# the record's strings as dnsmasq wants them: "a","b"
+record() { sed -n 's/^[^ ]* IN TXT //p' "$T/genkey-$1-$2.out" | sed 's/" "/","/g'; }
+genkey ready.test s1
+genkey ready.test ed1 --type ed25519
+for d in partial nodmarc nomx fallback badkey; do genkey $d.test s1 --bits 1024; done
+"$CTL" dkim genkey badkey.test other --bits 1024 --dir "$K" >"$T/genkey-badkey.test-other.out"
+
+cat >"$T/ippool.conf" <<CONF
+[store]
+path = $T/store
+[pool tx]
+ips = 192.0.2.10 192.0.2.11
+senders = @ready.test @sub.ready.test @partial.test @nodmarc.test @nomx.test @badkey.test
+[pool default]
+ips = 192.0.2.30
+[dkim]
+keytable = $T/keytable
+CONF
+
+# --- the zones ----------------------------------------------------------------
+spf2='"v=spf1 ip4:192.0.2.10 ip4:192.0.2.11 -all"'
+cat >"$T/dnsmasq.conf" <<CONF
+no-resolv
+no-hosts
+no-poll
+bind-interfaces
+listen-address=127.0.0.1
+port=53
+local=/test/
+log-facility=$T/dnsmasq.log
+# ready.test: everything right
+mx-host=ready.test,mx.ready.test,10
+txt-record=ready.test,$spf2
+txt-record=s1._domainkey.ready.test,$(record ready.test s1)
+txt-record=ed1._domainkey.ready.test,$(record ready.test ed1)
+txt-record=_dmarc.ready.test,"v=DMARC1; p=reject; rua=mailto:dmarc@ready.test"
+# sub.ready.test: own MX and SPF; DMARC and DKIM key from ready.test
+mx-host=sub.ready.test,mx.ready.test,10
+txt-record=sub.ready.test,$spf2
+# partial.test: SPF lacks 192.0.2.11
+mx-host=partial.test,mx.partial.test,10
+txt-record=partial.test,"v=spf1 ip4:192.0.2.10 -all"
+txt-record=s1._domainkey.partial.test,$(record partial.test s1)
+txt-record=_dmarc.partial.test,"v=DMARC1; p=quarantine"
+# nodmarc.test: no _dmarc record
+mx-host=nodmarc.test,mx.nodmarc.test,10
+txt-record=nodmarc.test,$spf2
+txt-record=s1._domainkey.nodmarc.test,$(record nodmarc.test s1)
+# nomx.test: no MX
+txt-record=nomx.test,$spf2
+txt-record=s1._domainkey.nomx.test,$(record nomx.test s1)
+txt-record=_dmarc.nomx.test,"v=DMARC1; p=none"
+# badkey.test: the published key is another key
+mx-host=badkey.test,mx.badkey.test,10
+txt-record=badkey.test,$spf2
+txt-record=s1._domainkey.badkey.test,$(record badkey.test other)
+txt-record=_dmarc.badkey.test,"v=DMARC1; p=reject"
+# fallback.test: no pool lists it, so postmaster@ selects pool default
+mx-host=fallback.test,mx.fallback.test,10
+txt-record=fallback.test,"v=spf1 ip4:192.0.2.30 -all"
+txt-record=s1._domainkey.fallback.test,$(record fallback.test s1)
+txt-record=_dmarc.fallback.test,"v=DMARC1; p=reject"
+CONF
+ip netns exec "$NS" dnsmasq --keep-in-foreground --conf-file="$T/dnsmasq.conf" --pid-file="$T/dnsmasq.pid" \
+	--user=root >"$T/dnsmasq.out" 2>&1 &
+DNSMASQ_PID=$!
+PIDS+=($DNSMASQ_PID)
+dns_listening() { inns ss -Hlun 'sport = :53' | grep -q .; }
+wait_for 10 dns_listening
+kill -0 "$DNSMASQ_PID" 2>/dev/null || { sed 's/^/# /' "$T/dnsmasq.out"; bail "dnsmasq did not start"; }
+
+cd_run() {	# cd_run DOMAIN [options]: output in OUT, status in RC
+	OUT=$(inns "$CTL" -c "$T/ippool.conf" check-domain "$@" 2>"$T/cd.err")
+	RC=$?
+	printf '%s\n' "$OUT" | sed "s/^/# $1: /" >>"$T/cd.log"
+}
+line() { printf '%s\n' "$OUT" | grep "^$1" | head -1; }
+
+# --- a ready domain ---------------------------------------------------------------
+cd_run ready.test
+is "$RC" 0 "ready.test: exit 0"
+like "$(line 'mx:')" '^mx: ok: 10 mx\.ready\.test$' "ready.test: MX found"
+like "$(line 'spf:')" '^spf: ok: "v=spf1 ip4:192\.0\.2\.10 ip4:192\.0\.2\.11 -all"$' "ready.test: exactly one SPF record"
+is "$(line 'spf 192.0.2.10')" "spf 192.0.2.10 (pool tx): ok: pass" "ready.test: libspf2 passes pool IP 192.0.2.10"
+is "$(line 'spf 192.0.2.11')" "spf 192.0.2.11 (pool tx): ok: pass" "ready.test: libspf2 passes pool IP 192.0.2.11"
+is "$(printf '%s\n' "$OUT" | grep -c '^spf 192.0.2.30')" 0 "ready.test: IPs of pools it does not use are not checked"
+like "$(line 'dkim s1')" '^dkim s1 \(rsa-2048\): ok: s1\._domainkey\.ready\.test matches .*/ready\.test\.s1\.key$' \
+	"ready.test: RSA key record matches"
+like "$(line 'dkim ed1')" '^dkim ed1 \(ed25519\): ok: ed1\._domainkey\.ready\.test matches ' \
+	"ready.test: Ed25519 key record matches"
+is "$(line 'dmarc:')" "dmarc: ok: _dmarc.ready.test: p=reject" "ready.test: DMARC p=reject"
+like "$(line 'alignment:')" '^alignment: ok: d=ready\.test is the From: domain' "ready.test: aligned"
+like "$(line 'verdict:')" '^verdict: ready' "ready.test: verdict ready"
+is "$(printf '%s\n' "$OUT" | grep -c ': problem: ')" 0 "ready.test: no problem line"
+
+# the same as JSON
+cd_run ready.test --json
+is "$RC" 0 "ready.test --json: exit 0"
+is "$(printf '%s' "$OUT" | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(d["verdict"], d["problems"], len(d["checks"]), [c["result"] for c in d["checks"] if c["check"]=="spf" and "ip" in c])')" \
+	"ready 0 8 ['pass', 'pass']" "ready.test --json: verdict, problem count, checks, SPF results"
+
+# --- a subdomain: parent's key, inherited DMARC, relaxed alignment -----------
+cd_run sub.ready.test
+is "$RC" 0 "sub.ready.test: exit 0"
+like "$(line 'dkim s1')" 'ok: s1\._domainkey\.ready\.test matches' "sub.ready.test: checks its parent's key"
+is "$(line 'dmarc:')" "dmarc: ok: _dmarc.ready.test: p=reject (inherited from the organizational domain)" \
+	"sub.ready.test: DMARC inherited from ready.test"
+is "$(line 'alignment:')" "alignment: ok: d=ready.test is aligned with sub.ready.test (relaxed, the DMARC default)" \
+	"sub.ready.test: relaxed alignment"
+
+# --- SPF lacks one pool IP ----------------------------------------------------------
+cd_run partial.test
+is "$RC" 1 "partial.test: exit 1"
+is "$(line 'spf 192.0.2.10')" "spf 192.0.2.10 (pool tx): ok: pass" "partial.test: 192.0.2.10 passes"
+is "$(line 'spf 192.0.2.11')" \
+	"spf 192.0.2.11 (pool tx): problem: fail: mail from 192.0.2.11 for postmaster@partial.test is not authorized by SPF" \
+	"partial.test: 192.0.2.11 reported fail"
+is "$(printf '%s\n' "$OUT" | grep -c ': problem: ')" 1 "partial.test: exactly one problem"
+like "$(line 'verdict:')" '^verdict: problems: 1 problem$' "partial.test: verdict"
+
+# --- no DMARC -------------------------------------------------------------------------
+cd_run nodmarc.test
+is "$RC" 1 "nodmarc.test: exit 1"
+is "$(line 'dmarc:')" "dmarc: problem: no DMARC record at _dmarc.nodmarc.test" "nodmarc.test: DMARC missing"
+is "$(printf '%s\n' "$OUT" | grep -c ': problem: ')" 1 "nodmarc.test: exactly one problem"
+
+# --- the published DKIM key is not ours -----------------------------------------------
+cd_run badkey.test
+is "$RC" 1 "badkey.test: exit 1"
+like "$(line 'dkim s1')" '^dkim s1 \(rsa-1024\): problem: the key published at s1\._domainkey\.badkey\.test does not match .*/badkey\.test\.s1\.key: signatures will fail$' \
+	"badkey.test: mismatched key reported"
+is "$(printf '%s\n' "$OUT" | grep -c ': problem: ')" 1 "badkey.test: exactly one problem"
+
+# --- no MX ------------------------------------------------------------------------------
+cd_run nomx.test
+is "$RC" 1 "nomx.test: exit 1"
+like "$(line 'mx:')" '^mx: problem: ' "nomx.test: missing MX reported"
+is "$(printf '%s\n' "$OUT" | grep -c ': problem: ')" 1 "nomx.test: exactly one problem"
+
+# --- no pool lists the domain: the pool postmaster@ selects ----------------------------
+cd_run fallback.test
+is "$RC" 0 "fallback.test: exit 0"
+is "$(line 'spf 192.0.2.30')" "spf 192.0.2.30 (pool default): ok: pass" "fallback.test: pool default's IP checked"
+
+# --- a domain without any key ----------------------------------------------------------
+cd_run unknown.test
+is "$RC" 1 "unknown.test: exit 1"
+like "$(line 'dkim:')" "^dkim: problem: no key for unknown\\.test or a parent domain in $T/keytable" \
+	"unknown.test: no key reported"
+
+# --- the DNS server is down: could not check ---------------------------------------------
+kill "$DNSMASQ_PID"
+wait "$DNSMASQ_PID" 2>/dev/null
+DNSMASQ_PID=
+cd_run ready.test
+is "$RC" 2 "DNS server down: exit 2"
+is "$(printf '%s\n' "$OUT" | grep -c ': problem: ')" 0 "DNS server down: nothing reported as a problem"
+like "$(line 'mx:')" '^mx: unknown: ready\.test: DNS lookup failed temporarily$' "DNS server down: MX unknown"
+like "$(line 'verdict:')" '^verdict: unknown: ' "DNS server down: verdict unknown"
+
+done_testing
