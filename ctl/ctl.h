@@ -34,5 +34,7 @@ const struct ctl_cmd *ctl_find(const char *name);
 int	cmd_decode(struct ctl *, int, char **);
 int	cmd_check(struct ctl *, int, char **);
 int	cmd_ingest(struct ctl *, int, char **);
+int	cmd_warmup(struct ctl *, int, char **);
+int	cmd_postfix_setup(struct ctl *, int, char **);
 
 #endif

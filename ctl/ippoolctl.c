@@ -19,6 +19,10 @@ static const struct ctl_cmd commands[] = {
 	    "check the configuration and the store" },
 	{ "ingest", cmd_ingest, "[--follow] FILE...",
 	    "apply Postfix log lines: bounces, deferrals, deliveries" },
+	{ "warmup", cmd_warmup, "status|set|reset|simulate|classify ...",
+	    "warm-up state per IP and ISP; import, reset, simulate" },
+	{ "postfix-setup", cmd_postfix_setup, "[--dry-run] [DIRS]",
+	    "create or update the Postfix main and pool instances" },
 	{ NULL, NULL, NULL, NULL }
 };
 
