@@ -18,6 +18,7 @@
 #include "autoconfig.h"
 
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,7 +271,7 @@ pool_dir(const char *tmpl, const char *pool, char *buf, size_t len)
 
 /* postmulti mode: the instance's config directory, creating it if needed. */
 static int
-postmulti_dir(struct setup *su, const char *main_dir, const struct ipp_pool *pool,
+postmulti_dir(struct setup *su, const struct ipp_pool *pool,
     char *dir, size_t len, int *enabled)
 {
 	char	name[64], err[1024], *out, *line, *save, f[4][1024];
@@ -280,7 +281,7 @@ postmulti_dir(struct setup *su, const char *main_dir, const struct ipp_pool *poo
 
 	(void) snprintf(name, sizeof(name), "postfix-ippool-%s", pool->name);
 	for (attempt = 0; attempt < 2; attempt++) {
-		if ((rc = pf_run(list, main_dir, &out, err, sizeof(err))) != 0) {
+		if ((rc = pf_run(list, &out, err, sizeof(err))) != 0) {
 			(void) fprintf(stderr, "ippoolctl: postmulti -l: %s\n", err);
 			free(out);
 			return (-1);
@@ -301,7 +302,7 @@ postmulti_dir(struct setup *su, const char *main_dir, const struct ipp_pool *poo
 		su->changes++;
 		if (su->dry_run)
 			return (1);
-		if (pf_run(create, main_dir, &out, err, sizeof(err)) != 0) {
+		if (pf_run(create, &out, err, sizeof(err)) != 0) {
 			(void) fprintf(stderr, "ippoolctl: postmulti create %s: %s\n", name, err);
 			free(out);
 			return (-1);
@@ -334,7 +335,7 @@ postmulti_init(struct setup *su, const char *main_dir)
 	su->changes++;
 	if (su->dry_run)
 		return (0);
-	if (pf_run(init, main_dir, &out, err, sizeof(err)) != 0) {
+	if (pf_run(init, &out, err, sizeof(err)) != 0) {
 		(void) fprintf(stderr, "ippoolctl: postmulti -e init: %s\n", err);
 		free(out);
 		return (-1);
@@ -344,7 +345,7 @@ postmulti_init(struct setup *su, const char *main_dir)
 }
 
 static void
-enable_instance(struct setup *su, const char *main_dir, const struct ipp_pool *pool)
+enable_instance(struct setup *su, const struct ipp_pool *pool)
 {
 	char	name[64], err[1024], *out;
 	char   *en[] = { "postmulti", "-i", name, "-e", "enable", NULL };
@@ -354,7 +355,7 @@ enable_instance(struct setup *su, const char *main_dir, const struct ipp_pool *p
 	su->changes++;
 	if (su->dry_run)
 		return;
-	if (pf_run(en, main_dir, &out, err, sizeof(err)) != 0) {
+	if (pf_run(en, &out, err, sizeof(err)) != 0) {
 		(void) fprintf(stderr, "ippoolctl: %s\n", err);
 		su->failed = 1;
 	}
@@ -366,7 +367,7 @@ default_main_dir(char *buf, size_t len)
 {
 	char   *argv[] = { "postconf", "-h", "config_directory", NULL }, err[512], *out;
 
-	if (pf_run(argv, NULL, &out, err, sizeof(err)) != 0 || out[0] == '\0') {
+	if (pf_run(argv, &out, err, sizeof(err)) != 0 || out[0] == '\0') {
 		(void) fprintf(stderr, "ippoolctl: cannot ask postconf for config_directory: %s\n", err);
 		free(out);
 		return (-1);
@@ -375,6 +376,16 @@ default_main_dir(char *buf, size_t len)
 	(void) snprintf(buf, len, "%s", out);
 	free(out);
 	return (0);
+}
+
+static int
+same_dir(const char *a, const char *b)
+{
+	char	ra[PATH_MAX], rb[PATH_MAX];
+
+	if (realpath(a, ra) == NULL || realpath(b, rb) == NULL)
+		return (strcmp(a, b) == 0);
+	return (strcmp(ra, rb) == 0);
 }
 
 int
@@ -417,10 +428,18 @@ cmd_postfix_setup(struct ctl *ctl, int argc, char **argv)
 		return (EX_USAGE);
 	}
 	su.cfg = ctl_config(ctl);
+	mdir[0] = '\0';
+	/* postconf cannot name the default directory when it has no main.cf */
+	if ((main_dir == NULL || tmpl == NULL) && default_main_dir(mdir, sizeof(mdir)) != 0)
+		return (EX_UNAVAILABLE);
 	if (main_dir == NULL) {
-		if (default_main_dir(mdir, sizeof(mdir)) != 0)
-			return (EX_UNAVAILABLE);
 		main_dir = mdir;
+	} else if (tmpl == NULL && !same_dir(main_dir, mdir)) {
+		/* postmulti(1) refuses any other primary instance */
+		(void) fprintf(stderr,
+		    "ippoolctl: postmulti manages the instances of %s only: with --main-dir %s, name the pool instances with --pool-dir\n",
+		    mdir, main_dir);
+		return (EX_USAGE);
 	}
 	if (ipp_postfix_endpoint(su.cfg->milter_socket, su.milter_ep, sizeof(su.milter_ep)) != 0
 	    || ipp_postfix_endpoint(su.cfg->policy_socket, su.policy_ep, sizeof(su.policy_ep)) != 0
@@ -441,7 +460,7 @@ cmd_postfix_setup(struct ctl *ctl, int argc, char **argv)
 		enabled = 1;
 		if (tmpl != NULL) {
 			(void) pool_dir(tmpl, pool->name, dir, sizeof(dir));
-		} else if ((rc = postmulti_dir(&su, main_dir, pool, dir, sizeof(dir), &enabled)) != 0) {
+		} else if ((rc = postmulti_dir(&su, pool, dir, sizeof(dir), &enabled)) != 0) {
 			if (rc < 0)
 				su.failed = 1;
 			else
@@ -451,7 +470,7 @@ cmd_postfix_setup(struct ctl *ctl, int argc, char **argv)
 		}
 		setup_pool(&su, pool, dir);
 		if (!enabled)
-			enable_instance(&su, main_dir, pool);
+			enable_instance(&su, pool);
 	}
 	if (su.failed) {
 		(void) fprintf(stderr, "ippoolctl: postfix-setup failed; %d change%s %s made\n",
@@ -465,7 +484,7 @@ cmd_postfix_setup(struct ctl *ctl, int argc, char **argv)
 		    su.changes == 1 ? "" : "s");
 	else
 		(void) printf("%d change%s made: run \"postfix%s%s reload\" and start or reload the pool instances\n",
-		    su.changes, su.changes == 1 ? "" : "s", main_dir == mdir ? "" : " -c ",
-		    main_dir == mdir ? "" : main_dir);
+		    su.changes, su.changes == 1 ? "" : "s", mdir[0] && same_dir(main_dir, mdir) ? "" : " -c ",
+		    mdir[0] && same_dir(main_dir, mdir) ? "" : main_dir);
 	return (0);
 }

@@ -20,60 +20,39 @@ extern char **environ;
 
 #define OUT_MAX (4 * 1024 * 1024)
 
-/* The environment, plus MAIL_CONFIG when asked for. */
-static char **
-child_env(const char *mail_config)
-{
-	static char *var;
-	size_t	n = 0, i, j = 0;
-	char  **env;
-
-	while (environ[n])
-		n++;
-	if ((env = calloc(n + 2, sizeof(*env))) == NULL)
-		return (NULL);
-	for (i = 0; i < n; i++)
-		if (mail_config == NULL || strncmp(environ[i], "MAIL_CONFIG=", 12) != 0)
-			env[j++] = environ[i];
-	if (mail_config != NULL) {
-		free(var);
-		if ((var = malloc(strlen(mail_config) + 13)) == NULL) {
-			free(env);
-			return (NULL);
-		}
-		(void) sprintf(var, "MAIL_CONFIG=%s", mail_config);
-		env[j++] = var;
-	}
-	env[j] = NULL;
-	return (env);
-}
-
 int
-pf_run(char *const argv[], const char *mail_config, char **out, char *err, size_t errlen)
+pf_run(char *const argv[], char **out, char *err, size_t errlen)
 {
 	posix_spawn_file_actions_t fa;
 	int	pout[2], perr[2], status, rc;
-	char  **env, *buf = NULL, ebuf[1024];
+	char   *buf = NULL, ebuf[1024];
 	size_t	len = 0, cap = 0, elen = 0;
 	struct pollfd pfd[2];
 	pid_t	pid;
 
 	*out = NULL;
-	if (pipe2(pout, O_CLOEXEC) != 0 || pipe2(perr, O_CLOEXEC) != 0) {
+	if (pipe2(pout, O_CLOEXEC) != 0) {
 		(void) snprintf(err, errlen, "pipe: %s", strerror(errno));
 		return (-1);
 	}
-	if ((env = child_env(mail_config)) == NULL
-	    || posix_spawn_file_actions_init(&fa) != 0) {
+	if (pipe2(perr, O_CLOEXEC) != 0) {
+		(void) snprintf(err, errlen, "pipe: %s", strerror(errno));
+		(void) close(pout[0]);
+		(void) close(pout[1]);
+		return (-1);
+	}
+	if (posix_spawn_file_actions_init(&fa) != 0) {
 		(void) snprintf(err, errlen, "out of memory");
-		free(env);
+		(void) close(pout[0]);
+		(void) close(pout[1]);
+		(void) close(perr[0]);
+		(void) close(perr[1]);
 		return (-1);
 	}
 	(void) posix_spawn_file_actions_adddup2(&fa, pout[1], 1);
 	(void) posix_spawn_file_actions_adddup2(&fa, perr[1], 2);
-	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, env);
+	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
 	(void) posix_spawn_file_actions_destroy(&fa);
-	free(env);
 	(void) close(pout[1]);
 	(void) close(perr[1]);
 	if (rc != 0) {
@@ -186,7 +165,7 @@ postconf(struct pfconf *pf, const char *a1, const char *a2, const char *a3, char
 {
 	char   *argv[] = { "postconf", "-c", pf->dir, (char *) a1, (char *) a2, (char *) a3, NULL };
 
-	return (pf_run(argv, NULL, out, err, errlen));
+	return (pf_run(argv, out, err, errlen));
 }
 
 static int

@@ -16,11 +16,11 @@ struct pfconf {
 };
 
 /*
- * Run argv (argv[0] looked up in PATH) with MAIL_CONFIG=mail_config when
- * not NULL; *out gets its standard output (malloc'd).  Returns the exit
- * status, or -1 with err set when it could not run.
+ * Run argv (argv[0] looked up in PATH); *out gets its standard output
+ * (malloc'd).  Returns the exit status, or -1 with err set when it could
+ * not run.
  */
-int	pf_run(char *const argv[], const char *mail_config, char **out, char *err, size_t errlen);
+int	pf_run(char *const argv[], char **out, char *err, size_t errlen);
 
 /* Read DIR's master.cf; -1 with err when DIR is not a Postfix config. */
 int	pfconf_open(struct pfconf *, const char *dir, int dry_run, char *err, size_t errlen);

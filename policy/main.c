@@ -108,10 +108,18 @@ raise_fd_limit(void)
 }
 
 struct listener {
-	const char *spec;
+	char	spec[300];		/* a copy: a reload frees the first config */
 	enum { L_POLICY, L_SOCKETMAP, L_METRICS } kind;
 	int	fd;
 };
+
+static void
+add_listener(struct listener *l, const char *spec, int kind)
+{
+	(void) snprintf(l->spec, sizeof(l->spec), "%s", spec);
+	l->kind = kind;
+	l->fd = -1;
+}
 
 int
 main(int argc, char **argv)
@@ -164,10 +172,10 @@ main(int argc, char **argv)
 	raise_fd_limit();
 
 	/* bind first, as root, while a failure can still be told to the terminal */
-	lis[nlis++] = (struct listener) { cfg->policy_socket, L_POLICY, -1 };
-	lis[nlis++] = (struct listener) { cfg->socketmap_socket, L_SOCKETMAP, -1 };
+	add_listener(&lis[nlis++], cfg->policy_socket, L_POLICY);
+	add_listener(&lis[nlis++], cfg->socketmap_socket, L_SOCKETMAP);
 	if (cfg->metrics != NULL)
-		lis[nlis++] = (struct listener) { cfg->metrics, L_METRICS, -1 };
+		add_listener(&lis[nlis++], cfg->metrics, L_METRICS);
 	for (i = 0; i < nlis; i++)
 		if ((lis[i].fd = listen_open(lis[i].spec, err, sizeof(err))) < 0)
 			msg_fatal_status(EX_UNAVAILABLE, "%s", err);

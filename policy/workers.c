@@ -93,8 +93,9 @@ worker(void *arg)
 		j->next = w->done;
 		w->done = j;
 		(void) pthread_mutex_unlock(&w->lock);
-		if (notify)
-			(void) write(w->pipefd[1], &c, 1);
+		/* a full pipe (EAGAIN) already holds a wake-up */
+		if (notify && write(w->pipefd[1], &c, 1) < 0 && errno != EAGAIN)
+			msg_warn("worker: cannot wake the event loop: %s", strerror(errno));
 	}
 	return (NULL);
 }
@@ -116,6 +117,7 @@ workers_start(struct event_base *base, int n, size_t maxq)
 	    || (w->wake = event_new(base, w->pipefd[0], EV_READ | EV_PERSIST, on_wake, w)) == NULL
 	    || event_add(w->wake, NULL) != 0) {
 		msg_error("cannot set up worker threads: %s", strerror(errno));
+		workers_stop(w);
 		return (NULL);
 	}
 	/* signals belong to the loop thread */
@@ -129,8 +131,10 @@ workers_start(struct event_base *base, int n, size_t maxq)
 		w->nthreads++;
 	}
 	(void) pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (w->nthreads == 0)
+	if (w->nthreads == 0) {
+		workers_stop(w);
 		return (NULL);
+	}
 	return (w);
 }
 
@@ -179,10 +183,14 @@ workers_stop(struct workers *w)
 	(void) pthread_mutex_unlock(&w->lock);
 	for (i = 0; i < w->nthreads; i++)
 		(void) pthread_join(w->threads[i], NULL);
-	drain(w);
-	event_free(w->wake);
-	(void) close(w->pipefd[0]);
-	(void) close(w->pipefd[1]);
+	if (w->wake != NULL) {
+		drain(w);
+		event_free(w->wake);
+	}
+	if (w->pipefd[0] >= 0)
+		(void) close(w->pipefd[0]);
+	if (w->pipefd[1] >= 0)
+		(void) close(w->pipefd[1]);
 	(void) pthread_cond_destroy(&w->cond);
 	(void) pthread_mutex_destroy(&w->lock);
 	free(w->threads);

@@ -206,7 +206,9 @@ is "$(curl -s -o /dev/null -w '%{http_code}' "http://$(netip 1):9465/other")" 40
 if [ "$(id -u)" = 0 ]; then
 	sed -i 's/^user =$/user = nobody/' "$T/ippool.conf"
 	sed -i '/^\[dkim\]/,$d' "$T/ippool.conf"
-	policyd_stop
+	kill -TERM "$POLICYD_PID"
+	wait "$POLICYD_PID"
+	is "$?" 0 "SIGTERM after reloads: exit status 0"
 	chown -R nobody "$T/store"
 	policyd_start "$T/ippool.conf" priv
 	is "$(ps -o user= -p "$POLICYD_PID" | tr -d ' ')" nobody "privileges dropped to the [policy] user"
