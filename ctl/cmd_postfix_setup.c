@@ -198,7 +198,7 @@ setup_pool(struct setup *su, const struct ipp_pool *pool, const char *dir)
 {
 	const struct ipp_config *cfg = su->cfg;
 	struct pfconf pf;
-	char	err[1024], value[600], key[128], entry[600], listen[96];
+	char	err[1024], value[600], key[128], entry[600], listen[96], *tls;
 	char  **keep;
 	size_t	nkeep = 0, i, cap;
 
@@ -220,6 +220,13 @@ setup_pool(struct setup *su, const struct ipp_pool *pool, const char *dir)
 	set(su, &pf, "smtpd_recipient_restrictions", "");
 	set(su, &pf, "smtpd_milters", "");
 	set(su, &pf, "non_smtpd_milters", "");
+	/* mailbox providers mark mail that came without TLS: offer it, unless
+	 * the administrator chose a policy already */
+	if ((tls = pfconf_effective(&pf, "smtp_tls_security_level")) == NULL)
+		su->failed = 1;
+	else if (tls[0] == '\0')
+		set(su, &pf, "smtp_tls_security_level", "may");
+	free(tls);
 
 	cap = pool->nips + (pool->spill ? pool->spill->nips : 0) + 2;
 	if ((keep = calloc(cap, sizeof(*keep))) == NULL) {

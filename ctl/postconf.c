@@ -318,8 +318,8 @@ pfconf_set(struct pfconf *pf, const char *name, const char *value)
 		free(cur);
 		return (0);
 	}
-	(void) printf("%s%s/main.cf: %s = %s  (was: %s)\n", pf->dry_run ? "(dry run) " : "",
-	    pf->dir, name, want, have[0] ? have : "empty");
+	(void) printf("%s%s/main.cf: %s =%s%s  (was: %s)\n", pf->dry_run ? "(dry run) " : "",
+	    pf->dir, name, want[0] ? " " : "", want, have[0] ? have : "empty");
 	free(cur);
 	pf->changes++;
 	if (pf->dry_run)
