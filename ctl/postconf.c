@@ -274,12 +274,13 @@ value_of(const char *out, const char *name)
 	return (r);
 }
 
-char *
-pfconf_explicit(struct pfconf *pf, const char *name)
+/* One parameter as "postconf -c DIR FLAG NAME" prints it. */
+static char *
+param(struct pfconf *pf, const char *flag, const char *name)
 {
 	char   *out, *v, err[512];
 
-	if (postconf(pf, "-n", name, NULL, &out, err, sizeof(err)) != 0) {
+	if (postconf(pf, flag, name, NULL, &out, err, sizeof(err)) != 0) {
 		free(out);
 		return (NULL);
 	}
@@ -289,17 +290,15 @@ pfconf_explicit(struct pfconf *pf, const char *name)
 }
 
 char *
+pfconf_explicit(struct pfconf *pf, const char *name)
+{
+	return (param(pf, "-n", name));
+}
+
+char *
 pfconf_effective(struct pfconf *pf, const char *name)
 {
-	char   *out, *v, err[512];
-
-	if (postconf(pf, "-x", name, NULL, &out, err, sizeof(err)) != 0) {
-		free(out);
-		return (NULL);
-	}
-	v = value_of(out, name);
-	free(out);
-	return (v);
+	return (param(pf, "-x", name));
 }
 
 int

@@ -94,12 +94,17 @@ def raw_bytes(text):
     return text.encode('latin-1').decode('unicode_escape').encode('latin-1')
 
 
-def cmd_raw(a, text):
-    s = socket.create_connection(addr(a), timeout=20)
+def send_bad(s, text):
+    """Send bytes the server may close the connection on midway."""
     try:
         s.sendall(raw_bytes(text))
     except (BrokenPipeError, ConnectionResetError):
         pass
+
+
+def cmd_raw(a, text):
+    s = socket.create_connection(addr(a), timeout=20)
+    send_bad(s, text)
     got, closed = drain(s)
     print('reply=%r closed=%s' % (got, 'yes' if closed else 'no'))
 
@@ -110,10 +115,7 @@ def cmd_persist(sma, text):
     good.sendall(netstring(b'tx persist1@gmail.com'))
     first = read_netstring(good)
     bad = socket.create_connection(addr(sma), timeout=20)
-    try:
-        bad.sendall(raw_bytes(text))
-    except (BrokenPipeError, ConnectionResetError):
-        pass
+    send_bad(bad, text)
     _, closed = drain(bad)
     good.sendall(netstring(b'tx persist2@gmail.com'))
     second = read_netstring(good)
