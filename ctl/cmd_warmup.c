@@ -26,7 +26,7 @@ isp_arg(const struct ipp_config *cfg, const char *name)
 	if (ipp_config_isp(cfg, name) == NULL) {
 		(void) fprintf(stderr, "ippoolctl: no ISP named \"%s\" (see [isp] and the built-ins)\n",
 		    name);
-		return (NULL);
+		return (NULL);	/* callers exit EX_DATAERR */
 	}
 	return (name);
 }
@@ -86,12 +86,12 @@ status(struct ctl *ctl, int argc, char **argv)
 		switch (ch) {
 		case 'i':
 			if ((isp = isp_arg(cfg, optarg)) == NULL)
-				return (EX_USAGE);
+				return (EX_DATAERR);
 			break;
 		case 'p':
 			if (ipp_config_pool(cfg, optarg) == NULL) {
 				(void) fprintf(stderr, "ippoolctl: no pool named \"%s\"\n", optarg);
-				return (EX_USAGE);
+				return (EX_DATAERR);
 			}
 			pool = optarg;
 			break;
@@ -197,15 +197,15 @@ set_day(struct ctl *ctl, int argc, char **argv)
 	if ((pool = ip_pool(cfg, argv[optind], &idx)) == NULL) {
 		(void) fprintf(stderr, "ippoolctl: %s is not an address of any pool in %s\n",
 		    argv[optind], cfg->file);
-		return (EX_USAGE);
+		return (EX_DATAERR);
 	}
 	if (!pool->managed) {
 		(void) fprintf(stderr, "ippoolctl: %s is in standard pool %s, which has no warm-up\n",
 		    argv[optind], pool->name);
-		return (EX_USAGE);
+		return (EX_DATAERR);
 	}
 	if (strcmp(argv[optind + 1], "all") != 0 && isp_arg(cfg, argv[optind + 1]) == NULL)
-		return (EX_USAGE);
+		return (EX_DATAERR);
 	for (s = 0; s < cfg->nisps; s++) {
 		const struct ipp_isp *isp = &cfg->isps[s];
 
@@ -220,7 +220,7 @@ set_day(struct ctl *ctl, int argc, char **argv)
 		    pool->ips[idx].text, pool->name, isp->name, day);
 		done++;
 	}
-	return (done ? 0 : EX_USAGE);
+	return (done ? 0 : EX_DATAERR);
 }
 
 static int
@@ -237,12 +237,12 @@ reset(struct ctl *ctl, int argc, char **argv)
 	if (argc >= 2) {
 		if (ipp_parse_ip(argv[1], &norm, err, sizeof(err)) != 0) {
 			(void) fprintf(stderr, "ippoolctl: %s\n", err);
-			return (EX_USAGE);
+			return (EX_DATAERR);
 		}
 		ip = norm.text;
 	}
 	if (argc == 3 && (isp = isp_arg(cfg, argv[2])) == NULL)
-		return (EX_USAGE);
+		return (EX_DATAERR);
 	if ((n = ipp_wu_store_reset(ctl_store(ctl), ip, isp)) < 0) {
 		(void) fprintf(stderr, "ippoolctl: cannot write to the store\n");
 		return (EX_TEMPFAIL);
@@ -361,10 +361,10 @@ simulate(struct ctl *ctl, int argc, char **argv)
 		return (EX_USAGE);
 	if ((pool = ipp_config_pool(cfg, argv[optind])) == NULL) {
 		(void) fprintf(stderr, "ippoolctl: no pool named \"%s\"\n", argv[optind]);
-		return (EX_USAGE);
+		return (EX_DATAERR);
 	}
 	if (isp_arg(cfg, ispname) == NULL)
-		return (EX_USAGE);
+		return (EX_DATAERR);
 	isp = ipp_config_isp(cfg, ispname);
 	spill = pool->spill;
 	ncol = pool->nips;
