@@ -31,6 +31,7 @@ wu_apply(struct ipp_txn *txn, const struct ipp_config *cfg, const struct ipp_log
 	const struct ipp_pool *pool;
 	struct ipp_isp_result res;
 	struct ipp_wu_io io;
+	enum ipp_wu_outcome outcome;
 	char	text[sizeof(ll->dsn) + sizeof(ll->reply) + 2], until[32];
 	time_t	now = ipp_now();
 	size_t	idx;
@@ -40,10 +41,14 @@ wu_apply(struct ipp_txn *txn, const struct ipp_config *cfg, const struct ipp_log
 		return (IPP_OK);
 	(void) ipp_isp_classify(cfg, ll->rcpt, now, &res);
 	(void) snprintf(text, sizeof(text), "%s %s", ll->dsn, ll->reply);
+	/* a bounce that reached no server (relay=none) showed the ISP nothing:
+	 * its unit returns, like a deferral's, and it is no backoff */
+	if (ll->status == IPP_LOGS_BOUNCED && (ll->relay[0] == '\0' || strcmp(ll->relay, "none") == 0))
+		outcome = IPP_WU_DEFERRED, text[0] = '\0';
+	else
+		outcome = ll->status == IPP_LOGS_DEFERRED ? IPP_WU_DEFERRED : IPP_WU_DELIVERED;
 	ipp_wu_txn_io(&io, txn);
-	rc = ipp_wu_settle(cfg, &io, pool, idx, res.isp,
-	    ll->status == IPP_LOGS_DEFERRED ? IPP_WU_DEFERRED : IPP_WU_DELIVERED,
-	    text, ll->when, now, &backoff);
+	rc = ipp_wu_settle(cfg, &io, pool, idx, res.isp, outcome, text, ll->when, now, &backoff);
 	if (rc == IPP_OK && backoff) {
 		ipp_fmt_hhmm(ll->when + cfg->pause, until, sizeof(until));
 		msg_info("backoff: %s (pool %s) at %s: capacity halved for today, paused until %s UTC (queue %s, dsn=%s)",

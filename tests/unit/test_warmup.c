@@ -13,6 +13,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "ingest.h"
 #include "store.h"
 #include "tap.h"
 #include "warmup.h"
@@ -385,9 +386,82 @@ test_store(const char *conf)
 	removed = ipp_wu_store_reset(st, ipp_config_pool(cfg, "tx")->ips[0].text, "gmail");
 	is_int(removed, 1, "reset one IP at one ISP: one record");
 	removed = ipp_wu_store_reset(st, NULL, NULL);
-	is_int(removed, 4, "reset all: the rest (tx IP 2, shared IPs 1 and 2, solo IP 1)");
+	is_int(removed, 4, "reset all: the rest (tx IP 2, shared IPs 1 and 2, solo IP 1 at gmail)");
 	ipp_store_close(st);
 	ipp_config_free(cfg);
+}
+
+/* A child at IPPOOL_NOW=@when reserves 3 units for solo at gmail, then
+ * ingests Postfix lines; it prints the state that results. */
+static const char *
+child_ingest(const char *conf, time_t when)
+{
+	static char out[512];
+	char	now[32], path[512];
+	pid_t	pid;
+	int	status;
+	FILE   *fp;
+
+	(void) snprintf(path, sizeof(path), "%s/ingest.out", tap_tmpdir());
+	if ((pid = fork()) == 0) {
+		struct ipp_config *cfg = ipp_config_load(conf, stderr);
+		struct ipp_ingest_stats stats;
+		struct ipp_store *st;
+		struct ipp_wu_decision d;
+		struct ipp_wu_row *rows;
+		char	err[512], stamp[40], line[1024];
+		size_t	n, i, k;
+		static const char *const tail[] = {
+			/* a delivery: confirms a unit */
+			"postfix/ippool-solo-1/smtp[11]: 4AAA1: to=<a@gmail.com>, relay=gmail-smtp-in.l.google.com[192.0.2.99]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 OK)",
+			/* the same line again: applied once */
+			"postfix/ippool-solo-1/smtp[11]: 4AAA1: to=<a@gmail.com>, relay=gmail-smtp-in.l.google.com[192.0.2.99]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 OK)",
+			/* a 421 4.7.0 deferral: returns a unit, backoff */
+			"postfix/ippool-solo-1/smtp[11]: 4AAA2: to=<b@gmail.com>, relay=gmail-smtp-in.l.google.com[192.0.2.99]:25, delay=1, delays=0/0/0/1, dsn=4.7.0, status=deferred (host gmail-smtp-in.l.google.com[192.0.2.99] said: 421-4.7.0 Try again later (in reply to end of DATA command))",
+			/* a bounce that reached no server: returns a unit */
+			"postfix/ippool-solo-1/smtp[11]: 4AAA3: to=<c@gmail.com>, relay=none, delay=1, delays=0/0/1/0, dsn=5.4.4, status=bounced (Host or domain name not found)",
+			/* the main instance's hand-off: not a delivery of a pool IP */
+			"postfix/ippool-relay/smtp[12]: 4BBB1: to=<d@gmail.com>, relay=127.0.0.1[127.0.0.1]:10033, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 4AAA4)",
+		};
+
+		(void) snprintf(now, sizeof(now), "@%lld", (long long) when);
+		(void) setenv("IPPOOL_NOW", now, 1);
+		if (cfg == NULL || (st = ipp_store_open(cfg, err, sizeof(err))) == NULL
+		    || (fp = fopen(path, "w")) == NULL)
+			_exit(2);
+		for (i = 0; i < 3; i++)
+			if (ipp_wu_store_route(st, cfg, ipp_config_pool(cfg, "solo"),
+			    ipp_config_isp(cfg, "gmail"), ipp_now(), &d) != IPP_OK)
+				_exit(3);
+		ipp_fmt_iso(when, stamp, sizeof(stamp));
+		memset(&stats, 0, sizeof(stats));
+		for (i = 0; i < sizeof(tail) / sizeof(tail[0]); i++) {
+			(void) snprintf(line, sizeof(line), "%s mx %s", stamp, tail[i]);
+			if (ipp_ingest_line(st, cfg, line, strlen(line), "test", &stats) != IPP_OK)
+				_exit(4);
+		}
+		if (ipp_wu_store_snapshot(st, cfg, ipp_now(), &rows, &n) != IPP_OK)
+			_exit(5);
+		for (k = 0; k < n; k++)
+			if (strcmp(rows[k].pool->name, "solo") == 0
+			    && strcmp(rows[k].isp->name, "gmail") == 0)
+				(void) fprintf(fp, "sent=%lu reserved=%lu limit=%lu paused=%d dup=%lu",
+				    rows[k].st.sent, rows[k].st.reserved, rows[k].st.limit,
+				    rows[k].st.pause_until == when + 3600, stats.duplicate);
+		free(rows);
+		(void) fclose(fp);
+		ipp_store_close(st);
+		ipp_config_free(cfg);
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status)
+	    || WEXITSTATUS(status) != 0)
+		return ("child failed");
+	if ((fp = fopen(path, "r")) == NULL || fgets(out, sizeof(out), fp) == NULL)
+		(void) snprintf(out, sizeof(out), "no output");
+	if (fp)
+		(void) fclose(fp);
+	return (out);
 }
 
 int
@@ -412,6 +486,11 @@ main(void)
 		return (done_testing());
 	test_memory(cfg);
 	ipp_config_free(cfg);
+	/* before anything in this process reads the clock: children inherit it */
+	is_str(child_ingest(f, NOON(100)), "sent=1 reserved=0 limit=1 paused=1 dup=1",
+	    "ingest: a delivery confirms a unit (once), a 421 4.7.0 deferral returns one, halves"
+	    " the cap (3 -> 1) and pauses 1h, a bounce without a server returns one,"
+	    " a relay hand-off counts nothing");
 	test_store(f);
 	return (done_testing());
 }
