@@ -293,11 +293,15 @@ test_memory(const struct ipp_config *cfg)
 
 /* --- the store, across processes ---------------------------------------------- */
 
-/* Run a child with IPPOOL_NOW=@when routing n recipients; it writes its
- * answer to a file (the parent has not read the clock: the child's
- * first ipp_now() sees the variable). */
+/*
+ * Run body in a child process started with IPPOOL_NOW=@when, with the
+ * config and store open; it writes one line to fp, which is returned.
+ * (This process must not have read the clock: children inherit it.)
+ */
+typedef int (*child_fn)(struct ipp_config *, struct ipp_store *, FILE *, time_t, const void *);
+
 static const char *
-child_route(const char *conf, const char *pool, const char *isp, int n, time_t when)
+in_child(const char *conf, time_t when, child_fn body, const void *arg)
 {
 	static char out[512];
 	char	now[32], path[512];
@@ -309,27 +313,19 @@ child_route(const char *conf, const char *pool, const char *isp, int n, time_t w
 	if ((pid = fork()) == 0) {
 		struct ipp_config *cfg = ipp_config_load(conf, stderr);
 		struct ipp_store *st;
-		struct ipp_wu_decision d;
 		char	err[512];
-		int	i;
+		int	rc;
 
 		(void) snprintf(now, sizeof(now), "@%lld", (long long) when);
 		(void) setenv("IPPOOL_NOW", now, 1);
 		if (cfg == NULL || (st = ipp_store_open(cfg, err, sizeof(err))) == NULL
 		    || (fp = fopen(path, "w")) == NULL)
 			_exit(2);
-		for (i = 0; i < n; i++) {
-			if (ipp_wu_store_route(st, cfg, ipp_config_pool(cfg, pool),
-			    ipp_config_isp(cfg, isp), ipp_now(), &d) != IPP_OK)
-				_exit(3);
-			(void) fprintf(fp, "%s%s%zu", i ? " " : "",
-			    d.kind == IPP_WU_ROUTE ? "" : d.kind == IPP_WU_SPILL ? "S" : "D",
-			    d.kind == IPP_WU_DEFER ? (size_t) 0 : d.ip + 1);
-		}
+		rc = body(cfg, st, fp, when, arg);
 		(void) fclose(fp);
 		ipp_store_close(st);
 		ipp_config_free(cfg);
-		_exit(0);
+		_exit(rc);
 	}
 	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status)
 	    || WEXITSTATUS(status) != 0)
@@ -339,6 +335,40 @@ child_route(const char *conf, const char *pool, const char *isp, int n, time_t w
 	if (fp)
 		(void) fclose(fp);
 	return (out);
+}
+
+struct route_arg {
+	const char *pool, *isp;
+	int	n;
+};
+
+/* Route n recipients: "1 2 S1 D" (IP numbers, S spill, D defer). */
+static int
+route_body(struct ipp_config *cfg, struct ipp_store *st, FILE *fp, time_t when,
+    const void *arg)
+{
+	const struct route_arg *ra = arg;
+	struct ipp_wu_decision d;
+	int	i;
+
+	(void) when;
+	for (i = 0; i < ra->n; i++) {
+		if (ipp_wu_store_route(st, cfg, ipp_config_pool(cfg, ra->pool),
+		    ipp_config_isp(cfg, ra->isp), ipp_now(), &d) != IPP_OK)
+			return (3);
+		(void) fprintf(fp, "%s%s%zu", i ? " " : "",
+		    d.kind == IPP_WU_ROUTE ? "" : d.kind == IPP_WU_SPILL ? "S" : "D",
+		    d.kind == IPP_WU_DEFER ? (size_t) 0 : d.ip + 1);
+	}
+	return (0);
+}
+
+static const char *
+child_route(const char *conf, const char *pool, const char *isp, int n, time_t when)
+{
+	struct route_arg ra = { pool, isp, n };
+
+	return (in_child(conf, when, route_body, &ra));
 }
 
 static void
@@ -391,77 +421,51 @@ test_store(const char *conf)
 	ipp_config_free(cfg);
 }
 
-/* A child at IPPOOL_NOW=@when reserves 3 units for solo at gmail, then
- * ingests Postfix lines; it prints the state that results. */
-static const char *
-child_ingest(const char *conf, time_t when)
+/* Reserve 3 units for solo at gmail, then ingest Postfix lines; print
+ * the state that results. */
+static int
+ingest_body(struct ipp_config *cfg, struct ipp_store *st, FILE *fp, time_t when,
+    const void *arg)
 {
-	static char out[512];
-	char	now[32], path[512];
-	pid_t	pid;
-	int	status;
-	FILE   *fp;
+	static const char *const tail[] = {
+		/* a delivery: confirms a unit */
+		"postfix/ippool-solo-1/smtp[11]: 4AAA1: to=<a@gmail.com>, relay=gmail-smtp-in.l.google.com[192.0.2.99]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 OK)",
+		/* the same line again: applied once */
+		"postfix/ippool-solo-1/smtp[11]: 4AAA1: to=<a@gmail.com>, relay=gmail-smtp-in.l.google.com[192.0.2.99]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 OK)",
+		/* a 421 4.7.0 deferral: returns a unit, backoff */
+		"postfix/ippool-solo-1/smtp[11]: 4AAA2: to=<b@gmail.com>, relay=gmail-smtp-in.l.google.com[192.0.2.99]:25, delay=1, delays=0/0/0/1, dsn=4.7.0, status=deferred (host gmail-smtp-in.l.google.com[192.0.2.99] said: 421-4.7.0 Try again later (in reply to end of DATA command))",
+		/* a bounce that reached no server: returns a unit */
+		"postfix/ippool-solo-1/smtp[11]: 4AAA3: to=<c@gmail.com>, relay=none, delay=1, delays=0/0/1/0, dsn=5.4.4, status=bounced (Host or domain name not found)",
+		/* the main instance's hand-off: not a delivery of a pool IP */
+		"postfix/ippool-relay/smtp[12]: 4BBB1: to=<d@gmail.com>, relay=127.0.0.1[127.0.0.1]:10033, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 4AAA4)",
+	};
+	struct ipp_ingest_stats stats;
+	struct ipp_wu_decision d;
+	struct ipp_wu_row *rows;
+	char	stamp[40], line[1024];
+	size_t	n, i;
 
-	(void) snprintf(path, sizeof(path), "%s/ingest.out", tap_tmpdir());
-	if ((pid = fork()) == 0) {
-		struct ipp_config *cfg = ipp_config_load(conf, stderr);
-		struct ipp_ingest_stats stats;
-		struct ipp_store *st;
-		struct ipp_wu_decision d;
-		struct ipp_wu_row *rows;
-		char	err[512], stamp[40], line[1024];
-		size_t	n, i, k;
-		static const char *const tail[] = {
-			/* a delivery: confirms a unit */
-			"postfix/ippool-solo-1/smtp[11]: 4AAA1: to=<a@gmail.com>, relay=gmail-smtp-in.l.google.com[192.0.2.99]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 OK)",
-			/* the same line again: applied once */
-			"postfix/ippool-solo-1/smtp[11]: 4AAA1: to=<a@gmail.com>, relay=gmail-smtp-in.l.google.com[192.0.2.99]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 OK)",
-			/* a 421 4.7.0 deferral: returns a unit, backoff */
-			"postfix/ippool-solo-1/smtp[11]: 4AAA2: to=<b@gmail.com>, relay=gmail-smtp-in.l.google.com[192.0.2.99]:25, delay=1, delays=0/0/0/1, dsn=4.7.0, status=deferred (host gmail-smtp-in.l.google.com[192.0.2.99] said: 421-4.7.0 Try again later (in reply to end of DATA command))",
-			/* a bounce that reached no server: returns a unit */
-			"postfix/ippool-solo-1/smtp[11]: 4AAA3: to=<c@gmail.com>, relay=none, delay=1, delays=0/0/1/0, dsn=5.4.4, status=bounced (Host or domain name not found)",
-			/* the main instance's hand-off: not a delivery of a pool IP */
-			"postfix/ippool-relay/smtp[12]: 4BBB1: to=<d@gmail.com>, relay=127.0.0.1[127.0.0.1]:10033, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 4AAA4)",
-		};
-
-		(void) snprintf(now, sizeof(now), "@%lld", (long long) when);
-		(void) setenv("IPPOOL_NOW", now, 1);
-		if (cfg == NULL || (st = ipp_store_open(cfg, err, sizeof(err))) == NULL
-		    || (fp = fopen(path, "w")) == NULL)
-			_exit(2);
-		for (i = 0; i < 3; i++)
-			if (ipp_wu_store_route(st, cfg, ipp_config_pool(cfg, "solo"),
-			    ipp_config_isp(cfg, "gmail"), ipp_now(), &d) != IPP_OK)
-				_exit(3);
-		ipp_fmt_iso(when, stamp, sizeof(stamp));
-		memset(&stats, 0, sizeof(stats));
-		for (i = 0; i < sizeof(tail) / sizeof(tail[0]); i++) {
-			(void) snprintf(line, sizeof(line), "%s mx %s", stamp, tail[i]);
-			if (ipp_ingest_line(st, cfg, line, strlen(line), "test", &stats) != IPP_OK)
-				_exit(4);
-		}
-		if (ipp_wu_store_snapshot(st, cfg, ipp_now(), &rows, &n) != IPP_OK)
-			_exit(5);
-		for (k = 0; k < n; k++)
-			if (strcmp(rows[k].pool->name, "solo") == 0
-			    && strcmp(rows[k].isp->name, "gmail") == 0)
-				(void) fprintf(fp, "sent=%lu reserved=%lu limit=%lu paused=%d dup=%lu",
-				    rows[k].st.sent, rows[k].st.reserved, rows[k].st.limit,
-				    rows[k].st.pause_until == when + 3600, stats.duplicate);
-		free(rows);
-		(void) fclose(fp);
-		ipp_store_close(st);
-		ipp_config_free(cfg);
-		_exit(0);
+	(void) arg;
+	for (i = 0; i < 3; i++)
+		if (ipp_wu_store_route(st, cfg, ipp_config_pool(cfg, "solo"),
+		    ipp_config_isp(cfg, "gmail"), ipp_now(), &d) != IPP_OK)
+			return (3);
+	ipp_fmt_iso(when, stamp, sizeof(stamp));
+	memset(&stats, 0, sizeof(stats));
+	for (i = 0; i < sizeof(tail) / sizeof(tail[0]); i++) {
+		(void) snprintf(line, sizeof(line), "%s mx %s", stamp, tail[i]);
+		if (ipp_ingest_line(st, cfg, line, strlen(line), "test", &stats) != IPP_OK)
+			return (4);
 	}
-	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status)
-	    || WEXITSTATUS(status) != 0)
-		return ("child failed");
-	if ((fp = fopen(path, "r")) == NULL || fgets(out, sizeof(out), fp) == NULL)
-		(void) snprintf(out, sizeof(out), "no output");
-	if (fp)
-		(void) fclose(fp);
-	return (out);
+	if (ipp_wu_store_snapshot(st, cfg, ipp_now(), &rows, &n) != IPP_OK)
+		return (5);
+	for (i = 0; i < n; i++)
+		if (strcmp(rows[i].pool->name, "solo") == 0 && strcmp(rows[i].isp->name, "gmail") == 0)
+			(void) fprintf(fp, "sent=%lu reserved=%lu limit=%lu paused=%d dup=%lu",
+			    rows[i].st.sent, rows[i].st.reserved, rows[i].st.limit,
+			    rows[i].st.pause_until == when + 3600, stats.duplicate);
+	free(rows);
+	return (0);
 }
 
 int
@@ -487,7 +491,7 @@ main(void)
 	test_memory(cfg);
 	ipp_config_free(cfg);
 	/* before anything in this process reads the clock: children inherit it */
-	is_str(child_ingest(f, NOON(100)), "sent=1 reserved=0 limit=1 paused=1 dup=1",
+	is_str(in_child(f, NOON(100), ingest_body, NULL), "sent=1 reserved=0 limit=1 paused=1 dup=1",
 	    "ingest: a delivery confirms a unit (once), a 421 4.7.0 deferral returns one, halves"
 	    " the cap (3 -> 1) and pauses 1h, a bounce without a server returns one,"
 	    " a relay hand-off counts nothing");
