@@ -219,14 +219,24 @@ ok $(( (t1 - t0) / 1000000 < 1000 ? 0 : 1 )) "  within a second ($(( (t1 - t0) /
 kill $i1 $i2 2>/dev/null; wait $i1 $i2 2>/dev/null
 
 # --- metrics ------------------------------------------------------------------
-m=$(curl -s "http://$(netip 1):9465/metrics")
+http_get() {	# http_get URL: prints the status, then the body
+	"$PY" -c '
+import sys, urllib.request, urllib.error
+try:
+    r = urllib.request.urlopen(sys.argv[1], timeout=10)
+    print(r.status); print(r.read().decode())
+except urllib.error.HTTPError as e:
+    print(e.code)' "$1"
+}
+m=$(http_get "http://$(netip 1):9465/metrics")
+like "$m" '^200' "metrics: GET /metrics answers 200"
 like "$m" 'ippool_policyd_answers_total\{protocol="socketmap",answer="spill"\} 1' "metrics: spill answers counted"
 like "$m" 'ippool_policyd_answers_total\{protocol="socketmap",answer="defer"\} 2' "metrics: defer answers counted"
 like "$m" 'ippool_policyd_answers_total\{protocol="policy",answer="dunno"\} 1' "metrics: DUNNO counted"
 like "$m" 'ippool_policyd_malformed_total\{protocol="socketmap"\} 6' "metrics: 6 malformed socketmap requests"
 like "$m" "ippool_warmup_reserved\\{pool=\"tx\",ip=\"$(netip 3)\",isp=\"gmail\"\\} 3" "metrics: tx IP 1 has 3 reserved at gmail"
 like "$m" "ippool_warmup_capacity_today\\{pool=\"shared\",ip=\"$(netip 5)\",isp=\"gmail\"\\} \\+Inf" "metrics: standard pool uncapped"
-is "$(curl -s -o /dev/null -w '%{http_code}' "http://$(netip 1):9465/other")" 404 "metrics: other paths 404"
+is "$(http_get "http://$(netip 1):9465/other")" 404 "metrics: other paths 404"
 
 # --- privileges (root only) -----------------------------------------------------
 if [ "$(id -u)" = 0 ]; then
