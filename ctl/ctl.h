@@ -40,5 +40,7 @@ int	cmd_sendmail_mc(struct ctl *, int, char **);
 int	cmd_suppress(struct ctl *, int, char **);
 int	cmd_dkim(struct ctl *, int, char **);
 int	cmd_check_domain(struct ctl *, int, char **);
+int	cmd_warmup(struct ctl *, int, char **);
+int	cmd_postfix_setup(struct ctl *, int, char **);
 
 #endif

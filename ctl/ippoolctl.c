@@ -31,6 +31,10 @@ static const struct ctl_cmd commands[] = {
 	    "make a DKIM key; print its DNS record and keytable line" },
 	{ "check-domain", cmd_check_domain, "DOMAIN [--json]",
 	    "check MX, SPF for the pool IPs, DKIM keys, DMARC of a sender domain" },
+	{ "warmup", cmd_warmup, "status|set|reset|simulate|classify ...",
+	    "warm-up state per IP and ISP; import, reset, simulate" },
+	{ "postfix-setup", cmd_postfix_setup, "[--dry-run] [DIRS]",
+	    "create or update the Postfix main and pool instances" },
 	{ NULL, NULL, NULL, NULL }
 };
 

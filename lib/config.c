@@ -672,7 +672,7 @@ static const struct keydef policy_keys[] = {
 	{ "relay", set_relay, C(relay), 0, NOLINE },
 	{ "metrics", set_sock_inet, C(metrics), 0, NOLINE },
 	{ "transport_prefix", set_prefix, C(transport_prefix), 0, NOLINE },
-	{ "user", set_str_opt, C(policy_user), 0, NOLINE },
+	{ "user", set_str_opt, C(policy_user), 0, C(policy_user_line) },
 	{ NULL, NULL, 0, 0, 0 }
 };
 

@@ -80,6 +80,7 @@ struct ipp_config {
 	char   *metrics;
 	char   *transport_prefix;
 	char   *policy_user;
+	int	policy_user_line;	/* 0: no "user" key, the [milter] user applies */
 
 	/* [pool NAME] */
 	struct ipp_pool *pools;

@@ -10,10 +10,12 @@
 #include "feedback.h"
 #include "ingest.h"
 #include "log.h"
+#include "warmup_ingest.h"
 
 /* Every consumer of log lines, in the order they see each line. */
 static const struct ipp_ingest_handler *const handlers[] = {
 	&ipp_feedback_handler,
+	&ipp_warmup_handler,
 	NULL
 };
 

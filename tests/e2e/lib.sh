@@ -398,3 +398,20 @@ EOF
 	PIDS+=($ODKIM_PID)
 	wait_for 10 port_open "$(netip 1)" "$port" || { cat "$d/log" >&2; bail "opendkim did not start"; }
 }
+
+# policyd_start CONF [NAME]: ippool-policyd in the foreground, logging to
+# $T/policyd-NAME.log (IPPOOL_NOW from the caller's environment); waits
+# until its socketmap listener accepts connections.
+policyd_start() {
+	local conf=$1 name=${2:-p} sm port addr
+	"$POLICYD" -f -c "$conf" >>"$T/policyd-$name.log" 2>&1 &
+	POLICYD_PID=$!
+	PIDS+=($POLICYD_PID)
+	sm=$(sed -n 's/^socketmap *= *//p' "$conf" | head -1)
+	port=${sm#inet:}; port=${port%@*}; addr=${sm#*@}
+	wait_for 10 port_open "$addr" "$port" || { cat "$T/policyd-$name.log" >&2; bail "policyd did not start"; }
+}
+policyd_stop() {
+	kill "${1:-$POLICYD_PID}" 2>/dev/null
+	wait "${1:-$POLICYD_PID}" 2>/dev/null
+}

@@ -1,0 +1,403 @@
+/* postconf.c - postconf(1) as a library: run it, read what it prints,
+ * and change main.cf and master.cf only where they differ from what is
+ * wanted, so that running the setup twice changes nothing the second time. */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "postconf.h"
+
+extern char **environ;
+
+#define OUT_MAX (4 * 1024 * 1024)
+
+int
+pf_run(char *const argv[], char **out, char *err, size_t errlen)
+{
+	posix_spawn_file_actions_t fa;
+	int	pout[2], perr[2], status, rc;
+	char   *buf = NULL, ebuf[1024];
+	size_t	len = 0, cap = 0, elen = 0;
+	struct pollfd pfd[2];
+	pid_t	pid;
+
+	*out = NULL;
+	if (pipe2(pout, O_CLOEXEC) != 0) {
+		(void) snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return (-1);
+	}
+	if (pipe2(perr, O_CLOEXEC) != 0) {
+		(void) snprintf(err, errlen, "pipe: %s", strerror(errno));
+		(void) close(pout[0]);
+		(void) close(pout[1]);
+		return (-1);
+	}
+	if (posix_spawn_file_actions_init(&fa) != 0) {
+		(void) snprintf(err, errlen, "out of memory");
+		(void) close(pout[0]);
+		(void) close(pout[1]);
+		(void) close(perr[0]);
+		(void) close(perr[1]);
+		return (-1);
+	}
+	(void) posix_spawn_file_actions_adddup2(&fa, pout[1], 1);
+	(void) posix_spawn_file_actions_adddup2(&fa, perr[1], 2);
+	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	(void) posix_spawn_file_actions_destroy(&fa);
+	(void) close(pout[1]);
+	(void) close(perr[1]);
+	if (rc != 0) {
+		(void) snprintf(err, errlen, "cannot run %s: %s", argv[0], strerror(rc));
+		(void) close(pout[0]);
+		(void) close(perr[0]);
+		return (-1);
+	}
+	pfd[0].fd = pout[0];
+	pfd[1].fd = perr[0];
+	pfd[0].events = pfd[1].events = POLLIN;
+	while (pfd[0].fd >= 0 || pfd[1].fd >= 0) {
+		ssize_t	n;
+		int	k;
+
+		pfd[0].revents = pfd[1].revents = 0;
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (k = 0; k < 2; k++) {
+			char	scratch[512], *dst = scratch;
+			size_t	room = sizeof(scratch);
+
+			if (pfd[k].fd < 0 || pfd[k].revents == 0)
+				continue;
+			/* past the limits, the rest is read and dropped */
+			if (k == 0) {
+				if (cap - len < 4096 && cap < OUT_MAX) {
+					char   *g = realloc(buf, cap + 65536);
+
+					if (g != NULL) {
+						buf = g;
+						cap += 65536;
+					}
+				}
+				if (cap - len > 1) {
+					dst = buf + len;
+					room = cap - len - 1;
+				}
+			} else if (elen < sizeof(ebuf) - 1) {
+				dst = ebuf + elen;
+				room = sizeof(ebuf) - 1 - elen;
+			}
+			n = read(pfd[k].fd, dst, room);
+			if (n > 0 && dst != scratch) {
+				if (k == 0)
+					len += (size_t) n;
+				else
+					elen += (size_t) n;
+			}
+			if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+				(void) close(pfd[k].fd);
+				pfd[k].fd = -1;
+			}
+		}
+	}
+	if (pfd[0].fd >= 0)
+		(void) close(pfd[0].fd);
+	if (pfd[1].fd >= 0)
+		(void) close(pfd[1].fd);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			(void) snprintf(err, errlen, "waitpid: %s", strerror(errno));
+			free(buf);
+			return (-1);
+		}
+	if (buf == NULL && (buf = malloc(1)) == NULL) {
+		(void) snprintf(err, errlen, "out of memory");
+		return (-1);
+	}
+	buf[len] = '\0';
+	ebuf[elen] = '\0';
+	while (elen > 0 && ebuf[elen - 1] == '\n')
+		ebuf[--elen] = '\0';
+	*out = buf;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		(void) snprintf(err, errlen, "%s failed%s%s", argv[0], elen ? ": " : "", ebuf);
+		return (WIFEXITED(status) ? WEXITSTATUS(status) : 128);
+	}
+	/* postconf warns about unknown names on stderr but exits 0 */
+	(void) snprintf(err, errlen, "%s", ebuf);
+	return (0);
+}
+
+/* Fold runs of white space into one space, trimmed. */
+static void
+fold(const char *in, char *out, size_t len)
+{
+	size_t	o = 0;
+	int	space = 0;
+
+	for (; *in && o + 1 < len; in++) {
+		if (*in == ' ' || *in == '\t' || *in == '\n') {
+			space = o > 0;
+			continue;
+		}
+		if (space && o + 2 < len)
+			out[o++] = ' ';
+		space = 0;
+		out[o++] = *in;
+	}
+	out[o] = '\0';
+}
+
+static int
+postconf(struct pfconf *pf, const char *a1, const char *a2, const char *a3, char **out,
+    char *err, size_t errlen)
+{
+	char   *argv[] = { "postconf", "-c", pf->dir, (char *) a1, (char *) a2, (char *) a3, NULL };
+
+	return (pf_run(argv, out, err, errlen));
+}
+
+static int
+load_services(struct pfconf *pf, char *err, size_t errlen)
+{
+	char   *out, *line, *save, key[512], *sp, *sp2;
+	size_t	i;
+
+	for (i = 0; i < pf->nsvc; i++) {
+		free(pf->svc_key[i]);
+		free(pf->svc_entry[i]);
+	}
+	pf->nsvc = 0;
+	if (postconf(pf, "-M", NULL, NULL, &out, err, errlen) != 0) {
+		free(out);
+		return (-1);
+	}
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char  **k, **e;
+
+		if ((sp = strpbrk(line, " \t")) == NULL)
+			continue;
+		sp2 = sp + strspn(sp, " \t");
+		if ((size_t) (sp - line) + 1 + strcspn(sp2, " \t") >= sizeof(key))
+			continue;
+		(void) snprintf(key, sizeof(key), "%.*s/%.*s", (int) (sp - line), line,
+		    (int) strcspn(sp2, " \t"), sp2);
+		if ((k = realloc(pf->svc_key, (pf->nsvc + 1) * sizeof(*k))) == NULL)
+			goto nomem;
+		pf->svc_key = k;
+		if ((e = realloc(pf->svc_entry, (pf->nsvc + 1) * sizeof(*e))) == NULL)
+			goto nomem;
+		pf->svc_entry = e;
+		if ((pf->svc_key[pf->nsvc] = strdup(key)) == NULL
+		    || (pf->svc_entry[pf->nsvc] = malloc(strlen(line) + 1)) == NULL) {
+			free(pf->svc_key[pf->nsvc]);
+			goto nomem;
+		}
+		fold(line, pf->svc_entry[pf->nsvc], strlen(line) + 1);
+		pf->nsvc++;
+	}
+	free(out);
+	return (0);
+nomem:
+	free(out);
+	(void) snprintf(err, errlen, "out of memory");
+	return (-1);
+}
+
+int
+pfconf_open(struct pfconf *pf, const char *dir, int dry_run, char *err, size_t errlen)
+{
+	char	path[1100];
+
+	memset(pf, 0, sizeof(*pf));
+	(void) snprintf(path, sizeof(path), "%s/main.cf", dir);
+	if (access(path, R_OK) != 0) {
+		(void) snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	if ((pf->dir = strdup(dir)) == NULL) {
+		(void) snprintf(err, errlen, "out of memory");
+		return (-1);
+	}
+	pf->dry_run = dry_run;
+	if (load_services(pf, err, errlen) != 0) {
+		pfconf_close(pf);
+		return (-1);
+	}
+	return (0);
+}
+
+void
+pfconf_close(struct pfconf *pf)
+{
+	size_t	i;
+
+	for (i = 0; i < pf->nsvc; i++) {
+		free(pf->svc_key[i]);
+		free(pf->svc_entry[i]);
+	}
+	free(pf->svc_key);
+	free(pf->svc_entry);
+	free(pf->dir);
+	memset(pf, 0, sizeof(*pf));
+}
+
+/* "name = value\n" -> value (malloc'd), or NULL when out is not that. */
+static char *
+value_of(const char *out, const char *name)
+{
+	size_t	n = strlen(name), len;
+	const char *v;
+	char   *r;
+
+	if (strncmp(out, name, n) != 0 || strncmp(out + n, " =", 2) != 0)
+		return (NULL);
+	v = out + n + 2;
+	if (*v == ' ')
+		v++;
+	len = strcspn(v, "\n");
+	if ((r = malloc(len + 1)) == NULL)
+		return (NULL);
+	(void) memcpy(r, v, len);
+	r[len] = '\0';
+	return (r);
+}
+
+/* One parameter as "postconf -c DIR FLAG NAME" prints it. */
+static char *
+param(struct pfconf *pf, const char *flag, const char *name)
+{
+	char   *out, *v, err[512];
+
+	if (postconf(pf, flag, name, NULL, &out, err, sizeof(err)) != 0) {
+		free(out);
+		return (NULL);
+	}
+	v = value_of(out, name);
+	free(out);
+	return (v);
+}
+
+char *
+pfconf_explicit(struct pfconf *pf, const char *name)
+{
+	return (param(pf, "-n", name));
+}
+
+char *
+pfconf_effective(struct pfconf *pf, const char *name)
+{
+	return (param(pf, "-x", name));
+}
+
+int
+pfconf_set(struct pfconf *pf, const char *name, const char *value)
+{
+	char   *cur, *out, *arg, err[1024], want[4096], have[4096];
+	int	rc;
+
+	if ((cur = pfconf_effective(pf, name)) == NULL) {
+		(void) fprintf(stderr, "ippoolctl: %s: cannot read %s\n", pf->dir, name);
+		return (-1);
+	}
+	fold(value, want, sizeof(want));
+	fold(cur, have, sizeof(have));
+	if (strcmp(want, have) == 0) {
+		free(cur);
+		return (0);
+	}
+	(void) printf("%s%s/main.cf: %s =%s%s  (was: %s)\n", pf->dry_run ? "(dry run) " : "",
+	    pf->dir, name, want[0] ? " " : "", want, have[0] ? have : "empty");
+	free(cur);
+	pf->changes++;
+	if (pf->dry_run)
+		return (0);
+	if ((arg = malloc(strlen(name) + strlen(want) + 4)) == NULL)
+		return (-1);
+	(void) sprintf(arg, "%s = %s", name, want);
+	rc = postconf(pf, "-e", arg, NULL, &out, err, sizeof(err));
+	free(arg);
+	free(out);
+	if (rc != 0) {
+		(void) fprintf(stderr, "ippoolctl: %s: cannot set %s: %s\n", pf->dir, name, err);
+		return (-1);
+	}
+	return (0);
+}
+
+const char *
+pfconf_service(const struct pfconf *pf, const char *key)
+{
+	size_t	i;
+
+	for (i = 0; i < pf->nsvc; i++)
+		if (strcmp(pf->svc_key[i], key) == 0)
+			return (pf->svc_entry[i]);
+	return (NULL);
+}
+
+int
+pfconf_set_service(struct pfconf *pf, const char *key, const char *entry)
+{
+	char	want[4096], err[1024], *arg, *out;
+	const char *cur = pfconf_service(pf, key);
+	int	rc;
+
+	fold(entry, want, sizeof(want));
+	if (cur != NULL && strcmp(cur, want) == 0)
+		return (0);
+	(void) printf("%s%s/master.cf: %s %s\n", pf->dry_run ? "(dry run) " : "", pf->dir,
+	    cur ? "update" : "add", want);
+	if (cur != NULL)
+		(void) printf("%s%s/master.cf:   (was: %s)\n", pf->dry_run ? "(dry run) " : "",
+		    pf->dir, cur);
+	pf->changes++;
+	if (pf->dry_run)
+		return (0);
+	if ((arg = malloc(strlen(key) + strlen(want) + 4)) == NULL)
+		return (-1);
+	(void) sprintf(arg, "%s = %s", key, want);
+	rc = postconf(pf, "-M", arg, NULL, &out, err, sizeof(err));
+	free(arg);
+	free(out);
+	if (rc != 0 || load_services(pf, err, sizeof(err)) != 0) {
+		(void) fprintf(stderr, "ippoolctl: %s: cannot set service %s: %s\n", pf->dir, key,
+		    err);
+		return (-1);
+	}
+	return (0);
+}
+
+int
+pfconf_remove_service(struct pfconf *pf, const char *key)
+{
+	char	err[1024], *out;
+	const char *cur = pfconf_service(pf, key);
+	int	rc;
+
+	if (cur == NULL)
+		return (0);
+	(void) printf("%s%s/master.cf: remove %s\n", pf->dry_run ? "(dry run) " : "", pf->dir, cur);
+	pf->changes++;
+	if (pf->dry_run)
+		return (0);
+	rc = postconf(pf, "-MX", key, NULL, &out, err, sizeof(err));
+	free(out);
+	if (rc != 0 || load_services(pf, err, sizeof(err)) != 0) {
+		(void) fprintf(stderr, "ippoolctl: %s: cannot remove service %s: %s\n", pf->dir,
+		    key, err);
+		return (-1);
+	}
+	return (0);
+}

@@ -1,0 +1,43 @@
+/* postconf.h - reading and changing one Postfix configuration directory
+ * through postconf(1), the way an administrator would, so that Postfix
+ * itself parses and writes its files.  Every change is printed before it
+ * is made; in a dry run it is only printed. */
+#ifndef CTL_POSTCONF_H
+#define CTL_POSTCONF_H
+
+#include <stddef.h>
+
+struct pfconf {
+	char   *dir;			/* config_directory */
+	int	dry_run;
+	int	changes;		/* changes printed (made, unless dry_run) */
+	char  **svc_key, **svc_entry;	/* master.cf: "name/type", whole entry */
+	size_t	nsvc;
+};
+
+/*
+ * Run argv (argv[0] looked up in PATH); *out gets its standard output
+ * (malloc'd).  Returns the exit status, or -1 with err set when it could
+ * not run.
+ */
+int	pf_run(char *const argv[], char **out, char *err, size_t errlen);
+
+/* Read DIR's master.cf; -1 with err when DIR is not a Postfix config. */
+int	pfconf_open(struct pfconf *, const char *dir, int dry_run, char *err, size_t errlen);
+void	pfconf_close(struct pfconf *);
+
+/* A main.cf parameter: its explicit value (NULL when not set) or its
+ * effective value with $names expanded (malloc'd; NULL on failure). */
+char   *pfconf_explicit(struct pfconf *, const char *name);
+char   *pfconf_effective(struct pfconf *, const char *name);
+
+/* Make a main.cf parameter's effective value `value`; 0, or -1 on failure. */
+int	pfconf_set(struct pfconf *, const char *name, const char *value);
+
+/* A master.cf entry: key "name/type", NULL when there is none. */
+const char *pfconf_service(const struct pfconf *, const char *key);
+/* Make entry `key` be `entry` (compared with white space folded). */
+int	pfconf_set_service(struct pfconf *, const char *key, const char *entry);
+int	pfconf_remove_service(struct pfconf *, const char *key);
+
+#endif

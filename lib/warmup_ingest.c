@@ -1,0 +1,65 @@
+/* warmup_ingest.c - the warm-up engine's ingest handler. */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+#include "isp.h"
+#include "log.h"
+#include "transport.h"
+#include "warmup.h"
+#include "warmup_ingest.h"
+
+static int
+wu_wants(const struct ipp_config *cfg, const struct ipp_logline *ll)
+{
+	const struct ipp_pool *pool;
+	size_t	idx;
+
+	if (ll->kind != IPP_LOGK_DELIVERY || strcmp(ll->program, "smtp") != 0)
+		return (0);
+	if (ll->status != IPP_LOGS_SENT && ll->status != IPP_LOGS_BOUNCED
+	    && ll->status != IPP_LOGS_DEFERRED)
+		return (0);
+	return (ipp_transport_from_syslog(cfg, ll->syslog_name, &pool, &idx) == 0);
+}
+
+static int
+wu_apply(struct ipp_txn *txn, const struct ipp_config *cfg, const struct ipp_logline *ll)
+{
+	const struct ipp_pool *pool;
+	struct ipp_isp_result res;
+	struct ipp_wu_io io;
+	enum ipp_wu_outcome outcome;
+	char	text[sizeof(ll->dsn) + sizeof(ll->reply) + 2], until[32];
+	time_t	now = ipp_now();
+	size_t	idx;
+	int	rc, backoff;
+
+	if (ipp_transport_from_syslog(cfg, ll->syslog_name, &pool, &idx) != 0)
+		return (IPP_OK);
+	(void) ipp_isp_classify(cfg, ll->rcpt, now, &res);
+	(void) snprintf(text, sizeof(text), "%s %s", ll->dsn, ll->reply);
+	/* a bounce that reached no server (relay=none) showed the ISP nothing:
+	 * its unit returns, like a deferral's, and it is no backoff */
+	if (ll->status == IPP_LOGS_BOUNCED && (ll->relay[0] == '\0' || strcmp(ll->relay, "none") == 0))
+		outcome = IPP_WU_DEFERRED, text[0] = '\0';
+	else
+		outcome = ll->status == IPP_LOGS_DEFERRED ? IPP_WU_DEFERRED : IPP_WU_DELIVERED;
+	ipp_wu_txn_io(&io, txn);
+	rc = ipp_wu_settle(cfg, &io, pool, idx, res.isp, outcome, text, ll->when, now, &backoff);
+	if (rc == IPP_OK && backoff) {
+		ipp_fmt_hhmm(ll->when + cfg->pause, until, sizeof(until));
+		msg_info("backoff: %s (pool %s) at %s: capacity halved for today, paused until %s UTC (queue %s, dsn=%s)",
+		    pool->ips[idx].text, pool->name, res.isp->name, until, ll->qid,
+		    ll->dsn[0] ? ll->dsn : "?");
+	}
+	return (rc);
+}
+
+const struct ipp_ingest_handler ipp_warmup_handler = {
+	"warmup",
+	wu_wants,
+	wu_apply,
+};

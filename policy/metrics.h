@@ -1,0 +1,36 @@
+/* metrics.h - ippool-policyd's counters, and their Prometheus text
+ * exposition at GET /metrics on [policy] metrics: answers by protocol and
+ * kind, malformed requests, open connections, and the warm-up state of
+ * every pool IP at every ISP (day, used today, capacity, paused). */
+#ifndef POLICY_METRICS_H
+#define POLICY_METRICS_H
+
+#include "store.h"
+
+struct event_base;
+
+enum metric {
+	M_SM_ROUTE,		/* socketmap: OK ippool_POOL_N: */
+	M_SM_SPILL,		/* socketmap: OK spillover pool's transport */
+	M_SM_DEFER,		/* socketmap: OK retry:4.7.1 ... */
+	M_SM_RELAY,		/* socketmap ippool-sender: OK relay transport */
+	M_SM_NOTFOUND,		/* socketmap: NOTFOUND */
+	M_SM_TEMP,		/* socketmap: TEMP */
+	M_PL_FILTER,		/* policy: action=FILTER */
+	M_PL_DUNNO,		/* policy: action=DUNNO */
+	M_PL_DEFER,		/* policy: action=DEFER_IF_PERMIT (internal failure) */
+	M_SM_MALFORMED,		/* connections closed for bad input */
+	M_PL_MALFORMED,
+	M_SM_CONNS,		/* gauges: open connections */
+	M_PL_CONNS,
+	M_COUNT
+};
+
+void	metrics_add(enum metric, long delta);
+unsigned long metrics_get(enum metric);
+
+/* Serve GET /metrics on spec (an inet listener fd opened already). */
+int	metrics_serve(struct event_base *, int fd, struct ipp_store *);
+void	metrics_close(void);
+
+#endif
