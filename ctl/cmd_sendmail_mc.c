@@ -10,6 +10,7 @@
 
 #include "ctl.h"
 #include "parse.h"
+#include "transport.h"
 
 static int
 usage(void)
@@ -52,35 +53,44 @@ sendmail_socket(const char *spec, char *out, size_t len)
 static int
 routes(const struct ipp_config *cfg)
 {
-	char	sock[400];
+	char	sock[400], mailer[IPP_TRANSPORT_MAX], addr[64];
 	size_t	i;
 
 	if (sendmail_socket(cfg->socketmap_socket, sock, sizeof(sock)) != 0)
 		return (-1);
 	(void) printf(
 	    "dnl\n"
-	    "dnl Routing: every remote recipient goes to the Postfix instance of\n"
+	    "dnl Routing: every remote recipient (not the host's own names, $=w)\n"
+	    "dnl goes to the Postfix instance of\n"
 	    "dnl the message's pool (ippool-policyd picks it from the SASL login and\n"
 	    "dnl the envelope sender); that instance sends from the pool's addresses.\n"
 	    "dnl -T<TMPF>: when ippool-policyd cannot answer, the recipient gets a\n"
-	    "dnl temporary error instead of leaving through another route.\n"
+	    "dnl temporary error instead of leaving through another route; -f keeps\n"
+	    "dnl the key's case (local parts are compared as given).\n"
 	    "LOCAL_CONFIG\n"
-	    "Kippool_route socket -T<TMPF> %s\n"
+	    "K" IPP_SENDMAIL_ROUTE_MAP " socket -f -T<TMPF> %s\n"
 	    "LOCAL_RULE_0\n"
-	    "R$* < @ $+ > $*\t\t$: $(ippool_route $&{auth_authen}:$&f $: <NOROUTE> $) $| $1 < @ $2 > $3\n"
+	    "R$* < @ $=w . > $*\t$@ $1 < @ $2 . > $3\n"
+	    "R$* < @ $=w > $*\t$@ $1 < @ $2 > $3\n"
+	    "R$* < @ $+ > $*\t\t$: $(" IPP_SENDMAIL_ROUTE_MAP " $&{auth_authen}:$&f $: <NOROUTE> $) $| $1 < @ $2 > $3\n"
 	    "R<NOROUTE> $| $*\t$: $1\n"
 	    "R<TMPF> $| $*\t\t$#error $@ 4.3.0 $: \"451 ippool routing is unavailable, try again later\"\n",
 	    sock);
-	for (i = 0; i < cfg->npools; i++)
-		(void) printf("R%srelay_%s $| $*\t$#%srelay_%s $@ [127.0.0.1] $: $1\n",
-		    cfg->transport_prefix, cfg->pools[i].name, cfg->transport_prefix,
-		    cfg->pools[i].name);
-	(void) printf("R$* $| $*\t\t$#error $@ 4.3.0 $: \"451 ippool routing answer not understood\"\n"
+	ipp_instance_address(cfg, addr, sizeof(addr));
+	for (i = 0; i < cfg->npools; i++) {
+		if (ipp_relay_transport_name(cfg, &cfg->pools[i], mailer, sizeof(mailer)) != 0)
+			return (-1);
+		(void) printf("R%s $| $*\t$#%s $@ [%s] $: $1\n", mailer, mailer, addr);
+	}
+	/* an unreachable map answers neither the default nor <TMPF> */
+	(void) printf("R$* $| $*\t\t$#error $@ 4.3.0 $: \"451 ippool routing is unavailable, try again later\"\n"
 	    "MAILER_DEFINITIONS\n");
-	for (i = 0; i < cfg->npools; i++)
-		(void) printf("M%srelay_%s,\tP=[IPC], F=mDFMuXa8, S=EnvFromSMTP/HdrFromSMTP, R=EnvToSMTP, E=\\r\\n, L=2040,\n"
-		    "\t\tT=DNS/RFC822/SMTP, A=TCP $h %u\n",
-		    cfg->transport_prefix, cfg->pools[i].name, cfg->pools[i].port);
+	for (i = 0; i < cfg->npools; i++) {
+		if (ipp_relay_transport_name(cfg, &cfg->pools[i], mailer, sizeof(mailer)) != 0)
+			return (-1);
+		(void) printf("M%s,\tP=[IPC], F=mDFMuXa8, S=EnvFromSMTP/HdrFromSMTP, R=EnvToSMTP, E=\\r\\n, L=2040,\n"
+		    "\t\tT=DNS/RFC822/SMTP, A=TCP $h %u\n", mailer, cfg->pools[i].port);
+	}
 	return (0);
 }
 

@@ -137,6 +137,26 @@ answer_socketmap(const struct ipp_config *cfg, struct ipp_store *store, const ch
 		*kind = M_SM_RELAY;
 		return (ANSWER_OK);
 	}
+	if (strcmp(name, IPP_SENDMAIL_ROUTE_MAP) == 0) {
+		/*
+		 * Sendmail ("ippoolctl sendmail-mc"): "LOGIN:SENDER", either part
+		 * possibly empty; the answer is the relay mailer of the pool.
+		 */
+		char	*colon = strchr(key, ':');
+
+		if (colon == NULL) {
+			(void) snprintf(why, wlen, "%s key is not LOGIN:SENDER", name);
+			return (ANSWER_MALFORMED);
+		}
+		*colon = '\0';
+		pool = ipp_pool_select(cfg, key, colon + 1, NULL);
+		relay_answer(cfg, pool, "OK ", reply, rlen);
+		/* the next hop is the mailer's business: keep the name only */
+		if ((colon = strchr(reply + 3, ':')) != NULL)
+			*colon = '\0';
+		*kind = M_SM_RELAY;
+		return (ANSWER_OK);
+	}
 	if ((pool = ipp_config_pool(cfg, name)) == NULL) {
 		msg_warn_limited(&name_lim, 60,
 		    "socketmap lookup in unknown map \"%s\": answering TEMP (is the pool in %s?)",

@@ -1,15 +1,31 @@
 #!/bin/bash
-# sendmail.sh - ippool-milter under a real Sendmail 8.17 (unpacked from
-# Debian's packages), wired by the fragment "ippoolctl sendmail-mc" prints:
-# the pool tag, the suppression list and the hourly limit behave exactly
-# as under Postfix, and with the milter down Sendmail tempfails (F=T).
+# sendmail.sh - ippool under a real Sendmail 8.17 (unpacked from Debian's
+# packages), wired by the fragment "ippoolctl sendmail-mc" prints: the pool
+# tag, the suppression list, the hourly limit and DKIM signing behave as
+# under Postfix; with the milter down Sendmail tempfails (F=T); with
+# routing, mail from a tx sender reaches the tx pool instance (a Postfix
+# set up by "ippoolctl postfix-setup") and leaves from a tx address.
 . "$(dirname "$0")/lib.sh"
 need_root
-need smtp-sink swaks "$MILTER" "$CTL"
+need postfix smtp-sink swaks "$MILTER" "$POLICYD" "$CTL"
 need_sendmail
+"$PY" -c 'import dkim, nacl' 2>/dev/null || skip_all "python3-dkim or python3-nacl missing"
 
 MPORT=8891
 PORT=10026
+
+# DKIM keys for example.com (RSA and Ed25519) and their records for the verifier
+K=$T/keys
+mkdir -m 700 "$K"
+for k in "rsa1" "ed1 --type ed25519"; do
+	set -- $k
+	"$CTL" dkim genkey example.com "$@" --dir "$K" >"$T/genkey-$1.out" || bail "dkim genkey failed"
+	grep "^example.com $1 " "$T/genkey-$1.out" >>"$T/keytable"
+	awk '/ IN TXT /{ n = $1; s = ""; while (match($0, /"[^"]*"/)) {
+		s = s substr($0, RSTART + 1, RLENGTH - 2); $0 = substr($0, RSTART + RLENGTH) }
+		printf "%s\t%s\n", n, s }' "$T/genkey-$1.out" >>"$T/records"
+done
+
 cat >"$T/ippool.conf" <<CONF
 [store]
 path = $T/store
@@ -25,6 +41,14 @@ ips = $(netip 4)
 senders = @news.example
 [pool default]
 ips = $(netip 5)
+[policy]
+policy = inet:10040@$(netip 1)
+socketmap = inet:10041@$(netip 1)
+metrics = inet:9465@$(netip 1)
+relay = [$(netip 20)]:2525
+user =
+[dkim]
+keytable = $T/keytable
 CONF
 CTLC() { "$CTL" -c "$T/ippool.conf" "$@"; }
 
@@ -79,11 +103,65 @@ like "$(smtp noreply@example.com busy@example.com)" \
 	'^451 4.7.1 <busy@example.com>: hourly limit of 2 messages reached, retry after [0-9]{2}:[0-9]{2} UTC$' \
 	"Sendmail: the third gets the same 451 4.7.1"
 
+# DKIM: both signatures of a message through Sendmail verify with python3-dkim
+deliver_sm noreply@example.com signed@gmail.com --header "From: <noreply@example.com>" >"$T/f"
+f=$(cat "$T/f")
+out=$("$PY" "$src/tests/e2e/dkimverify.py" "$T/records" "$f" 2>&1)
+like "$(grep -c ' pass$' <<<"$out")" '^2$' "Sendmail: rsa-sha256 and ed25519-sha256 signatures verify ($(echo $out | tr '\n' ' '))"
+like "$out" 'h=[^ ]*[Xx]-[Ss]ettings' "  X-Settings is signed"
+
 milter_stop
 before=$(sink_count out)
 reply=$(smtp noreply@example.com someone@gmail.com)
 like "$reply" '^4[0-9][0-9] ' "milter stopped: Sendmail tempfails (F=T): $reply"
 sleep 2
 is "$(sink_count out)" "$before" "milter stopped: nothing delivered untagged"
+milter_start "$T/ippool.conf"
+
+# --- routing: Sendmail -> the pool's Postfix instance -> the pool's IP ------
+pf_setup main 10025 </dev/null			# only for postfix-setup's main side
+pf_setup tx 10031 </dev/null
+pf_setup bulk 10032 </dev/null
+pf_setup default 10033 </dev/null
+"$CTL" -c "$T/ippool.conf" postfix-setup --main-dir "$T/pf-main/etc" --pool-dir "$T/pf-%s/etc" \
+	>"$T/setup.out" 2>&1
+is "$?" 0 "postfix-setup: the pool instances"
+for p in tx bulk default; do pf_start "$p"; done
+policyd_start "$T/ippool.conf"
+
+RPORT=10027
+CTLC sendmail-mc >"$T/routed.mc"
+grep -q '^Kippool_route socket -f -T<TMPF> inet:10041@' "$T/routed.mc"
+ok $? "the full fragment declares policyd's socket map"
+sm_setup routed $RPORT <"$T/routed.mc"
+grep -q "^Mippool_relay_tx,.*" "$T/sm-routed/test.cf" && grep -q 'A=TCP $h 10031$' "$T/sm-routed/test.cf"
+ok $? "  and a relay mailer per pool, to its instance's port"
+sm_start routed
+rsmtp() { send "$(netip 1)" $RPORT "$@"; }
+
+check_route() {	# check_route FROM TO POOL IPS...
+	local from=$1 to=$2 pool=$3 f ip; shift 3
+	deliver out "$(netip 1)" $RPORT "$from" "$to" >"$T/f"
+	f=$(cat "$T/f")
+	like "$LAST_REPLY" '^250 ' "routed Sendmail: $from accepted"
+	ip=$(msg_source_ip "$f" 2>/dev/null)
+	like " $* " " $ip " "  $from -> $to left from a $pool address ($ip)"
+	check_tag "$f" "$pool" "  $from"
+}
+check_route noreply@example.com route-tx@gmail.com tx "$(netip 3)"
+check_route editor@news.example route-bulk@yahoo.com bulk "$(netip 4)"
+check_route stranger@else.example route-default@gmail.com default "$(netip 5)"
+grep -q 'postfix/ippool-tx-[12]/smtp\[[0-9]*\]: [0-9A-Za-z]*: to=<route-tx@gmail.com>' "$T/pf-tx/maillog"
+ok $? "  the tx message went through the tx instance"
+# address test mode: which mailer each address resolves to
+bt() { printf '3,0 %s\n' "$1" | sm_env "$SM_BIN" -C "$T/sm-routed/test.cf" -bt 2>&1 | grep 'parse  *returns'; }
+like "$(bt someone@gmail.com)" 'returns: \$# ippool_relay_tx \$@ \[ 127 \. 0 \. 0 \. 1 \]|returns: \$# ippool_relay_' \
+	"sendmail -bt: a remote address resolves to a pool's relay mailer"
+like "$(bt root@mta.example.test)" 'returns: \$# local ' "  the host's own name stays local"
+
+policyd_stop
+reply=$(rsmtp noreply@example.com later@gmail.com)
+like "$reply" '^451 4.3.0 ippool routing is unavailable, try again later$' \
+	"policyd down: routed Sendmail answers 451 ($reply)"
 
 done_testing
