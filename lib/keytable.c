@@ -141,6 +141,7 @@ ipp_dkim_key_clear(struct ipp_dkim_key *key)
 		free(key->pem);
 	}
 	free(key->pubkey);
+	EVP_PKEY_free(key->pkey);
 	memset(key, 0, sizeof(*key));
 }
 
@@ -278,6 +279,8 @@ ipp_dkim_key_read(const char *file, struct ipp_dkim_key *key, char *err,
 	key->pem = text;
 	key->pemlen = got;
 	text = NULL;
+	key->pkey = pkey;
+	pkey = NULL;
 	stamp_of(&st, &key->stamp);
 	rc = 0;
 out:
@@ -367,6 +370,13 @@ key_reuse(const struct ipp_keytable *old, struct ipp_dkim_key *key, char *err,
 			key->pem = NULL;
 			return (0);	/* read it again instead */
 		}
+		if (o->pkey == NULL || EVP_PKEY_up_ref(o->pkey) != 1) {
+			free(key->pem);
+			free(key->pubkey);
+			key->pem = key->pubkey = NULL;
+			return (0);	/* read it again instead */
+		}
+		key->pkey = o->pkey;
 		(void) memcpy(key->pem, o->pem, o->pemlen + 1);
 		key->pemlen = o->pemlen;
 		key->type = o->type;

@@ -34,6 +34,7 @@ struct ipp_dkim_key {
 	char   *pem;			/* the file's text (what libopendkim takes) */
 	size_t	pemlen;
 	char   *pubkey;			/* base64 of the DNS p= value */
+	EVP_PKEY *pkey;			/* parsed once: ippool signs Ed25519 itself */
 	struct ipp_key_stamp stamp;
 };
 

@@ -23,6 +23,7 @@
 #include <opendkim/dkim.h>
 
 #include "clock.h"
+#include "edsign.h"
 #include "keytable.h"
 #include "log.h"
 #include "milter.h"
@@ -58,7 +59,8 @@ struct sign_msg {
 		char	s[64];
 	} seen[SIGN_MAX_SEEN];
 	unsigned nseen;
-	DKIM   *dkim[SIGN_MAX_KEYS];
+	DKIM   *dkim[SIGN_MAX_KEYS];	/* RSA keys: libopendkim */
+	struct edsign *ed[SIGN_MAX_KEYS];	/* Ed25519 keys: edsign.c */
 	const struct ipp_dkim_key *key[SIGN_MAX_KEYS];
 	unsigned nkeys;
 	char	why[256];		/* FAILED: what went wrong */
@@ -169,14 +171,6 @@ sign_prepare(struct ipp_config *cfg, const struct ipp_config *old, FILE *errs)
 		signer_free(sg);
 		return (-1);
 	}
-	for (i = 0; i < sg->kt->nkeys; i++)
-		if (sg->kt->keys[i].type == IPP_KEY_ED25519
-		    && !dkim_libfeature(sg->lib, DKIM_FEATURE_ED25519)) {
-			(void) fprintf(errs, "%s:%d: %s: this libopendkim cannot sign with Ed25519\n",
-			    cfg->keytable, sg->kt->keys[i].line, sg->kt->keys[i].file);
-			signer_free(sg);
-			return (-1);
-		}
 	cfg->attach = sg;
 	cfg->attach_free = signer_free;
 	if (sg->kt->nkeys == 0)
@@ -265,9 +259,13 @@ msg_free_handles(struct sign_msg *m)
 {
 	unsigned i;
 
-	for (i = 0; i < m->nkeys; i++)
+	for (i = 0; i < m->nkeys; i++) {
 		if (m->dkim[i] != NULL)
 			(void) dkim_free(m->dkim[i]);
+		edsign_free(m->ed[i]);
+		m->dkim[i] = NULL;
+		m->ed[i] = NULL;
+	}
 	m->nkeys = 0;
 	free(m->hdrs);
 	m->hdrs = NULL;
@@ -467,6 +465,22 @@ start(struct conn *c, struct sign_msg *m)
 			    key->domain, key->selector);
 			continue;
 		}
+		if (key->type == IPP_KEY_ED25519) {
+			struct edsign *ed = edsign_new(key->pkey, key->domain, key->selector,
+			    cfg->canon_header_relaxed, cfg->canon_body_relaxed,
+			    (const char *const *) sg->signhdrs, (const char *const *) sg->oversign,
+			    ipp_now());
+
+			if (ed == NULL || edsign_headers(ed, m->hdrs, m->hlen, xs) != 0) {
+				edsign_free(ed);
+				fail(m, "Ed25519 signer for d=%s s=%s: out of memory", key->domain,
+				    key->selector);
+				goto done;
+			}
+			m->ed[m->nkeys] = ed;
+			m->key[m->nkeys++] = key;
+			continue;
+		}
 		d = dkim_sign(sg->lib, (const unsigned char *) MILTER_NAME, NULL,
 		    (dkim_sigkey_t) (uintptr_t) key->pem, (const unsigned char *) key->selector,
 		    (const unsigned char *) key->domain, sg->hcanon, sg->bcanon,
@@ -527,11 +541,17 @@ sign_body(struct conn *c, const unsigned char *chunk, size_t len)
 		return;
 	if (m->state == COLLECT)
 		start(c, m);
-	for (i = 0; m->state == SIGNING && i < m->nkeys; i++)
+	for (i = 0; m->state == SIGNING && i < m->nkeys; i++) {
+		if (m->ed[i] != NULL) {
+			if (edsign_body(m->ed[i], chunk, len) != 0)
+				fail(m, "Ed25519 body hash failed");
+			continue;
+		}
 		if ((st = dkim_body(m->dkim[i], (unsigned char *) (uintptr_t) chunk, len))
 		    != DKIM_STAT_OK)
 			fail(m, "libopendkim body: %s", dkim_geterror(m->dkim[i])
 			    ? dkim_geterror(m->dkim[i]) : dkim_getresultstr(st));
+	}
 }
 
 /* libopendkim folds with CRLF; the MTA wants LF inside header values. */
@@ -585,6 +605,19 @@ sign_eom(SMFICTX *ctx, struct conn *c)
 		size_t	len;
 		DKIM_STAT st;
 
+		if (m->ed[i] != NULL) {
+			char	why[128], *v = edsign_finish(m->ed[i], why, sizeof(why));
+
+			if (v == NULL || asprintf(&val[i], "%s%s", c->leadspc ? " " : "", v) < 0) {
+				val[i] = NULL;
+				fail(m, "signature for d=%s s=%s: %s", m->key[i]->domain,
+				    m->key[i]->selector, v == NULL ? why : "out of memory");
+				free(v);
+				break;
+			}
+			free(v);
+			continue;
+		}
 		if ((st = dkim_eom(m->dkim[i], NULL)) != DKIM_STAT_OK
 		    || (st = dkim_getsighdr_d(m->dkim[i], strlen(SIGNHDR) + 2, &buf, &len))
 		    != DKIM_STAT_OK) {
