@@ -246,6 +246,19 @@ pf_start() {
 pf_stop() { postfix -c "$T/pf-$1/etc" stop >/dev/null 2>&1; }
 pf_reload() { postfix -c "$T/pf-$1/etc" reload >/dev/null 2>&1; }
 pf_flush() { postqueue -c "$T/pf-$1/etc" -f >/dev/null 2>&1; }
+# flush_until SECONDS INSTANCE... -- COMMAND...: flush every 2 s until COMMAND
+# succeeds (a flush right after "postfix reload" may reach the old qmgr)
+flush_until() {
+	local secs=$1 i p; shift
+	local inst=()
+	while [ "$1" != "--" ]; do inst+=("$1"); shift; done
+	shift
+	for ((i = 0; i < secs; i += 2)); do
+		for p in "${inst[@]}"; do pf_flush "$p"; done
+		wait_for 2 "$@" && return 0
+	done
+	return 1
+}
 pf_queue_count() {
 	postqueue -c "$T/pf-$1/etc" -j 2>/dev/null | wc -l
 }
@@ -312,7 +325,11 @@ need_sendmail() {
 	fi
 }
 SM_BIN=$SM_ROOT/root/usr/libexec/sendmail/sendmail
-sm_env() { env LD_LIBRARY_PATH="$SM_ROOT/root/usr/lib/x86_64-linux-gnu" "$@"; }
+# every sendmail run gets a dotted host name (else a 60 s stall at start)
+sm_env() {
+	unshare -u sh -c 'hostname mta.example.test && exec env LD_LIBRARY_PATH="$0" "$@"' \
+		"$SM_ROOT/root/usr/lib/x86_64-linux-gnu" "$@"
+}
 
 # sm_setup NAME PORT: $T/sm-NAME/test.cf built by m4 from a private .mc
 # (own queue, listener $(netip 1):PORT, smart host: the sink at

@@ -191,8 +191,7 @@ policyd_stop
 sed -i '/^spillover = shared$/d' "$T/ippool.conf"
 IPPOOL_NOW=+172800 policyd_start "$T/ippool.conf" d2
 pf_reload tx
-pf_flush tx
-wait_for 30 delivered 25
+flush_until 40 tx -- delivered 25
 ok $? "day 2: after the clock moved a day and the queue was flushed, it left"
 like "$(from_ip "$waiting")" "^($(netip 3)|$(netip 4))\$" "  from a tx IP"
 is "$(pf_queue_count tx)" 0 "  the tx queue is empty"
@@ -211,8 +210,7 @@ is "$(pf_queue_count tx)" 1 "  in the tx queue"
 policyd_stop
 IPPOOL_NOW=+259200 policyd_start "$T/ippool.conf" d3
 pf_reload tx
-pf_flush tx
-wait_for 30 delivered 32
+flush_until 40 tx -- delivered 32
 ok $? "day 3: the waiting yahoo recipient left"
 is "$(pf_queue_count tx)" 0 "  the tx queue is empty"
 
@@ -237,9 +235,7 @@ is "$(pairs | wc -l)" "$before" "  nothing left while policyd was down"
 IPPOOL_NOW=+259200 policyd_start "$T/ippool.conf" back
 pf_reload main
 pf_reload tx
-pf_flush main
-pf_flush tx
-wait_for 40 delivered $(( before + 2 ))
+flush_until 50 main tx -- delivered $(( before + 2 ))
 ok $? "policyd back: both delivered"
 like "$(from_ip w2@gmail.com)" "^($(netip 3)|$(netip 4))\$" "  the local submission left from a tx IP"
 like "$(from_ip w3@gmail.com)" "^($(netip 3)|$(netip 4))\$" "  the direct one too"
