@@ -28,9 +28,7 @@ mkdir -m 700 "$T/keys"
 CTLC() { "$CTL" -c "$T/ippool.conf" "$@"; }
 "$CTL" dkim genkey shop.example demo --dir "$T/keys" >"$T/genkey.out" 2>&1
 grep '^shop.example demo ' "$T/genkey.out" >"$T/dkim.keys"
-awk '/ IN TXT /{ n = $1; s = ""; while (match($0, /"[^"]*"/)) {
-	s = s substr($0, RSTART + 1, RLENGTH - 2); $0 = substr($0, RSTART + RLENGTH) }
-	printf "%s\t%s\n", n, s }' "$T/genkey.out" >"$T/records"
+dkim_record "$T/genkey.out" >"$T/records"
 
 cat >"$T/ippool.conf" <<CONF
 [store]

@@ -92,6 +92,22 @@ sender_domain(struct ipp_txn *txn, const struct ipp_logline *ll, char *dom, size
 	return (rc == IPP_NOTFOUND ? IPP_OK : rc);
 }
 
+/* Suppress the recipient of a log line for suppress_ttl; WHY ends the source. */
+static int
+suppress_rcpt(struct ipp_txn *txn, const struct ipp_config *cfg,
+    const struct ipp_logline *ll, const char *why)
+{
+	struct ipp_supp s;
+
+	memset(&s, 0, sizeof(s));
+	(void) snprintf(s.addr, sizeof(s.addr), "%s", ll->rcpt);
+	s.reason = IPP_SUPP_BOUNCE;
+	s.created = ll->when;
+	s.expires = ll->when + cfg->suppress_ttl;
+	(void) snprintf(s.source, sizeof(s.source), "log %.64s %s: %s", ll->host, ll->qid, why);
+	return (ipp_supp_txn_put(txn, &s, IPP_SUPP_EXTEND));
+}
+
 /* Soft failures of a recipient: "f|ADDR" -> times, space-separated. */
 static int
 soft_failure(struct ipp_txn *txn, const struct ipp_config *cfg,
@@ -134,17 +150,11 @@ soft_failure(struct ipp_txn *txn, const struct ipp_config *cfg,
 	free(v.data);
 	times[n++] = (long long) ll->when;
 	if (n >= cfg->suppress_after) {
-		struct ipp_supp s;
+		char	why[128];
 
-		memset(&s, 0, sizeof(s));
-		(void) snprintf(s.addr, sizeof(s.addr), "%s", ll->rcpt);
-		s.reason = IPP_SUPP_BOUNCE;
-		s.created = ll->when;
-		s.expires = ll->when + cfg->suppress_ttl;
-		(void) snprintf(s.source, sizeof(s.source),
-		    "log %.64s %s: %zu soft failures in %lldd, last dsn=%s", ll->host, ll->qid,
+		(void) snprintf(why, sizeof(why), "%zu soft failures in %lldd, last dsn=%s",
 		    n, cfg->suppress_window / 86400, ll->dsn[0] ? ll->dsn : "?");
-		if ((rc = ipp_supp_txn_put(txn, &s, IPP_SUPP_EXTEND)) < 0)
+		if ((rc = suppress_rcpt(txn, cfg, ll, why)) < 0)
 			return (rc);
 		rc = ipp_txn_del(txn, IPP_T_STATS, key, (size_t) klen);
 		return (rc == IPP_NOTFOUND ? IPP_OK : rc);
@@ -180,16 +190,10 @@ fb_apply(struct ipp_txn *txn, const struct ipp_config *cfg, const struct ipp_log
 		return (soft_failure(txn, cfg, ll, 1));
 	}
 	if (hard_bounce(ll)) {
-		struct ipp_supp s;
+		char	why[64];
 
-		memset(&s, 0, sizeof(s));
-		(void) snprintf(s.addr, sizeof(s.addr), "%s", ll->rcpt);
-		s.reason = IPP_SUPP_BOUNCE;
-		s.created = ll->when;
-		s.expires = ll->when + cfg->suppress_ttl;
-		(void) snprintf(s.source, sizeof(s.source), "log %.64s %s: dsn=%s", ll->host,
-		    ll->qid, ll->dsn);
-		if ((rc = ipp_supp_txn_put(txn, &s, IPP_SUPP_EXTEND)) < 0)
+		(void) snprintf(why, sizeof(why), "dsn=%s", ll->dsn);
+		if ((rc = suppress_rcpt(txn, cfg, ll, why)) < 0)
 			return (rc);
 		if (dom[0] && (rc = ipp_guard_txn_count(txn, dom, ll->when, 0, 1)) < 0)
 			return (rc);

@@ -254,32 +254,14 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	sigset_t set, hup;
 	char	err[512];
-	int	ch, foreground = 0, check = 0, verbose = 0, sig, result;
+	struct ipp_daemon_opts opts;
+	int	ch, foreground, check, verbose, sig, result;
 
-	conf_file = ipp_config_default_path();
-	while ((ch = getopt(argc, argv, "c:fnvV")) != -1) {
-		switch (ch) {
-		case 'c':
-			conf_file = optarg;
-			break;
-		case 'f':
-			foreground = 1;
-			break;
-		case 'n':
-			check = 1;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		case 'V':
-			(void) printf("ippool-milter %s\n", PACKAGE_VERSION);
-			return (0);
-		default:
-			usage();
-		}
-	}
-	if (optind != argc)
-		usage();
+	ipp_daemon_getopt(argc, argv, "ippool-milter", usage, &opts);
+	conf_file = opts.conf_file;
+	foreground = opts.foreground;
+	check = opts.check;
+	verbose = opts.verbose;
 
 	if ((cfg = ipp_config_load(conf_file, stderr)) == NULL)
 		return (IPP_EX_CONFIG);

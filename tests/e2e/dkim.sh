@@ -25,10 +25,7 @@ K=$T/keys
 mkdir -m 700 "$K"
 genkey() {	# genkey DOMAIN SELECTOR [options]: keytable line to stdout
 	"$CTL" dkim genkey "$@" --dir "$K" >"$T/genkey-$1-$2.out" || bail "genkey $* failed"
-	# "NAME. IN TXT "..." "..."": one line NAME<TAB>joined strings
-	awk '/ IN TXT /{ n = $1; s = ""; while (match($0, /"[^"]*"/)) {
-		s = s substr($0, RSTART + 1, RLENGTH - 2); $0 = substr($0, RSTART + RLENGTH) }
-		printf "%s\t%s\n", n, s }' "$T/genkey-$1-$2.out" >>"$T/records"
+	dkim_record "$T/genkey-$1-$2.out" >>"$T/records"
 	grep "^$1 $2 " "$T/genkey-$1-$2.out"
 }
 {

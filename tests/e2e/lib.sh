@@ -180,6 +180,22 @@ xsettings_pool() {
 	"$PY" -c 'import sys,base64,json; print(json.loads(base64.b64decode(sys.argv[1], validate=True))["OutboundIp"]["IpPoolId"])' "$1"
 }
 msg_source_ip() { sed -n 's/^X-Client-Addr: //p' "$1" | head -1; }
+# check_tag FILE POOL WHAT: two TAP checks, exactly one X-Settings header
+# in the dump, and it names POOL
+check_tag() {
+	local f=$1 pool=$2 what=$3 tags
+	tags=$(msg_header "$f" X-Settings 2>/dev/null)
+	is "$(printf '%s\n' "$tags" | grep -c .)" 1 "$what: exactly one X-Settings header"
+	is "$(xsettings_pool "$(printf '%s\n' "$tags" | head -1)" 2>/dev/null)" "$pool" \
+		"$what: X-Settings names pool $pool"
+}
+# dkim_record GENKEY-OUTPUT: the TXT record "ippoolctl dkim genkey" printed,
+# as "NAME<TAB>VALUE" with its strings joined (tests/e2e/dkimverify.py's input)
+dkim_record() {
+	awk '/ IN TXT /{ n = $1; s = ""; while (match($0, /"[^"]*"/)) {
+		s = s substr($0, RSTART + 1, RLENGTH - 2); $0 = substr($0, RSTART + RLENGTH) }
+		printf "%s\t%s\n", n, s }' "$1"
+}
 
 # --- a private Postfix instance --------------------------------------------
 # pf_setup NAME PORT: $T/pf-NAME/etc with a main.cf relaying everything to

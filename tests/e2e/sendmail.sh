@@ -21,9 +21,7 @@ for k in "rsa1" "ed1 --type ed25519"; do
 	set -- $k
 	"$CTL" dkim genkey example.com "$@" --dir "$K" >"$T/genkey-$1.out" || bail "dkim genkey failed"
 	grep "^example.com $1 " "$T/genkey-$1.out" >>"$T/keytable"
-	awk '/ IN TXT /{ n = $1; s = ""; while (match($0, /"[^"]*"/)) {
-		s = s substr($0, RSTART + 1, RLENGTH - 2); $0 = substr($0, RSTART + RLENGTH) }
-		printf "%s\t%s\n", n, s }' "$T/genkey-$1.out" >>"$T/records"
+	dkim_record "$T/genkey-$1.out" >>"$T/records"
 done
 
 cat >"$T/ippool.conf" <<CONF
@@ -70,13 +68,6 @@ sm_start main
 smtp() { send "$(netip 1)" $PORT "$@"; }
 
 deliver_sm() { deliver out "$(netip 1)" $PORT "$@"; }
-check_tag() {
-	local f=$1 pool=$2 what=$3 tags
-	tags=$(msg_header "$f" X-Settings 2>/dev/null)
-	is "$(printf '%s\n' "$tags" | grep -c .)" 1 "$what: exactly one X-Settings header"
-	is "$(xsettings_pool "$(printf '%s\n' "$tags" | head -1)" 2>/dev/null)" "$pool" \
-		"$what: X-Settings names pool $pool"
-}
 
 deliver_sm noreply@example.com someone@gmail.com >"$T/f"; f=$(cat "$T/f")
 like "$LAST_REPLY" '^250 ' "through Sendmail: accepted"

@@ -33,13 +33,6 @@ milter_start "$T/ippool.conf"
 pf_start main
 
 deliver_main() { deliver out "$(netip 1)" $PORT "$@"; }
-check_tag() {	# check_tag FILE POOL WHAT
-	local f=$1 pool=$2 what=$3 tags
-	tags=$(msg_header "$f" X-Settings 2>/dev/null)
-	is "$(printf '%s\n' "$tags" | grep -c .)" 1 "$what: exactly one X-Settings header"
-	is "$(xsettings_pool "$(printf '%s\n' "$tags" | head -1)" 2>/dev/null)" "$pool" \
-		"$what: X-Settings names pool $pool"
-}
 
 deliver_main noreply@example.com someone@gmail.com >"$T/f"; f=$(cat "$T/f")
 like "$LAST_REPLY" '^250 ' "sender mapped to tx: accepted"
