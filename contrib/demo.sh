@@ -21,11 +21,9 @@ fi
 section() { printf '\n== %s\n' "$*"; }
 show() { printf '   %s\n' "$@"; }
 indent() { sed 's/^/   /'; }
-CTLC() { "$CTL" -c "$T/ippool.conf" "$@"; }
 
 # --- a DKIM key for shop.example ----------------------------------------------
 mkdir -m 700 "$T/keys"
-CTLC() { "$CTL" -c "$T/ippool.conf" "$@"; }
 "$CTL" dkim genkey shop.example demo --dir "$T/keys" >"$T/genkey.out" 2>&1
 grep '^shop.example demo ' "$T/genkey.out" >"$T/dkim.keys"
 dkim_record "$T/genkey.out" >"$T/records"
@@ -37,12 +35,7 @@ path = $T/store
 socket = inet:8891@$(netip 1)
 user =
 hourly_limit = 2
-[policy]
-policy = inet:10040@$(netip 1)
-socketmap = inet:10041@$(netip 1)
-metrics = inet:9465@$(netip 1)
-relay = [$(netip 20)]:2525
-user =
+$(policy_section)
 [pool tx]
 ips = $(netip 3) $(netip 4)
 spillover = shared

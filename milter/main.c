@@ -255,36 +255,33 @@ main(int argc, char **argv)
 	sigset_t set, hup;
 	char	err[512];
 	struct ipp_daemon_opts opts;
-	int	ch, foreground, check, verbose, sig, result;
+	int	ch, sig, result;
 
 	ipp_daemon_getopt(argc, argv, "ippool-milter", usage, &opts);
 	conf_file = opts.conf_file;
-	foreground = opts.foreground;
-	check = opts.check;
-	verbose = opts.verbose;
 
 	if ((cfg = ipp_config_load(conf_file, stderr)) == NULL)
 		return (IPP_EX_CONFIG);
-	ipp_log_init(argv[0], check ? IPP_LOG_STDERR
-	    : IPP_LOG_SYSLOG | (foreground ? IPP_LOG_STDERR : 0));
-	ipp_log_verbose(verbose);
+	ipp_log_init(argv[0], opts.check ? IPP_LOG_STDERR
+	    : IPP_LOG_SYSLOG | (opts.foreground ? IPP_LOG_STDERR : 0));
+	ipp_log_verbose(opts.verbose);
 	/* keys are read now, as root if started so: the user we become may
 	 * not be able to read them (a reload reuses unchanged key files).
 	 * -n checks the file alone, like every program's -n; "ippoolctl
 	 * check" checks the keys too. */
-	if (!check && sign_prepare(cfg, NULL, stderr) != 0) {
+	if (!opts.check && sign_prepare(cfg, NULL, stderr) != 0) {
 		(void) fprintf(stderr, "ippool-milter: fatal: refusing to start with a bad DKIM keytable\n");
 		ipp_config_free(cfg);
 		return (IPP_EX_CONFIG);
 	}
-	if (check) {
+	if (opts.check) {
 		ipp_config_free(cfg);
 		return (0);
 	}
 	if (cfg->dkim && (cfg->keytable == NULL || *cfg->keytable == '\0'))
 		msg_warn("[milter] dkim = yes but no [dkim] keytable is set: messages leave unsigned");
 	open_socket(cfg);
-	if (!foreground && ipp_daemonize() != 0)
+	if (!opts.foreground && ipp_daemonize() != 0)
 		msg_fatal("cannot detach from the terminal: %s", strerror(errno));
 	if (ipp_privs_drop(cfg->milter_user, cfg, err, sizeof(err)) != 0)
 		msg_fatal_status(IPP_EX_CONFIG, "%s", err);

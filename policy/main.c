@@ -135,21 +135,18 @@ main(int argc, char **argv)
 	uid_t	uid;
 	gid_t	gid;
 	struct ipp_daemon_opts opts;
-	int	foreground, check, verbose, nlis = 0, i;
+	int	nlis = 0, i;
 
 	ipp_daemon_getopt(argc, argv, "ippool-policyd", usage, &opts);
 	conf_file = opts.conf_file;
-	foreground = opts.foreground;
-	check = opts.check;
-	verbose = opts.verbose;
 	if ((cfg = ipp_config_load(conf_file, stderr)) == NULL)
 		return (IPP_EX_CONFIG);
-	if (check) {
+	if (opts.check) {
 		ipp_config_free(cfg);
 		return (0);
 	}
-	ipp_log_init(argv[0], IPP_LOG_SYSLOG | (foreground ? IPP_LOG_STDERR : 0));
-	ipp_log_verbose(verbose);
+	ipp_log_init(argv[0], IPP_LOG_SYSLOG | (opts.foreground ? IPP_LOG_STDERR : 0));
+	ipp_log_verbose(opts.verbose);
 	(void) signal(SIGPIPE, SIG_IGN);
 	raise_fd_limit();
 
@@ -169,7 +166,7 @@ main(int argc, char **argv)
 			if (listen_chown(lis[i].spec, uid, gid, err, sizeof(err)) != 0)
 				msg_fatal("%s", err);
 	}
-	if (!foreground && ipp_daemonize() != 0)
+	if (!opts.foreground && ipp_daemonize() != 0)
 		msg_fatal("cannot detach from the terminal: %s", strerror(errno));
 	if (ipp_privs_drop(user, cfg, err, sizeof(err)) != 0)
 		msg_fatal_status(IPP_EX_CONFIG, "%s", err);

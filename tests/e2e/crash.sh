@@ -9,19 +9,12 @@
 need_root
 need postfix smtp-sink swaks "$MILTER" "$CTL"
 
-MPORT=8891
 PORT=10025
-cat >"$T/ippool.conf" <<CONF
-[store]
-path = $T/store
-[milter]
-socket = inet:$MPORT@$(netip 1)
-user =
+milter_conf <<CONF
 hourly_limit = 3
 [pool tx]
 ips = $(netip 3)
 CONF
-CTLC() { "$CTL" -c "$T/ippool.conf" "$@"; }
 sink_start out "$(netip 20)"
 pf_setup main $PORT <<CONF
 smtpd_milters = inet:$(netip 1):$MPORT

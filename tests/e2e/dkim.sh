@@ -14,7 +14,6 @@ need_root
 need postfix smtp-sink swaks opendkim openssl "$MILTER" "$CTL"
 "$PY" -c 'import dkim, nacl' 2>/dev/null || skip_all "python3-dkim or python3-nacl missing"
 
-MPORT=8891
 ODPORT=8893
 PORT=10025
 ODPF=10026
@@ -42,12 +41,7 @@ like "$(grep 'IN TXT' "$T/genkey-example.com-ed2026.out")" \
 	"genkey prints the Ed25519 record"
 
 write_conf() {	# write_conf CANONICALIZATION
-	cat >"$T/ippool.conf" <<CONF
-[store]
-path = $T/store
-[milter]
-socket = inet:$MPORT@$(netip 1)
-user =
+	milter_conf <<CONF
 [pool tx]
 ips = $(netip 3)
 [dkim]

@@ -11,19 +11,12 @@ need postfix smtp-sink swaks "$MILTER" "$CTL"
 
 NOW=1795435200			# 2026-11-23 12:00:00 UTC
 export IPPOOL_NOW=@$NOW
-MPORT=8891
 PORT=10025
-cat >"$T/ippool.conf" <<CONF
-[store]
-path = $T/store
-[milter]
-socket = inet:$MPORT@$(netip 1)
-user =
+milter_conf <<CONF
 suppress_after = 3
 [pool tx]
 ips = $(netip 3)
 CONF
-CTLC() { "$CTL" -c "$T/ippool.conf" "$@"; }
 LOG=$src/tests/data/maillog-feedback
 
 # --- a recorded log ------------------------------------------------------

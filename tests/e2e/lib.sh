@@ -297,6 +297,25 @@ send() {
 }
 
 # --- ippool daemons ---------------------------------------------------------
+# milter_conf: $T/ippool.conf made of the [store] and [milter] lines every
+# milter test starts with (milter on $(netip 1):$MPORT), then stdin, which
+# may go on with [milter] keys.
+MPORT=8891
+milter_conf() {
+	{
+		printf '[store]\npath = %s\n[milter]\nsocket = inet:%s@%s\nuser =\n' \
+		    "$T/store" "$MPORT" "$(netip 1)"
+		cat
+	} >"$T/ippool.conf"
+}
+CTLC() { "$CTL" -c "$T/ippool.conf" "$@"; }	# ippoolctl on the test's config
+# policy_section: the [policy] section of a test running ippool-policyd, its
+# listeners on $(netip 1) and the site's relay the sink at $(netip 20):2525
+policy_section() {
+	printf '[policy]\npolicy = inet:10040@%s\nsocketmap = inet:10041@%s\n' "$(netip 1)" "$(netip 1)"
+	printf 'metrics = inet:9465@%s\nrelay = [%s]:2525\nuser =\n' "$(netip 1)" "$(netip 20)"
+}
+
 # milter_start CONF [NAME]: ippool-milter in the foreground, logging to
 # $T/milter-NAME.log; waits until it accepts connections.
 milter_start() {

@@ -20,12 +20,7 @@ cat >"$T/ippool.conf" <<CONF
 path = $T/store
 [milter]
 user =
-[policy]
-policy = inet:10040@$(netip 1)
-socketmap = inet:10041@$(netip 1)
-metrics = inet:9465@$(netip 1)
-relay = $RELAY
-user =
+$(policy_section)
 [pool tx]
 ips = $(netip 3) $(netip 4)
 spillover = shared

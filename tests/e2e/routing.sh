@@ -18,19 +18,13 @@
 need_root
 need postfix smtp-sink swaks "$MILTER" "$POLICYD" "$CTL" "$PY"
 
-RELAY="[$(netip 20)]:2525"
 cat >"$T/ippool.conf" <<CONF
 [store]
 path = $T/store
 [milter]
 socket = inet:8891@$(netip 1)
 user =
-[policy]
-policy = inet:10040@$(netip 1)
-socketmap = inet:10041@$(netip 1)
-metrics = inet:9465@$(netip 1)
-relay = $RELAY
-user =
+$(policy_section)
 [pool tx]
 ips = $(netip 3) $(netip 4)
 spillover = shared

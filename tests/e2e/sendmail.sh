@@ -11,7 +11,6 @@ need postfix smtp-sink swaks "$MILTER" "$POLICYD" "$CTL"
 need_sendmail
 "$PY" -c 'import dkim, nacl' 2>/dev/null || skip_all "python3-dkim or python3-nacl missing"
 
-MPORT=8891
 PORT=10026
 
 # DKIM keys for example.com (RSA and Ed25519) and their records for the verifier
@@ -24,12 +23,7 @@ for k in "rsa1" "ed1 --type ed25519"; do
 	dkim_record "$T/genkey-$1.out" >>"$T/records"
 done
 
-cat >"$T/ippool.conf" <<CONF
-[store]
-path = $T/store
-[milter]
-socket = inet:$MPORT@$(netip 1)
-user =
+milter_conf <<CONF
 hourly_limit = 2
 [pool tx]
 ips = $(netip 3)
@@ -39,16 +33,10 @@ ips = $(netip 4)
 senders = @news.example
 [pool default]
 ips = $(netip 5)
-[policy]
-policy = inet:10040@$(netip 1)
-socketmap = inet:10041@$(netip 1)
-metrics = inet:9465@$(netip 1)
-relay = [$(netip 20)]:2525
-user =
+$(policy_section)
 [dkim]
 keytable = $T/keytable
 CONF
-CTLC() { "$CTL" -c "$T/ippool.conf" "$@"; }
 
 CTLC sendmail-mc --milter-only >"$T/fragment.mc"
 is "$?" 0 "ippoolctl sendmail-mc --milter-only"

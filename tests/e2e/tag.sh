@@ -8,14 +8,8 @@
 need_root
 need postfix smtp-sink swaks "$MILTER" "$CTL"
 
-MPORT=8891
 PORT=10025
-cat >"$T/ippool.conf" <<CONF
-[store]
-path = $T/store
-[milter]
-socket = inet:$MPORT@$(netip 1)
-user =
+milter_conf <<CONF
 [pool tx]
 ips = $(netip 3)
 senders = noreply@example.com @tx.example
