@@ -9,12 +9,13 @@
 #   ippool-ed   + the same, signing ed25519
 #   ippool-dual + the same, signing with both keys
 #   opendkim    + OpenDKIM 2.11 signing rsa-2048
+#   opendkim-ed + OpenDKIM 2.11 signing ed25519
 #
 # smtp-source -s SESSIONS -m MESSAGES -l SIZE -N (a new recipient each
 # message); the rate is messages accepted per second (milters answer
 # before Postfix does).  Prints the rates, ratios to bare Postfix and to
-# OpenDKIM, checks that every message was tagged or signed, and the
-# milters' peak RSS.  Not part of "make check": timings depend on the
+# OpenDKIM with each key type, checks that every message was tagged or
+# signed, and the milters' peak RSS.  Not part of "make check": timings depend on the
 # machine.  Usage: bench/run.sh BUILD_DIR   (env: SESSIONS MESSAGES SIZE ROUNDS)
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,7 +36,7 @@ for c in opendkim smtp-source bc; do
 	command -v "$c" >/dev/null || { echo "bench: $c is not installed" >&2; exit 1; }
 done
 
-MODES="bare ippool ippool-rsa ippool-ed ippool-dual opendkim"
+MODES="bare ippool ippool-rsa ippool-ed ippool-dual opendkim opendkim-ed"
 declare -A port sink total label
 n=0
 for m in $MODES; do
@@ -50,6 +51,7 @@ label[ippool-rsa]="+ ippool-milter rsa-2048"
 label[ippool-ed]="+ ippool-milter ed25519"
 label[ippool-dual]="+ ippool-milter rsa + ed25519"
 label[opendkim]="+ OpenDKIM rsa-2048"
+label[opendkim-ed]="+ OpenDKIM ed25519"
 
 # keys: one RSA and one Ed25519 for bench.example
 mkdir -m 700 "$T/keys"
@@ -85,7 +87,13 @@ CONF
 		;;
 	opendkim)
 		opendkim_start bench.example rsa "$T/keys/bench.example.rsa.key" 8899
+		mpid[$m]=$ODKIM_PID
 		milter="smtpd_milters = inet:$(netip 1):8899"
+		;;
+	opendkim-ed)
+		opendkim_start bench.example ed "$T/keys/bench.example.ed.key" 8898 ed25519-sha256
+		mpid[$m]=$ODKIM_PID
+		milter="smtpd_milters = inet:$(netip 1):8898"
 		;;
 	esac
 	pf_setup "$m" "${port[$m]}" <<CONF
@@ -125,22 +133,24 @@ for m in $MODES; do
 	case $m in
 	bare) continue ;;
 	ippool) mark='^X-Settings: ' ;;
-	*) mark='^DKIM-Signature: ' ;;
+	*-ed) mark='a=ed25519-sha256;' ;;
+	*) mark='a=rsa-sha256;' ;;
 	esac
-	got=$(grep -l "$mark" "$T/sink-$m"/* 2>/dev/null | wc -l)
+	got=$(grep -l -e "$mark" "$T/sink-$m"/* 2>/dev/null | wc -l)
 	[ "$got" = "$want" ] || echo "bench: WARNING: $m: $got of $want messages marked ($mark)"
 done
 
 rate() { echo "$ROUNDS * $MESSAGES / ${total[$1]}" | bc -l; }
 echo
-printf '%-32s %8s %9s %12s\n' "" "msg/s" "vs bare" "vs OpenDKIM"
+printf '%-32s %8s %9s %13s %12s\n' "" "msg/s" "vs bare" "vs ODKIM rsa" "vs ODKIM ed"
 for m in $MODES; do
-	printf '%-32s %8.0f %8.2fx %11.2fx\n' "${label[$m]}" "$(rate "$m")" \
+	printf '%-32s %8.0f %8.2fx %12.2fx %11.2fx\n' "${label[$m]}" "$(rate "$m")" \
 		"$(echo "$(rate "$m") / $(rate bare)" | bc -l)" \
-		"$(echo "$(rate "$m") / $(rate opendkim)" | bc -l)"
+		"$(echo "$(rate "$m") / $(rate opendkim)" | bc -l)" \
+		"$(echo "$(rate "$m") / $(rate opendkim-ed)" | bc -l)"
 done
 for m in $MODES; do
-	[ -n "${mpid[$m]:-}" ] && printf 'peak RSS of ippool-milter (%s): %s\n' "$m" \
+	[ -n "${mpid[$m]:-}" ] && printf 'peak RSS of the milter (%s): %s\n' "$m" \
 		"$(awk '/VmHWM/ { print $2 " " $3 }' "/proc/${mpid[$m]}/status")"
 done
 t_failed=0

@@ -427,11 +427,11 @@ sm_start() {
 }
 sm_stop() { local v="SM_PID_$1"; kill "${!v}" 2>/dev/null; wait "${!v}" 2>/dev/null; }
 
-# opendkim_start DOMAIN SELECTOR KEYFILE PORT: OpenDKIM signing DOMAIN (rsa)
-# on $(netip 1):PORT, as a peer to compare with; its key is copied under
+# opendkim_start DOMAIN SELECTOR KEYFILE PORT [ALGORITHM]: OpenDKIM signing
+# DOMAIN (rsa-sha256 unless told) on $(netip 1):PORT, as a peer to compare with; its key is copied under
 # $T (mode 700) since it refuses keys anyone else could replace.
 opendkim_start() {
-	local domain=$1 selector=$2 key=$3 port=$4 d=$T/odk-$4
+	local domain=$1 selector=$2 key=$3 port=$4 alg=${5:-rsa-sha256} d=$T/odk-$4
 	mkdir -m 700 "$d"
 	cp "$key" "$d/key"
 	cat >"$d/opendkim.conf" <<EOF
@@ -440,6 +440,7 @@ Mode s
 Domain $domain
 Selector $selector
 KeyFile $d/key
+SignatureAlgorithm $alg
 Canonicalization relaxed/relaxed
 Socket inet:$port@$(netip 1)
 InternalHosts 127.0.0.0/8
