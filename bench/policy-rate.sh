@@ -3,9 +3,10 @@
 # protocols, against a minimal server of the same protocols (bench/
 # minserver.c: libevent, same framing, a constant answer) in the same run,
 # with the same load generator (bench/load.c: CONNS connections, one
-# request at a time each, as Postfix's clients use them).  Run by hand:
+# request at a time each, as Postfix's clients use them).  Run by hand or
+# with "make bench-policy":
 #
-#   bench/policy-rate.sh            (CONNS=8 SECS=5 by default)
+#   bench/policy-rate.sh [BUILD_DIR]   (CONNS=8 SECS=5 by default)
 #
 # Rows: "socketmap route" is a pool instance's recipient lookup (ISP by
 # domain, a store transaction reserving a unit); "socketmap sender" the
@@ -13,7 +14,7 @@
 # Postfix policy request at RCPT (pool selection, FILTER).
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
-bld=${top_builddir:-$src}
+bld=${1:-${top_builddir:-$src}}
 POLICYD=$bld/policy/ippool-policyd
 CONNS=${CONNS:-8}
 SECS=${SECS:-5}
