@@ -50,8 +50,32 @@ diag() { printf '# %s\n' "$*"; }
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 bail() { echo "Bail out! $*"; exit 99; }
 done_testing() {
+	sanitizer_check
 	echo "1..$t_n"
 	[ "$t_failed" -eq 0 ]
+}
+# Under --enable-sanitizers the daemons report to their logs, which a
+# passing test removes: stop them (the leak check runs as they exit) and
+# fail on any report.
+DAEMONS=()
+sanitizer_check() {
+	local p hits live=() jobs=" $(jobs -p | tr '\n' ' ') "
+	[ ${#DAEMONS[@]} -gt 0 ] || return 0
+	for p in "${DAEMONS[@]}"; do	# those still running (a PID may be reused)
+		case $jobs in *" $p "*) live+=("$p") ;; esac
+	done
+	for p in "${live[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	for p in "${live[@]}"; do
+		wait_for 10 sh -c "! kill -0 $p 2>/dev/null"
+		wait "$p" 2>/dev/null
+	done
+	hits=$(grep -h -E 'ERROR: (Address|Leak|Thread)Sanitizer|runtime error:' \
+	    "$T"/milter-*.log "$T"/policyd-*.log 2>/dev/null | head -5)
+	[ -z "$hits" ]
+	ok $? "no sanitizer report in the daemons' logs"
+	[ -z "$hits" ] || sed 's/^/# /' <<<"$hits"
 }
 
 # --- prerequisites ---------------------------------------------------------
@@ -83,6 +107,7 @@ chmod 755 "$T"			# postfix and the dropped-privilege daemons traverse it
 NET=127.$((RANDOM % 250 + 1)).$((RANDOM % 250 + 1))
 netip() { echo "$NET.$1"; }
 PIDS=()
+MOUNTS=()			# file systems a test mounted under $T
 
 cleanup() {
 	local p d
@@ -95,6 +120,9 @@ cleanup() {
 	for p in "${PIDS[@]}"; do
 		wait_for 3 sh -c "! kill -0 $p 2>/dev/null" || kill -9 "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
+	done
+	for d in "${MOUNTS[@]}"; do
+		umount "$d" 2>/dev/null || umount -l "$d"
 	done
 	if [ "$t_failed" -gt 0 ] || [ -n "${IPPOOL_KEEP_TMP:-}" ]; then
 		echo "# kept $T for inspection" >&2
@@ -324,6 +352,7 @@ milter_start() {
 	"$MILTER" -f -c "$conf" >>"$T/milter-$name.log" 2>&1 &
 	MILTER_PID=$!
 	PIDS+=($MILTER_PID)
+	DAEMONS+=($MILTER_PID)
 	# "started" is logged once the socket is handed over, privileges are
 	# dropped and the store is open
 	if ! wait_for 20 log_since "$T/milter-$name.log" "$before" "ippool-milter .* started"; then
@@ -460,6 +489,7 @@ policyd_start() {
 	"$POLICYD" -f -c "$conf" >>"$T/policyd-$name.log" 2>&1 &
 	POLICYD_PID=$!
 	PIDS+=($POLICYD_PID)
+	DAEMONS+=($POLICYD_PID)
 	sm=$(sed -n 's/^socketmap *= *//p' "$conf" | head -1)
 	port=${sm#inet:}; port=${port%@*}; addr=${sm#*@}
 	wait_for 10 port_open "$addr" "$port" || { cat "$T/policyd-$name.log" >&2; bail "policyd did not start"; }
