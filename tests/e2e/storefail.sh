@@ -3,8 +3,9 @@
 # full), the milter answers 4xx, never 5xx, and never accepts what it
 # could not count: every message answered 250 is delivered, no other is;
 # a local submission (sendmail(1)) is held, not refused or lost;
-# ippoolctl fails with EX_TEMPFAIL and the reason; once there is room
-# again, mail and ippoolctl work without a restart.
+# ippoolctl fails with EX_TEMPFAIL and the reason; ippool-policyd answers
+# its socketmap lookups TEMP (Postfix defers the recipient); once there is
+# room again, mail, routing and ippoolctl work without a restart.
 #
 # The store lives on a small tmpfs mounted in a private mount namespace of
 # this test, so the mount goes away with the test whatever happens.
@@ -12,7 +13,7 @@
 	exec unshare -m --propagation private env IPPOOL_STOREFAIL_NS=1 bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 need_root
-need postfix smtp-sink swaks sendmail "$MILTER" "$CTL"
+need postfix smtp-sink swaks sendmail "$MILTER" "$CTL" "$POLICYD" "$PY"
 
 PORT=10025
 mkdir "$T/store"
@@ -20,16 +21,24 @@ mount -t tmpfs -o size=4m,mode=755 ippool-store "$T/store" || bail "cannot mount
 MOUNTS+=("$T/store")
 milter_conf <<CONF
 hourly_limit = 3
+$(policy_section)
 [pool tx]
 ips = $(netip 3)
+port = 10031
 CONF
+SM=$(netip 1):10041
+RELAY="[$(netip 20)]:2525"
+sm() { "$PY" "$src/tests/e2e/proto.py" sm "$SM" tx "$1"; }
 sink_start out "$(netip 20)"
 pf_setup main $PORT <<CONF
 smtpd_milters = inet:$(netip 1):$MPORT
 non_smtpd_milters = inet:$(netip 1):$MPORT
 CONF
 milter_start "$T/ippool.conf"
+policyd_start "$T/ippool.conf"
 pf_start main
+
+is "$(sm r0@gmail.com)" "OK ippool_tx_1:$RELAY" "policyd, room in the store: routed"
 
 accepted=0
 reply=$(send "$(netip 1)" $PORT a@tx.example before@example.com)
@@ -64,6 +73,16 @@ ok $? "  logged: store unavailable, answering 4xx"
 grep -q 'No space left on device' "$T/milter-m.log"
 ok $? "  logged: the cause (No space left on device)"
 
+# policyd: a route it cannot count is not given; Postfix defers on TEMP
+for i in $(seq 1 20); do
+	out=$(sm "r$i@gmail.com")
+	[ "$out" = "TEMP warm-up store unavailable" ] && break
+done
+is "$out" "TEMP warm-up store unavailable" "policyd, store full: socketmap answers TEMP"
+is "$(sm r99@gmail.com)" "TEMP warm-up store unavailable" "  and again on the next lookup"
+wait_for 5 grep -q 'warm-up store unavailable: answering TEMP' "$T/policyd-p.log"
+ok $? "  logged: warm-up store unavailable, answering TEMP"
+
 # a local submission cannot be refused: it is held with the reason
 printf 'Subject: held-full\n\nhello\n' | sendmail -C "$T/pf-main/etc" -f app@tx.example local@example.com
 ok $? "sendmail(1) while the store is full: submitted"
@@ -75,13 +94,15 @@ ok $? "  the hold is logged with its reason"
 out=$(CTLC suppress add gone@example.com --permanent 2>&1)
 is "$?" 75 "ippoolctl suppress add on a full store: exit 75 (EX_TEMPFAIL)"
 like "$out" 'No space left on device' "  and says why"
-like "$out" 'suppress add: store failure' "  and what failed"
+# it fails opening the store or writing to it, whichever needs the room first
+like "$out" "(suppress add: store failure|store $T/store: cannot open table)" "  and what failed"
 
 # --- room again: no restart needed -----------------------------------------------
 rm -f "$T/store/filler"
 reply=$(send "$(netip 1)" $PORT a@tx.example after@example.com)
 like "$reply" '^250 ' "room again: accepted without a restart"
 case $reply in 250*) accepted=$((accepted + 1)) ;; esac
+is "$(sm back@gmail.com)" "OK ippool_tx_1:$RELAY" "policyd routes again without a restart"
 CTLC suppress show gone@example.com >/dev/null 2>&1
 is "$?" 1 "the failed suppress add left nothing behind"
 CTLC suppress add gone@example.com --permanent >/dev/null 2>&1
