@@ -16,6 +16,7 @@
 #include "log.h"
 #include "parse.h"
 #include "settings.h"
+#include "transport.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -958,6 +959,13 @@ section_open(struct pctx *p, char *text, int line)
 		if (!ipp_valid_name(arg, IPP_NAME_MAX)) {
 			perr(p, line, "bad %s name \"%s\": use 1-32 characters of a-z, 0-9, _ and -",
 			    text, arg);
+			return;
+		}
+		if (sections[i].kind == SEC_POOL
+		    && (strcmp(arg, IPP_SENDER_MAP) == 0 || strcmp(arg, IPP_SENDMAIL_ROUTE_MAP) == 0)) {
+			/* ippool-policyd tells its socketmaps apart by name */
+			perr(p, line, "pool name \"%s\" is reserved: it names one of ippool-policyd's socketmaps",
+			    arg);
 			return;
 		}
 		if (sections[i].kind == SEC_POOL)

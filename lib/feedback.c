@@ -17,6 +17,7 @@
 #include "bounceguard.h"
 #include "feedback.h"
 #include "suppress.h"
+#include "transport.h"
 
 #define QID_KEEP	(7L * 86400)	/* how long a queue ID -> sender mapping lasts */
 #define SOFT_MAX	1000
@@ -24,7 +25,7 @@
 static int
 is_relay_handoff(const struct ipp_logline *ll)
 {
-	return (strstr(ll->syslog_name, "ippool-relay") != NULL);
+	return (ipp_transport_is_relay_syslog(ll->syslog_name));
 }
 
 static int

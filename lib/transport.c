@@ -71,6 +71,16 @@ ipp_transport_from_syslog(const struct ipp_config *cfg, const char *syslog_name,
 	return (0);
 }
 
+int
+ipp_transport_is_relay_syslog(const char *syslog_name)
+{
+	const char *comp = strrchr(syslog_name, '/');
+	const char *want = strrchr(IPP_RELAY_SYSLOG_NAME, '/');
+
+	comp = comp ? comp + 1 : syslog_name;
+	return (strcmp(comp, want + 1) == 0);
+}
+
 static int
 is_loopback(const char *host)
 {

@@ -35,6 +35,10 @@ int	ipp_transport_syslog_name(const struct ipp_pool *, size_t idx, char *buf,
  */
 int	ipp_transport_from_syslog(const struct ipp_config *, const char *syslog_name,
 	    const struct ipp_pool **, size_t *idx);
+/* Whether a log line's syslog_name is that of the relay transports
+ * ("postfix/ippool-relay"), exactly: a pool named "relay" logs as
+ * "postfix/ippool-relay-1" and its lines are deliveries. */
+int	ipp_transport_is_relay_syslog(const char *syslog_name);
 
 /*
  * The loopback address the pool instances listen on: the host of

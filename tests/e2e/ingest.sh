@@ -148,4 +148,24 @@ IPPOOL_NOW=@$((NOW + 86400)) milter_start "$T/ippool.conf"
 like "$(smtp list@promo.example someone@gmail.com)" '^250 ' \
 	"24 hours later: the bounces left the window, accepted"
 
+# --- a pool named "relay" ----------------------------------------------------
+# Its IPs log as postfix/ippool-relay-N: deliveries, counted; only the
+# relay transports' exact postfix/ippool-relay are hand-offs, not counted.
+cat >"$T/relay.conf" <<CONF
+[store]
+path = $T/store-relay
+[milter]
+user =
+[pool relay]
+ips = $(netip 3)
+CONF
+cat >"$T/relay.log" <<'LOG'
+2026-11-23T09:00:00.000000+00:00 mta postfix/ippool-relay/smtp[2001]: 4QRRR1Axyz1: to=<handoff@example.org>, relay=127.0.0.1[127.0.0.1]:10031, delay=0.1, delays=0/0/0/0.1, dsn=5.1.1, status=bounced (host 127.0.0.1[127.0.0.1] said: 550 5.1.1 <handoff@example.org>: refused by the pool instance (in reply to RCPT TO command))
+2026-11-23T09:00:01.000000+00:00 mta postfix-relay/ippool-relay-1/smtp[2002]: 4QRRR2Bxyz2: to=<dead@example.org>, relay=mx.example.org[192.0.2.9]:25, delay=0.9, delays=0.1/0/0.3/0.5, dsn=5.1.1, status=bounced (host mx.example.org[192.0.2.9] said: 550 5.1.1 <dead@example.org>: User unknown (in reply to RCPT TO command))
+LOG
+"$CTL" -c "$T/relay.conf" ingest "$T/relay.log" >/dev/null
+ok $? "pool named relay: ingest"
+is "$("$CTL" -c "$T/relay.conf" suppress export | cut -d, -f1,3 | tail -n +2)" "dead@example.org,bounce" \
+	"  its IP's hard bounce suppresses; the relay transport's hand-off does not"
+
 done_testing
