@@ -12,6 +12,7 @@
 #include <sys/types.h>
 #include <netinet/in.h>
 #include <arpa/nameser.h>
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -21,6 +22,7 @@
 #include <strings.h>
 
 #include <jansson.h>
+#include <libpsl.h>
 #include <openssl/evp.h>
 #include <spf2/spf.h>
 
@@ -28,6 +30,7 @@
 #include "ctl.h"
 #include "dns.h"
 #include "keytable.h"
+#include "log.h"
 #include "parse.h"
 #include "pool.h"
 
@@ -113,34 +116,34 @@ txt_with_prefix(const char *name, const char *prefix, size_t *n, char *first,
 }
 
 /*
- * The organizational domain, by a simple rule instead of the Public
- * Suffix List: the last two labels, or three when the last is a
- * two-letter country code and the one before a common second-level
- * label (example.co.uk, example.com.au).  Documented in ippoolctl(8).
+ * The organizational domain (RFC 7489 3.2): the public suffix of the
+ * Public Suffix List plus one label, as libpsl finds it in the list the
+ * publicsuffix package keeps up to date (else the copy built into
+ * libpsl).  A pointer into d; d itself when d is a public suffix or the
+ * list cannot be had (then only the domain's own DMARC record is found).
  */
 static const char *
 org_domain(const char *d)
 {
-	static const char *const sld[] = {
-		"co", "com", "net", "org", "gov", "edu", "ac", "ltd", "plc",
-		"ne", "or", "go", "gob", "mil", "nic", "sch", NULL
-	};
-	const char *start[128], *p;
-	size_t	n = 0, i, len;
+	static const psl_ctx_t *psl;
+	static int warned;
+	char	low[256];		/* a domain name: at most 255 */
+	const char *reg;
+	size_t	i, len = strlen(d);
 
-	start[n++] = d;
-	for (p = d; *p && n < sizeof(start) / sizeof(start[0]); p++)
-		if (*p == '.' && p[1] != '\0')
-			start[n++] = p + 1;
-	if (n <= 2)
+	if (psl == NULL && (psl = psl_latest(NULL)) == NULL && (psl = psl_builtin()) == NULL) {
+		if (!warned++)
+			msg_warn("Public Suffix List unavailable (Debian: publicsuffix): "
+			    "organizational domains are not looked up");
 		return (d);
-	/* start[n - 1]: the TLD; start[n - 2]: the label before it */
-	len = (size_t) (start[n - 1] - start[n - 2] - 1);
-	if (strlen(start[n - 1]) == 2)
-		for (i = 0; sld[i]; i++)
-			if (strlen(sld[i]) == len && strncasecmp(start[n - 2], sld[i], len) == 0)
-				return (start[n - 3]);
-	return (start[n - 2]);
+	}
+	if (len >= sizeof(low))
+		return (d);
+	for (i = 0; i <= len; i++)
+		low[i] = (char) tolower((unsigned char) d[i]);
+	if ((reg = psl_registrable_domain(psl, low)) == NULL)
+		return (d);
+	return (d + (reg - low));
 }
 
 /* --- the checks ------------------------------------------------------------ */

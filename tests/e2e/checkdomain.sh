@@ -5,7 +5,9 @@
 # production.  A ready domain passes every check (exit 0); an SPF record
 # lacking one pool IP, a missing DMARC record, a mismatched DKIM key and a
 # missing MX are each reported (exit 1); a subdomain inherits the
-# organizational domain's DMARC record and its parent's key; the DNS
+# organizational domain's DMARC record and its parent's key (the
+# organizational domain by the Public Suffix List: brand.info.pl, not
+# info.pl, for mail.brand.info.pl); the DNS
 # server down means "could not check" (exit 2).
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -38,6 +40,7 @@ record() { sed -n 's/^[^ ]* IN TXT //p' "$T/genkey-$1-$2.out" | sed 's/" "/","/g
 genkey ready.test s1
 genkey ready.test ed1 --type ed25519
 for d in partial nodmarc nomx fallback badkey; do genkey $d.test s1 --bits 1024; done
+genkey brand.info.pl s1 --bits 1024
 "$CTL" dkim genkey badkey.test other --bits 1024 --dir "$K" >"$T/genkey-badkey.test-other.out"
 
 cat >"$T/ippool.conf" <<CONF
@@ -45,7 +48,7 @@ cat >"$T/ippool.conf" <<CONF
 path = $T/store
 [pool tx]
 ips = 192.0.2.10 192.0.2.11
-senders = @ready.test @sub.ready.test @partial.test @nodmarc.test @nomx.test @badkey.test
+senders = @ready.test @sub.ready.test @partial.test @nodmarc.test @nomx.test @badkey.test @mail.brand.info.pl
 [pool default]
 ips = 192.0.2.30
 [dkim]
@@ -62,6 +65,7 @@ bind-interfaces
 listen-address=127.0.0.1
 port=53
 local=/test/
+local=/pl/
 log-facility=$T/dnsmasq.log
 # ready.test: everything right
 mx-host=ready.test,mx.ready.test,10
@@ -95,6 +99,13 @@ mx-host=fallback.test,mx.fallback.test,10
 txt-record=fallback.test,"v=spf1 ip4:192.0.2.30 -all"
 txt-record=s1._domainkey.fallback.test,$(record fallback.test s1)
 txt-record=_dmarc.fallback.test,"v=DMARC1; p=reject"
+# mail.brand.info.pl: info.pl is a public suffix, so brand.info.pl is the
+# organizational domain; info.pl's own record must not be taken
+mx-host=mail.brand.info.pl,mx.brand.info.pl,10
+txt-record=mail.brand.info.pl,$spf2
+txt-record=s1._domainkey.brand.info.pl,$(record brand.info.pl s1)
+txt-record=_dmarc.brand.info.pl,"v=DMARC1; p=quarantine"
+txt-record=_dmarc.info.pl,"v=DMARC1; p=none"
 CONF
 ip netns exec "$NS" dnsmasq --keep-in-foreground --conf-file="$T/dnsmasq.conf" --pid-file="$T/dnsmasq.pid" \
 	--user=root >"$T/dnsmasq.out" 2>&1 &
@@ -142,6 +153,14 @@ is "$(line 'dmarc:')" "dmarc: ok: _dmarc.ready.test: p=reject (inherited from th
 	"sub.ready.test: DMARC inherited from ready.test"
 is "$(line 'alignment:')" "alignment: ok: d=ready.test is aligned with sub.ready.test (relaxed, the DMARC default)" \
 	"sub.ready.test: relaxed alignment"
+
+# --- under a public suffix of two labels: the Public Suffix List --------------
+cd_run mail.brand.info.pl
+is "$RC" 0 "mail.brand.info.pl: exit 0"
+is "$(line 'dmarc:')" "dmarc: ok: _dmarc.brand.info.pl: p=quarantine (inherited from the organizational domain)" \
+	"mail.brand.info.pl: DMARC of brand.info.pl (info.pl is a public suffix)"
+is "$(line 'alignment:')" "alignment: ok: d=brand.info.pl is aligned with mail.brand.info.pl (relaxed, the DMARC default)" \
+	"mail.brand.info.pl: relaxed alignment with brand.info.pl"
 
 # --- SPF lacks one pool IP ----------------------------------------------------------
 cd_run partial.test
