@@ -144,14 +144,15 @@ wait_for() {	# wait_for SECONDS COMMAND...
 port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
 # --- smtp-sink ------------------------------------------------------------
-# sink_start NAME ADDR [PORT]: dumps each message to $T/sink-NAME/.
+# sink_start NAME ADDR [PORT]: dumps each message to $T/sink-NAME/
+# (an IPv6 ADDR in brackets: "[fd00::20]").
 sink_start() {
 	local name=$1 addr=$2 port=${3:-2525}
 	mkdir -p "$T/sink-$name"
 	smtp-sink -u root -d "$T/sink-$name/%Y%m%d%H%M%S." "$addr:$port" 256 \
 		>"$T/sink-$name.log" 2>&1 &
 	PIDS+=($!)
-	wait_for 5 port_open "$addr" "$port" || bail "smtp-sink on $addr:$port did not start"
+	wait_for 5 port_open "${addr//[][]/}" "$port" || bail "smtp-sink on $addr:$port did not start"
 }
 sink_count() { find "$T/sink-$1" -type f | wc -l; }
 sink_has() { [ "$(sink_count "$1")" -ge "$2" ]; }
@@ -207,7 +208,8 @@ PYEOF
 xsettings_pool() {
 	"$PY" -c 'import sys,base64,json; print(json.loads(base64.b64decode(sys.argv[1], validate=True))["OutboundIp"]["IpPoolId"])' "$1"
 }
-msg_source_ip() { sed -n 's/^X-Client-Addr: //p' "$1" | head -1; }
+# the client address smtp-sink saw (it writes IPv6 as "ipv6:ADDR")
+msg_source_ip() { sed -n 's/^X-Client-Addr: \(ipv6:\)\{0,1\}//p' "$1" | head -1; }
 # check_tag FILE POOL WHAT: two TAP checks, exactly one X-Settings header
 # in the dump, and it names POOL
 check_tag() {
