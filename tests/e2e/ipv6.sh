@@ -73,26 +73,6 @@ pf_start v6
 is "$("$PY" "$src/tests/e2e/proto.py" sm "$(netip 1):10041" v6 probe@example.org)" \
 	"OK ippool_v6_1:[$(v6ip 20)]:2525" "socketmap: an IPv6 transport and the IPv6 next hop"
 
-# every delivery at the sink: "SOURCE-IP RECIPIENT"
-pairs() {
-	local f ip
-	for f in $(sink_files out); do
-		ip=$(msg_source_ip "$f")
-		sed -n 's/^X-Rcpt-Args: <\(.*\)>.*/\1/p' "$f" | sed "s/^/$ip /"
-	done
-}
-from_ip() { pairs | awk -v r="$1" '$2 == r { print $1 }'; }
-delivered() { [ "$(pairs | wc -l)" -ge "$1" ]; }
-status_field() {	# status_field IP ISP FIELD
-	ctl warmup status --json | "$PY" -c '
-import json, sys
-ip, isp, field = sys.argv[1:4]
-for r in json.load(sys.stdin):
-    if r["ip"] == ip and r["isp"] == isp:
-        v = r[field]
-        print("null" if v is None else v)' "$1" "$2" "$3"
-}
-
 M=$(netip 1)
 for i in 1 2 3; do
 	like "$(send "$M" 10025 a@v6.example "g$i@gmail.com")" '^250 ' "gmail message $i accepted"

@@ -339,6 +339,28 @@ milter_conf() {
 	} >"$T/ippool.conf"
 }
 CTLC() { "$CTL" -c "$T/ippool.conf" "$@"; }	# ippoolctl on the test's config
+# --- routing: where each delivery at the sink named "out" came from -------
+# pairs: every delivery as "SOURCE-IP RECIPIENT"
+pairs() {
+	local f ip
+	for f in $(sink_files out); do
+		ip=$(msg_source_ip "$f")
+		sed -n 's/^X-Rcpt-Args: <\(.*\)>.*/\1/p' "$f" | sed "s/^/$ip /"
+	done
+}
+from_ip() { pairs | awk -v r="$1" '$2 == r { print $1 }'; }
+count_from() { pairs | awk -v re="$1" -v ip="$2" '$2 ~ re && $1 == ip' | wc -l; }
+delivered() { [ "$(pairs | wc -l)" -ge "$1" ]; }
+# status_field IP ISP FIELD [IPPOOL_NOW]: one field of "warmup status"
+status_field() {
+	IPPOOL_NOW=${4:-} CTLC warmup status --json | "$PY" -c '
+import json, sys
+ip, isp, field = sys.argv[1:4]
+for r in json.load(sys.stdin):
+    if r["ip"] == ip and r["isp"] == isp:
+        v = r[field]
+        print("null" if v is None else v)' "$1" "$2" "$3"
+}
 # policy_section: the [policy] section of a test running ippool-policyd, its
 # listeners on $(netip 1) and the site's relay the sink at $(netip 20):2525
 policy_section() {

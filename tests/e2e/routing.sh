@@ -98,26 +98,6 @@ pf_start main
 pf_start tx
 pf_start shared
 
-# every delivery at the sink: "SOURCE-IP RECIPIENT"
-pairs() {
-	local f ip
-	for f in $(sink_files out); do
-		ip=$(msg_source_ip "$f")
-		sed -n 's/^X-Rcpt-Args: <\(.*\)>.*/\1/p' "$f" | sed "s/^/$ip /"
-	done
-}
-from_ip() { pairs | awk -v r="$1" '$2 == r { print $1 }'; }
-count_from() { pairs | awk -v re="$1" -v ip="$2" '$2 ~ re && $1 == ip' | wc -l; }
-delivered() { [ "$(pairs | wc -l)" -ge "$1" ]; }
-status_field() {	# status_field IP ISP FIELD [IPPOOL_NOW]
-	IPPOOL_NOW=${4:-} ctl warmup status --json | "$PY" -c '
-import json, sys
-ip, isp, field = sys.argv[1:4]
-for r in json.load(sys.stdin):
-    if r["ip"] == ip and r["isp"] == isp:
-        v = r[field]
-        print("null" if v is None else v)' "$1" "$2" "$3"
-}
 M=$(netip 1)
 
 # --- day 0 -----------------------------------------------------------------------
