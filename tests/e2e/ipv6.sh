@@ -22,7 +22,7 @@ v6_cleanup() {
 }
 trap 'cleanup; v6_cleanup' EXIT
 for i in 3 4 20; do
-	ip -6 addr add "$(v6ip $i)/128" dev lo nodad || bail "cannot add $(v6ip $i) to lo"
+	ip -6 addr add "$(v6ip $i)/128" dev lo nodad || skip_all "cannot add $(v6ip $i) to lo"
 	V6ADDED+=("$(v6ip $i)")
 done
 
