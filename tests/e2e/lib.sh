@@ -407,6 +407,8 @@ sm_fetch() {
 }
 need_sendmail() {
 	need m4 unshare
+	# each Sendmail runs in a UTS namespace of its own (see sm_env)
+	unshare -u true 2>/dev/null || skip_all "cannot create a UTS namespace (unshare -u)"
 	if ! sm_fetch; then
 		[ "${IPPOOL_REQUIRE_E2E:-0}" = 1 ] && bail "cannot fetch Sendmail packages (see $SM_ROOT/download.log)"
 		skip_all "cannot fetch Sendmail packages (apt-get download)"
