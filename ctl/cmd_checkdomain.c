@@ -12,7 +12,6 @@
 #include <sys/types.h>
 #include <netinet/in.h>
 #include <arpa/nameser.h>
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -129,7 +128,7 @@ org_domain(const char *d)
 	static int warned;
 	char	low[256];		/* a domain name: at most 255 */
 	const char *reg;
-	size_t	i, len = strlen(d);
+	size_t	len = strlen(d);
 
 	if (psl == NULL && (psl = psl_latest(NULL)) == NULL && (psl = psl_builtin()) == NULL) {
 		if (!warned++)
@@ -139,8 +138,8 @@ org_domain(const char *d)
 	}
 	if (len >= sizeof(low))
 		return (d);
-	for (i = 0; i <= len; i++)
-		low[i] = (char) tolower((unsigned char) d[i]);
+	(void) memcpy(low, d, len + 1);
+	ipp_domain_lower(low);
 	if ((reg = psl_registrable_domain(psl, low)) == NULL)
 		return (d);
 	return (d + (reg - low));
