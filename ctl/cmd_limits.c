@@ -34,7 +34,8 @@ cmd_limits(struct ctl *ctl, int argc, char **argv)
 	if (argc != 3 || (strcmp(argv[1], "show") != 0 && strcmp(argv[1], "reset") != 0))
 		return (usage());
 	cfg = ctl_config(ctl);
-	if (ipp_supp_set_target(&target, argv[2], NULL, err, sizeof(err)) != 0) {
+	if (ipp_supp_set_target(&target, argv[2], NULL, cfg->recipient_delimiter, err,
+	    sizeof(err)) != 0) {
 		(void) fprintf(stderr, "ippoolctl: limits: %s\n", err);
 		return (EX_DATAERR);
 	}

@@ -109,7 +109,8 @@ sub_add(struct ctl *ctl, int argc, char **argv)
 	}
 	if (optind != argc - 1 || (permanent && have_ttl))
 		return (usage());
-	if (ipp_supp_set_target(&s, argv[optind], sdom, err, sizeof(err)) != 0) {
+	if (ipp_supp_set_target(&s, argv[optind], sdom,
+	    ctl_config(ctl)->recipient_delimiter, err, sizeof(err)) != 0) {
 		(void) fprintf(stderr, "ippoolctl: suppress add: %s\n", err);
 		return (EX_DATAERR);
 	}
@@ -149,7 +150,8 @@ sub_del(struct ctl *ctl, int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return (usage());
-	if (ipp_supp_set_target(&s, argv[optind], sdom, err, sizeof(err)) != 0) {
+	if (ipp_supp_set_target(&s, argv[optind], sdom,
+	    ctl_config(ctl)->recipient_delimiter, err, sizeof(err)) != 0) {
 		(void) fprintf(stderr, "ippoolctl: suppress del: %s\n", err);
 		return (EX_DATAERR);
 	}
@@ -253,7 +255,8 @@ sub_list(struct ctl *ctl, int argc, char **argv, int show, int export)
 	if (optind != argc - (show ? 1 : 0))
 		return (usage());
 	if (show) {
-		if (ipp_supp_set_target(&target, argv[optind], NULL, err, sizeof(err)) != 0) {
+		if (ipp_supp_set_target(&target, argv[optind], NULL,
+		    ctl_config(ctl)->recipient_delimiter, err, sizeof(err)) != 0) {
 			(void) fprintf(stderr, "ippoolctl: suppress show: %s\n", err);
 			return (EX_DATAERR);
 		}
@@ -284,7 +287,8 @@ sub_list(struct ctl *ctl, int argc, char **argv, int show, int export)
 
 /* One CSV line into a record; returns 0, or -1 with a reason. */
 static int
-parse_row(char *line, time_t now, long long ttl, struct ipp_supp *s, char *err, size_t errlen)
+parse_row(char *line, time_t now, long long ttl, const char *delim, struct ipp_supp *s,
+    char *err, size_t errlen)
 {
 	char   *f[IPP_CSV_MAXFIELDS];
 	int	n;
@@ -297,7 +301,7 @@ parse_row(char *line, time_t now, long long ttl, struct ipp_supp *s, char *err, 
 		    "expected address,sender_domain,reason,created,expires,source (%d fields)", n);
 		return (-1);
 	}
-	if (ipp_supp_set_target(s, f[0], n > 1 ? f[1] : NULL, err, errlen) != 0)
+	if (ipp_supp_set_target(s, f[0], n > 1 ? f[1] : NULL, delim, err, errlen) != 0)
 		return (-1);
 	s->reason = IPP_SUPP_MANUAL;
 	if (n > 2 && *f[2] && ipp_supp_reason_parse(f[2], &s->reason) != 0) {
@@ -361,7 +365,8 @@ sub_import(struct ctl *ctl, int argc, char **argv)
 				msg_fatal("out of memory");
 			rows = g;
 		}
-		if (parse_row(line, now, cfg->suppress_ttl, &rows[n], err, sizeof(err)) != 0) {
+		if (parse_row(line, now, cfg->suppress_ttl, cfg->recipient_delimiter, &rows[n], err,
+		    sizeof(err)) != 0) {
 			(void) fprintf(stderr, "%s:%lu: %s\n", argv[1], lineno, err);
 			bad++;
 			continue;

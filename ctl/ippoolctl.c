@@ -10,6 +10,7 @@
 
 #include "ctl.h"
 #include "log.h"
+#include "suppress.h"
 #include "privs.h"
 
 static const struct ctl_cmd commands[] = {
@@ -93,6 +94,7 @@ ctl_store(struct ctl *ctl)
 		msg_fatal_status(IPP_EX_CONFIG, "%s", err);
 	if ((ctl->store = ipp_store_open(cfg, err, sizeof(err))) == NULL)
 		msg_fatal_status(EX_TEMPFAIL, "%s", err);
+	ipp_supp_migrate_log(ctl->store, cfg->recipient_delimiter);
 	return (ctl->store);
 }
 

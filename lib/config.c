@@ -597,6 +597,73 @@ set_isp_schedule(struct pctx *p, void *base, const struct keydef *kd,
 }
 
 static int
+set_nets(struct pctx *p, void *base, const struct keydef *kd,
+    const char *val, char *err, size_t errlen)
+{
+	struct ipp_config *cfg = base;
+	struct ipp_net *nets;
+	char  **items;
+	int	n, i;
+
+	(void) p;
+	(void) kd;
+	if ((n = ipp_parse_list(val, &items, err, errlen)) < 0)
+		return (-1);
+	if ((nets = calloc((size_t) n + 1, sizeof(*nets))) == NULL) {
+		ipp_list_free(items);
+		FAIL("out of memory");
+	}
+	for (i = 0; i < n; i++)
+		if (ipp_parse_net(items[i], &nets[i], err, errlen) != 0) {
+			free(nets);
+			ipp_list_free(items);
+			return (-1);
+		}
+	ipp_list_free(items);
+	free(cfg->internal_hosts);
+	cfg->internal_hosts = nets;
+	cfg->ninternal_hosts = (size_t) n;
+	return (0);
+}
+
+static int
+set_sign_from(struct pctx *p, void *base, const struct keydef *kd,
+    const char *val, char *err, size_t errlen)
+{
+	enum ipp_sign_from *f = FIELD(base, kd, enum ipp_sign_from);
+
+	(void) p;
+	if (strcmp(val, "envelope") == 0)
+		*f = IPP_SIGN_FROM_ENVELOPE;
+	else if (strcmp(val, "login") == 0)
+		*f = IPP_SIGN_FROM_LOGIN;
+	else if (strcmp(val, "any") == 0)
+		*f = IPP_SIGN_FROM_ANY;
+	else
+		FAIL("must be envelope, login or any, not \"%s\"", val);
+	return (0);
+}
+
+/* Postfix's recipient_delimiter: a set of characters; empty turns it off. */
+static int
+set_delimiter(struct pctx *p, void *base, const struct keydef *kd,
+    const char *val, char *err, size_t errlen)
+{
+	const char *s;
+
+	(void) p;
+	for (s = val; *s; s++)
+		if ((unsigned char) *s <= 0x20 || (unsigned char) *s >= 0x7f
+		    || strchr("@\"\\<>()[],;:", *s) != NULL)
+			FAIL("\"%s\": '%c' cannot separate a sub-address", val, *s);
+	if (strlen(val) > 16)
+		FAIL("\"%s\" is longer than 16 characters", val);
+	if (replace_str(FIELD(base, kd, char *), val) != 0)
+		FAIL("out of memory");
+	return (0);
+}
+
+static int
 set_ips(struct pctx *p, void *base, const struct keydef *kd,
     const char *val, char *err, size_t errlen)
 {
@@ -664,6 +731,9 @@ static const struct keydef milter_keys[] = {
 	{ "suppress_window", set_duration, C(suppress_window), 0, NOLINE },
 	{ "bounce_min", set_posint, C(bounce_min), 100000000, NOLINE },
 	{ "bounce_block", set_percent, C(bounce_block_ppm), 0, NOLINE },
+	{ "internal_hosts", set_nets, 0, 0, NOLINE },
+	{ "sign_from", set_sign_from, C(sign_from), 0, NOLINE },
+	{ "recipient_delimiter", set_delimiter, C(recipient_delimiter), 0, NOLINE },
 	{ NULL, NULL, 0, 0, 0 }
 };
 
@@ -793,6 +863,10 @@ config_defaults(struct ipp_config *cfg)
 	cfg->suppress_window = 7 * 86400;
 	cfg->bounce_min = 100;
 	cfg->bounce_block_ppm = 80000;
+	cfg->sign_from = IPP_SIGN_FROM_ENVELOPE;
+	DUP(recipient_delimiter, "+");
+	if (set_nets(NULL, cfg, NULL, "127.0.0.0/8 ::1", err, sizeof(err)) != 0)
+		return (-1);
 	DUP(policy_socket, "inet:10040@127.0.0.1");
 	DUP(socketmap_socket, "inet:10041@127.0.0.1");
 	DUP(metrics, "inet:9465@127.0.0.1");
@@ -1415,6 +1489,8 @@ ipp_config_free(struct ipp_config *cfg)
 	free(cfg->metrics);
 	free(cfg->transport_prefix);
 	free(cfg->policy_user);
+	free(cfg->internal_hosts);
+	free(cfg->recipient_delimiter);
 	for (i = 0; i < cfg->npools; i++) {
 		struct ipp_pool *pool = &cfg->pools[i];
 

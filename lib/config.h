@@ -45,6 +45,14 @@ struct ipp_isp {
 
 enum ipp_backend { IPP_BACKEND_BDB, IPP_BACKEND_REDIS };
 
+/* [milter] sign_from: which outbound messages may be signed for their
+ * From: domain (ippool.conf(5) says what each allows). */
+enum ipp_sign_from {
+	IPP_SIGN_FROM_ENVELOPE,	/* From: domain = envelope sender's or its parent, or a pool login */
+	IPP_SIGN_FROM_LOGIN,	/* only SASL logins listed in the pool's logins */
+	IPP_SIGN_FROM_ANY	/* any outbound message whose From: domain has a key */
+};
+
 /* A sorted lookup key -> pool, built for the selection function. */
 struct ipp_selkey {
 	const char *key;
@@ -72,6 +80,10 @@ struct ipp_config {
 	long long suppress_window;
 	unsigned bounce_min;
 	unsigned long bounce_block_ppm;
+	struct ipp_net *internal_hosts;	/* clients whose mail is outbound */
+	size_t	ninternal_hosts;
+	enum ipp_sign_from sign_from;
+	char   *recipient_delimiter;	/* "" = sub-addresses are separate mailboxes */
 
 	/* [policy] */
 	char   *policy_socket;

@@ -101,7 +101,8 @@ suppress_rcpt(struct ipp_txn *txn, const struct ipp_config *cfg,
 	struct ipp_supp s;
 
 	memset(&s, 0, sizeof(s));
-	(void) snprintf(s.addr, sizeof(s.addr), "%s", ll->rcpt);
+	if (ipp_addr_canon(ll->rcpt, cfg->recipient_delimiter, s.addr, sizeof(s.addr)) != 0)
+		return (IPP_OK);	/* cannot be a recipient the milter let through */
 	s.reason = IPP_SUPP_BOUNCE;
 	s.created = ll->when;
 	s.expires = ll->when + cfg->suppress_ttl;
@@ -116,13 +117,14 @@ soft_failure(struct ipp_txn *txn, const struct ipp_config *cfg,
 {
 	struct ipp_buf v = { NULL, 0 };
 	long long times[SOFT_MAX];
-	char	key[IPP_ADDR_MAX + 8], *buf, *p, *end;
+	char	key[IPP_ADDR_MAX + 8], canon[IPP_ADDR_MAX + 1], *buf, *p, *end;
 	size_t	n = 0, i, off;
 	int	klen, rc;
 
-	if (cfg->suppress_after == 0)
+	if (cfg->suppress_after == 0
+	    || ipp_addr_canon(ll->rcpt, cfg->recipient_delimiter, canon, sizeof(canon)) != 0)
 		return (IPP_OK);
-	klen = snprintf(key, sizeof(key), "f|%s", ll->rcpt);
+	klen = snprintf(key, sizeof(key), "f|%s", canon);
 	if (klen < 0 || (size_t) klen >= sizeof(key))
 		return (IPP_OK);
 	if (clear) {

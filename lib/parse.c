@@ -227,6 +227,64 @@ ipp_ip_equal(const struct ipp_ip *a, const struct ipp_ip *b)
 	return (memcmp(&a->a.v6, &b->a.v6, sizeof(a->a.v6)) == 0);
 }
 
+int
+ipp_parse_net(const char *s, struct ipp_net *net, char *err, size_t errlen)
+{
+	char	addr[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(s, '/');
+	size_t	alen = slash ? (size_t) (slash - s) : strlen(s);
+	unsigned long long bits;
+	unsigned max, i;
+	const unsigned char *b;
+	char	berr[IPP_ERRLEN];
+
+	memset(net, 0, sizeof(*net));
+	if (alen == 0 || alen >= sizeof(addr))
+		FAIL("\"%s\" is not a network (ADDRESS or ADDRESS/BITS)", s);
+	(void) memcpy(addr, s, alen);
+	addr[alen] = '\0';
+	if (ipp_parse_ip(addr, &net->ip, err, errlen) != 0)
+		return (-1);
+	max = net->ip.family == AF_INET ? 32 : 128;
+	if (slash == NULL)
+		bits = max;
+	else if (ipp_parse_uint(slash + 1, max, &bits, berr, sizeof(berr)) != 0)
+		FAIL("\"%s\": the prefix length must be 0 to %u", s, max);
+	net->bits = (unsigned) bits;
+	b = net->ip.family == AF_INET ? (const unsigned char *) &net->ip.a.v4
+	    : (const unsigned char *) &net->ip.a.v6;
+	for (i = net->bits; i < max; i++)
+		if (b[i / 8] & (0x80 >> (i % 8)))
+			FAIL("\"%s\" has host bits set beyond /%u", s, net->bits);
+	return (0);
+}
+
+int
+ipp_net_contains(const struct ipp_net *net, const struct ipp_ip *ip)
+{
+	struct ipp_ip v4;
+	const unsigned char *a, *b;
+	unsigned i;
+
+	if (ip->family == AF_INET6 && net->ip.family == AF_INET
+	    && IN6_IS_ADDR_V4MAPPED(&ip->a.v6)) {
+		memset(&v4, 0, sizeof(v4));
+		v4.family = AF_INET;
+		(void) memcpy(&v4.a.v4, &ip->a.v6.s6_addr[12], 4);
+		ip = &v4;
+	}
+	if (ip->family != net->ip.family)
+		return (0);
+	a = ip->family == AF_INET ? (const unsigned char *) &ip->a.v4
+	    : (const unsigned char *) &ip->a.v6;
+	b = net->ip.family == AF_INET ? (const unsigned char *) &net->ip.a.v4
+	    : (const unsigned char *) &net->ip.a.v6;
+	for (i = 0; i < net->bits; i++)
+		if ((a[i / 8] ^ b[i / 8]) & (0x80 >> (i % 8)))
+			return (0);
+	return (1);
+}
+
 static int
 parse_port(const char *s, size_t len, unsigned *port)
 {

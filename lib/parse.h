@@ -39,6 +39,20 @@ int	ipp_parse_ip(const char *, struct ipp_ip *, char *err, size_t);
 int	ipp_ip_equal(const struct ipp_ip *, const struct ipp_ip *);
 
 /*
+ * A network "ADDR/BITS" or a single address (all bits), for access lists
+ * such as [milter] internal_hosts.  Host bits set under the mask are
+ * refused: "10.1.2.3/8" is more likely a typo than a network.
+ */
+struct ipp_net {
+	struct ipp_ip ip;
+	unsigned bits;
+};
+int	ipp_parse_net(const char *, struct ipp_net *, char *err, size_t);
+/* Is ip inside net?  An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is
+ * compared as the IPv4 address it carries. */
+int	ipp_net_contains(const struct ipp_net *, const struct ipp_ip *);
+
+/*
  * A listening or connecting socket in libmilter syntax: "unix:/path",
  * "local:/path", "inet:PORT@HOST", "inet6:PORT@HOST" (HOST optional for
  * listeners: all addresses).

@@ -36,11 +36,13 @@ ipp_supp_reason_parse(const char *s, enum ipp_supp_reason *r)
 
 int
 ipp_supp_set_target(struct ipp_supp *s, const char *addr, const char *sdom,
-    char *err, size_t errlen)
+    const char *delim, char *err, size_t errlen)
 {
+	char	norm[IPP_ADDR_MAX + 1];
 	const char *d;
 
-	if (ipp_addr_normalize(addr, s->addr, sizeof(s->addr)) != 0
+	if (ipp_addr_normalize(addr, norm, sizeof(norm)) != 0
+	    || ipp_addr_canon(norm, delim, s->addr, sizeof(s->addr)) != 0
 	    || (d = ipp_addr_domain(s->addr)) == NULL || d == s->addr + 1
 	    || !ipp_valid_hostname(d)) {
 		(void) snprintf(err, errlen, "\"%s\" is not an address (user@domain)", addr);
@@ -246,12 +248,19 @@ static int
 get_body(struct ipp_txn *txn, void *arg)
 {
 	struct get_arg *ga = arg;
-	char	key[IPP_ADDR_MAX + 300];
-	int	klen;
 
 	if (!ga->del)
 		return (txn_get(txn, ga->addr, ga->sdom, ga->out, 0));
-	if ((klen = make_key(ga->addr, ga->sdom, key, sizeof(key))) < 0)
+	return (ipp_supp_txn_del(txn, ga->addr, ga->sdom));
+}
+
+int
+ipp_supp_txn_del(struct ipp_txn *txn, const char *addr, const char *sdom)
+{
+	char	key[IPP_ADDR_MAX + 300];
+	int	klen;
+
+	if ((klen = make_key(addr, sdom, key, sizeof(key))) < 0)
 		return (IPP_NOTFOUND);
 	return (ipp_txn_del(txn, IPP_T_SUPPRESS, key, (size_t) klen));
 }

@@ -19,7 +19,7 @@ enum ipp_supp_reason {
 };
 
 struct ipp_supp {
-	char	addr[IPP_ADDR_MAX + 1];		/* normalized */
+	char	addr[IPP_ADDR_MAX + 1];		/* canonical (ipp_addr_canon) */
 	char	sender_domain[256];		/* "" = every sender */
 	enum ipp_supp_reason reason;
 	time_t	created;
@@ -37,16 +37,29 @@ const char *ipp_supp_reason_name(enum ipp_supp_reason);
 int	ipp_supp_reason_parse(const char *, enum ipp_supp_reason *);
 
 /*
- * Fill addr and sender_domain of a record from user input (angle
- * brackets, case); returns 0, or -1 with a reason.
+ * Fill addr (the canonical form, ipp_addr_canon with the sub-address
+ * delimiters DELIM) and sender_domain of a record from user input (angle
+ * brackets, case, sub-address); returns 0, or -1 with a reason.
  */
 int	ipp_supp_set_target(struct ipp_supp *, const char *addr,
-	    const char *sender_domain, char *err, size_t errlen);
+	    const char *sender_domain, const char *delim, char *err, size_t errlen);
 
 int	ipp_supp_expired(const struct ipp_supp *, time_t now);
 
 /* Inside a transaction. */
 int	ipp_supp_txn_put(struct ipp_txn *, const struct ipp_supp *, enum ipp_supp_mode);
+int	ipp_supp_txn_del(struct ipp_txn *, const char *addr, const char *sender_domain);
+
+/*
+ * Re-key entries stored under another form than the canonical one with
+ * DELIM (written before ippool keyed recipients canonically, or before
+ * recipient_delimiter changed), merging as an automatic add does (never
+ * shortening).  Cheap when nothing changed: a marker in the store records
+ * the form the entries have.  *moved gets the number of entries re-keyed.
+ */
+int	ipp_supp_migrate(struct ipp_store *, const char *delim, unsigned long *moved);
+/* The same at a program's start: what it did, or why not, goes to the log. */
+void	ipp_supp_migrate_log(struct ipp_store *, const char *delim);
 
 /*
  * Is RCPT suppressed for mail from SENDER_DOMAIN ("" if unknown) at NOW?

@@ -1,7 +1,9 @@
-/* callbacks.c - the libmilter callbacks of ippool-milter: select the
- * message's pool from its envelope, strip every client-supplied pool tag,
- * add exactly one.  Per-connection state lives in smfi_setpriv; the only
- * shared state is the refcounted config and the store. */
+/* callbacks.c - the libmilter callbacks of ippool-milter: decide whether
+ * the message is outbound (the site sends it) or inbound, and only for
+ * outbound mail select the pool, protect the recipients, tag and sign;
+ * every client-supplied pool tag is removed either way.  Per-connection
+ * state lives in smfi_setpriv; the only shared state is the refcounted
+ * config and the store. */
 #include "autoconfig.h"
 
 #include <stdio.h>
@@ -34,6 +36,7 @@ message_reset(struct conn *c)
 	ipp_confref_put(c->ref);
 	c->ref = NULL;
 	c->pool = NULL;
+	memset(&c->dir, 0, sizeof(c->dir));	/* inbound until decided */
 	c->ntags = 0;
 	c->sender[0] = '\0';
 }
@@ -83,7 +86,7 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	 * Ask only for the macros we use.  {client_port} is "0" for Postfix's
 	 * local submissions (non_smtpd_milters), never for an SMTP client.
 	 */
-	(void) smfi_setsymlist(ctx, SMFIM_ENVFROM, "{auth_authen} {client_port}");
+	(void) smfi_setsymlist(ctx, SMFIM_ENVFROM, "{auth_authen} {client_port} {client_addr}");
 	(void) smfi_setsymlist(ctx, SMFIM_EOM, "i");
 	return (SMFIS_CONTINUE);
 }
@@ -93,7 +96,8 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 {
 	struct conn *c = smfi_getpriv(ctx);
 	const struct ipp_config *cfg;
-	const char *login, *port;
+	struct ipp_dir_client cl;
+	const char *port;
 
 	if (c == NULL)
 		return (SMFIS_TEMPFAIL);
@@ -109,10 +113,15 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 		(void) smfi_setreply(ctx, "451", "4.1.7", "ippool: malformed sender address");
 		return (SMFIS_TEMPFAIL);
 	}
-	login = smfi_getsymval(ctx, "{auth_authen}");
-	c->pool = ipp_pool_select(cfg, login, c->sender, &c->why);
+	memset(&cl, 0, sizeof(cl));
+	cl.login = smfi_getsymval(ctx, "{auth_authen}");
+	cl.addr = smfi_getsymval(ctx, "{client_addr}");
 	port = smfi_getsymval(ctx, "{client_port}");
-	c->local = port != NULL && strcmp(port, "0") == 0;
+	cl.local = c->local = port != NULL && strcmp(port, "0") == 0;
+	ipp_direction_decide(cfg, &cl, &c->dir);
+	if (c->dir.dir == IPP_DIR_INBOUND)
+		return (SMFIS_CONTINUE);
+	c->pool = ipp_pool_select(cfg, cl.login, c->sender, &c->why);
 	return (protect_mail(ctx, c));
 }
 
@@ -123,6 +132,8 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 
 	if (c == NULL || c->ref == NULL || argv[0] == NULL)
 		return (SMFIS_TEMPFAIL);
+	if (c->dir.dir == IPP_DIR_INBOUND)
+		return (SMFIS_CONTINUE);
 	return (protect_rcpt(ctx, c, argv[0]));
 }
 
@@ -134,7 +145,7 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	if (c != NULL && c->ref != NULL
 	    && strcasecmp(name, ipp_confref_cfg(c->ref)->header) == 0)
 		c->ntags++;
-	if (c != NULL)
+	if (c != NULL && c->dir.dir == IPP_DIR_OUTBOUND)
 		sign_header(c, name, value);
 	return (c != NULL && c->nr_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE);
 }
@@ -144,7 +155,7 @@ cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 {
 	struct conn *c = smfi_getpriv(ctx);
 
-	if (c != NULL)
+	if (c != NULL && c->dir.dir == IPP_DIR_OUTBOUND)
 		sign_body(c, chunk, len);
 	return (c != NULL && c->nr_body ? SMFIS_NOREPLY : SMFIS_CONTINUE);
 }
@@ -158,22 +169,34 @@ cb_eom(SMFICTX *ctx)
 	char	tag[512];
 	unsigned i;
 
-	if (c == NULL || c->ref == NULL || c->pool == NULL) {
+	if (c == NULL || c->ref == NULL
+	    || (c->dir.dir == IPP_DIR_OUTBOUND && c->pool == NULL)) {
 		msg_warn("%s: end of message without a selected pool", milter_qid(ctx));
 		return (SMFIS_TEMPFAIL);
 	}
-	if ((rc = protect_eom(ctx, c)) != SMFIS_CONTINUE) {
+	if (c->dir.dir == IPP_DIR_OUTBOUND && (rc = protect_eom(ctx, c)) != SMFIS_CONTINUE) {
 		message_reset(c);
 		return (rc);
 	}
 	cfg = ipp_confref_cfg(c->ref);
-	/* from the last occurrence down, so indexes stay valid */
+	/*
+	 * A client's tag never survives, inbound included: it must not reach
+	 * a local mailbox as if ippool had set it.  From the last occurrence
+	 * down, so indexes stay valid.
+	 */
 	for (i = c->ntags; i > 0; i--)
 		if (smfi_chgheader(ctx, cfg->header, (int) i, NULL) != MI_SUCCESS) {
 			msg_warn("%s: cannot remove %s header #%u", milter_qid(ctx), cfg->header, i);
 			message_reset(c);
 			return (SMFIS_TEMPFAIL);
 		}
+	if (c->dir.dir == IPP_DIR_INBOUND) {
+		msg_info("%s: inbound (%s): from=<%s>: not tagged, limited or signed%s",
+		    milter_qid(ctx), c->dir.text, c->sender,
+		    c->ntags ? "; removed client tag" : "");
+		message_reset(c);
+		return (SMFIS_CONTINUE);
+	}
 	/* with SMFIP_HDR_LEADSPC the value carries its own leading space */
 	(void) snprintf(tag, sizeof(tag), "%s%s", c->leadspc ? " " : "", c->pool->xsettings);
 	if (smfi_addheader(ctx, cfg->header, tag) != MI_SUCCESS) {
@@ -185,8 +208,8 @@ cb_eom(SMFICTX *ctx)
 		message_reset(c);
 		return (SMFIS_TEMPFAIL);
 	}
-	msg_info("%s: pool=%s by=%s from=<%s>%s", milter_qid(ctx), c->pool->name,
-	    ipp_pool_why_name(c->why), c->sender,
+	msg_info("%s: outbound (%s): pool=%s by=%s from=<%s>%s", milter_qid(ctx),
+	    c->dir.text, c->pool->name, ipp_pool_why_name(c->why), c->sender,
 	    c->ntags ? " removed client tag" : "");
 	message_reset(c);
 	return (SMFIS_CONTINUE);

@@ -36,6 +36,7 @@
 #include "parse.h"
 #include "privs.h"
 #include "sign.h"
+#include "suppress.h"
 
 struct ipp_store *milter_store;
 atomic_int milter_sessions;
@@ -287,6 +288,7 @@ main(int argc, char **argv)
 		msg_fatal_status(IPP_EX_CONFIG, "%s", err);
 	if ((milter_store = ipp_store_open(cfg, err, sizeof(err))) == NULL)
 		msg_fatal_status(EX_TEMPFAIL, "%s", err);
+	ipp_supp_migrate_log(milter_store, cfg->recipient_delimiter);
 	if (ipp_confref_set(cfg) != 0)
 		msg_fatal("out of memory");
 

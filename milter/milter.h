@@ -3,9 +3,14 @@
 #ifndef IPP_MILTER_H
 #define IPP_MILTER_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <libmilter/mfapi.h>
 
+#include "addr.h"
+#include "confref.h"
+#include "direction.h"
+#include "pool.h"
 #include "store.h"
 
 #define MILTER_NAME "ippool"
@@ -14,14 +19,10 @@
 extern struct ipp_store *milter_store;
 
 /* Sessions in progress, so that shutdown does not close the store under them. */
-#include <stdatomic.h>
 extern atomic_int milter_sessions;
 
 extern struct smfiDesc milter_desc;
 
-#include "addr.h"
-#include "confref.h"
-#include "pool.h"
 
 /* Per-connection state, kept with smfi_setpriv. */
 struct conn {
@@ -30,6 +31,7 @@ struct conn {
 	struct ipp_confref *ref;	/* config of this message */
 	const struct ipp_pool *pool;
 	enum ipp_pool_why why;
+	struct ipp_direction dir;	/* outbound: ippool acts on the message */
 	char	sender[IPP_ADDR_MAX + 1];
 	unsigned ntags;			/* client-supplied tag headers seen */
 	int	local;			/* a local submission (Postfix non_smtpd_milters) */

@@ -17,7 +17,8 @@
 #include "suppress.h"
 
 struct prcpt {
-	char	addr[IPP_ADDR_MAX + 1];
+	char	addr[IPP_ADDR_MAX + 1];		/* as the client wrote it */
+	char	key[IPP_ADDR_MAX + 1];		/* canonical: the store's key */
 	uint64_t token;
 	int	reserved;		/* a slot is held for it */
 	int	drop;			/* local submission: remove at EOM */
@@ -113,7 +114,7 @@ protect_mail(SMFICTX *ctx, struct conn *c)
 }
 
 static struct prcpt *
-add_rcpt(struct protect *p, const char *addr)
+add_rcpt(struct protect *p, const char *addr, const char *key)
 {
 	struct prcpt *r;
 
@@ -129,6 +130,7 @@ add_rcpt(struct protect *p, const char *addr)
 	r = &p->r[p->n++];
 	memset(r, 0, sizeof(*r));
 	(void) snprintf(r->addr, sizeof(r->addr), "%s", addr);
+	(void) snprintf(r->key, sizeof(r->key), "%s", key);
 	return (r);
 }
 
@@ -139,7 +141,7 @@ protect_rcpt(SMFICTX *ctx, struct conn *c, const char *raw)
 	struct protect *p;
 	struct prcpt *r;
 	struct ipp_supp s;
-	char	addr[IPP_ADDR_MAX + 1], until[64], text[600], hhmm[8];
+	char	addr[IPP_ADDR_MAX + 1], key[IPP_ADDR_MAX + 1], until[64], text[600], hhmm[8];
 	const char *sdom = ipp_addr_domain(c->sender);
 	time_t	now = ipp_now(), retry_at = 0;
 	size_t	i;
@@ -148,7 +150,8 @@ protect_rcpt(SMFICTX *ctx, struct conn *c, const char *raw)
 	if ((p = state(c)) == NULL)
 		return (SMFIS_TEMPFAIL);
 	p->nrcpt++;
-	if (ipp_addr_normalize(raw, addr, sizeof(addr)) != 0 || addr[0] == '\0') {
+	if (ipp_addr_normalize(raw, addr, sizeof(addr)) != 0 || addr[0] == '\0'
+	    || ipp_addr_canon(addr, cfg->recipient_delimiter, key, sizeof(key)) != 0) {
 		msg_warn("%s: malformed recipient %.100s: not checked", milter_qid(ctx), raw);
 		if (c->local) {
 			hold(p, "malformed recipient address");
@@ -157,12 +160,24 @@ protect_rcpt(SMFICTX *ctx, struct conn *c, const char *raw)
 		(void) smfi_setreply(ctx, "451", "4.1.3", "malformed recipient address");
 		return (SMFIS_TEMPFAIL);
 	}
-	/* the same address twice in one message is one delivery */
+	/*
+	 * One mailbox twice in one message is one message to it.  Another
+	 * spelling of a recipient that a local submission drops is dropped
+	 * too: smfi_delrcpt takes the address as written.
+	 */
 	for (i = 0; i < p->n; i++)
-		if (strcmp(p->r[i].addr, addr) == 0)
+		if (strcmp(p->r[i].key, key) == 0) {
+			if (!p->r[i].drop || strcmp(p->r[i].addr, addr) == 0)
+				return (SMFIS_CONTINUE);
+			(void) snprintf(text, sizeof(text), "%.150s", p->r[i].why);
+			if ((r = add_rcpt(p, addr, key)) == NULL)
+				return (SMFIS_TEMPFAIL);
+			r->drop = 1;
+			(void) snprintf(r->why, sizeof(r->why), "%.150s", text);
 			return (SMFIS_CONTINUE);
+		}
 
-	rc = ipp_supp_check(milter_store, addr, sdom ? sdom : "", now, &s);
+	rc = ipp_supp_check(milter_store, key, sdom ? sdom : "", now, &s);
 	if (rc < 0) {
 		store_failed(ctx, "the suppression check");
 		if (c->local) {
@@ -182,7 +197,7 @@ protect_rcpt(SMFICTX *ctx, struct conn *c, const char *raw)
 		    c->sender, addr, ipp_supp_reason_name(s.reason),
 		    s.sender_domain[0] ? " for mail from " : "", s.sender_domain, until);
 		if (c->local) {
-			if ((r = add_rcpt(p, addr)) == NULL)
+			if ((r = add_rcpt(p, addr, key)) == NULL)
 				return (SMFIS_TEMPFAIL);
 			r->drop = 1;
 			(void) snprintf(r->why, sizeof(r->why), "suppressed (%s) %s",
@@ -193,12 +208,12 @@ protect_rcpt(SMFICTX *ctx, struct conn *c, const char *raw)
 		return (SMFIS_REJECT);
 	}
 
-	if ((r = add_rcpt(p, addr)) == NULL)
+	if ((r = add_rcpt(p, addr, key)) == NULL)
 		return (SMFIS_TEMPFAIL);
 	if (cfg->hourly_limit == 0)
 		return (SMFIS_CONTINUE);
 	r->token = ipp_rl_token();
-	rc = ipp_rl_reserve(milter_store, addr, cfg->hourly_limit, now, r->token, &retry_at);
+	rc = ipp_rl_reserve(milter_store, key, cfg->hourly_limit, now, r->token, &retry_at);
 	if (rc == IPP_OK) {
 		r->reserved = 1;
 		return (SMFIS_CONTINUE);
@@ -246,7 +261,7 @@ settle(struct protect *p, int accept)
 		return (IPP_ERR);
 	for (i = 0; i < p->n; i++)
 		if (p->r[i].reserved) {
-			v[n].rcpt = p->r[i].addr;
+			v[n].rcpt = p->r[i].key;
 			v[n].token = p->r[i].token;
 			n++;
 		}

@@ -26,8 +26,10 @@
 #include "edsign.h"
 #include "keytable.h"
 #include "log.h"
+#include "mailbox.h"
 #include "milter.h"
 #include "sign.h"
+#include "signfrom.h"
 
 #define SIGN_MAX_KEYS	2		/* one RSA and one Ed25519 per domain */
 #define SIGN_MAX_SEEN	8		/* DKIM-Signature headers remembered */
@@ -54,6 +56,7 @@ struct sign_msg {
 	size_t	hlen, hcap;
 	char	from[SIGN_FROM_MAX + 1];
 	unsigned nfrom;
+	int	from_long;		/* longer than SIGN_FROM_MAX: not kept whole */
 	struct {
 		char	d[256];
 		char	s[64];
@@ -361,8 +364,11 @@ sign_header(struct conn *c, const char *name, const char *value)
 		return;
 	if (strcasecmp(name, SIGNHDR) == 0)
 		note_signature(m, value);
-	else if (strcasecmp(name, "From") == 0 && m->nfrom++ == 0)
+	else if (strcasecmp(name, "From") == 0 && m->nfrom++ == 0) {
+		/* a cut address could name another domain: such a From: is not signed */
+		m->from_long = strlen(value) > SIGN_FROM_MAX;
 		(void) snprintf(m->from, sizeof(m->from), "%s", value);
+	}
 	if (hdr_append(m, name, c->leadspc ? "" : " ", value) != 0)
 		fail(m, "the header is too large to keep for signing (over %d bytes) or out of memory",
 		    SIGN_HDR_MAX);
@@ -422,7 +428,8 @@ start(struct conn *c, struct sign_msg *m)
 	const struct signer *sg = conn_signer(c);
 	const struct ipp_config *cfg = ipp_confref_cfg(c->ref);
 	const struct ipp_dkim_key *keys;
-	unsigned char from[SIGN_FROM_MAX + 1], *user, *domain;
+	char	domain[256], why[600];
+	unsigned nmb;
 	const char *h;
 	char	xs[IPP_NAME_MAX * 8 + 512];
 	size_t	nkeys, i;
@@ -435,16 +442,37 @@ start(struct conn *c, struct sign_msg *m)
 		m->state = NOSIGN;
 		goto done;
 	}
-	(void) memcpy(from, m->from, sizeof(from));
-	if (dkim_mail_parse(from, &user, &domain) != 0 || domain == NULL || *domain == '\0') {
+	/* a signature vouches for one author (RFC 6376 5.4, DMARC) */
+	if (m->nfrom > 1) {
+		note(m, 1, "%u From: headers: not signed", m->nfrom);
+		m->state = NOSIGN;
+		goto done;
+	}
+	if (m->from_long) {
+		note(m, 1, "From: longer than %d bytes: not signed", SIGN_FROM_MAX);
+		m->state = NOSIGN;
+		goto done;
+	}
+	if ((nmb = ipp_from_mailboxes(m->from, domain, sizeof(domain))) != 1) {
+		note(m, 1, "From: %.200s names %u mailboxes, not one: not signed", m->from, nmb);
+		m->state = NOSIGN;
+		goto done;
+	}
+	if (domain[0] == '\0') {
 		note(m, 0, "no domain in From: %.200s: not signed", m->from);
 		m->state = NOSIGN;
 		goto done;
 	}
-	if ((nkeys = ipp_keytable_find(sg->kt, (const char *) domain, &keys)) == 0) {
-		if (nokey_should_log((const char *) domain))
+	if ((nkeys = ipp_keytable_find(sg->kt, domain, &keys)) == 0) {
+		if (nokey_should_log(domain))
 			note(m, 1, "no DKIM key for %.255s or a parent domain in %s: not signed"
 			    " (logged once an hour per domain)", domain, sg->kt->file);
+		m->state = NOSIGN;
+		goto done;
+	}
+	if (!ipp_sign_from_ok(cfg->sign_from, domain, ipp_addr_domain(c->sender),
+	    c->why == IPP_POOL_BY_LOGIN, why, sizeof(why))) {
+		note(m, 1, "%s: not signed", why);
 		m->state = NOSIGN;
 		goto done;
 	}

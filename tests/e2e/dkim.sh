@@ -63,7 +63,7 @@ pf_start main
 deliver() {
 	local port=$1 from=$2 before; shift 2
 	before=$(sink_count out)
-	LAST_REPLY=$(send "$(netip 1)" "$port" sender@example.com someone@gmail.com \
+	LAST_REPLY=$(send "$(netip 1)" "$port" "${ENVFROM:-sender@example.com}" someone@gmail.com \
 		--header "From: $from" --header "Subject: DKIM test" \
 		--body "First line of the body.
 Second line, with trailing spaces.   
@@ -172,7 +172,7 @@ n=$(grep -c 'reloaded' "$T/milter-m.log")
 kill -HUP "$MILTER_PID"
 wait_for 5 reloads "$n"
 ok $? "SIGHUP with a new key: reloaded"
-deliver $PORT "Dave <dave@other.example>"
+ENVFROM=dave@other.example deliver $PORT "Dave <dave@other.example>"
 is "$(sigs "$f" | awk '{print $1, $2, $3, $NF}')" "a=rsa-sha256 d=other.example s=s1 pass" \
 	"the key added by the reload signs"
 

@@ -62,8 +62,11 @@ say("norcpt", mt.test_option(conn, SMFIP_NORCPT))
 say("delrcpt", mt.test_action(conn, SMFIF_DELRCPT))
 say("quarantine", mt.test_action(conn, SMFIF_QUARANTINE))
 say("noeoh", mt.test_option(conn, SMFIP_NOEOH))
+-- a client in internal_hosts (loopback by default), as Postfix says it
 if login ~= "" then
-	mt.macro(conn, SMFIC_MAIL, "{auth_authen}", login)
+	mt.macro(conn, SMFIC_MAIL, "{auth_authen}", login, "{client_addr}", "127.0.0.1")
+else
+	mt.macro(conn, SMFIC_MAIL, "{client_addr}", "127.0.0.1")
 end
 if mt.mailfrom(conn, sender) ~= nil then error("mailfrom failed") end
 say("mail", mt.getreply(conn) == SMFIR_CONTINUE)
