@@ -75,7 +75,8 @@ int	ipp_store_prepare(const struct ipp_config *, const char *user, char *err,
  * Open (creating on first use) the store the config names, with the
  * privileges the process will keep.  On failure returns NULL and a
  * message naming the store and what to do; a backend this build lacks
- * is refused here.
+ * is refused here.  One store may serve several threads at once; a
+ * child process opens its own.
  */
 struct ipp_store *ipp_store_open(const struct ipp_config *, char *err, size_t errlen);
 void	ipp_store_close(struct ipp_store *);
@@ -159,8 +160,9 @@ int	ipp_txn_del(struct ipp_txn *, enum ipp_table, const void *key, size_t klen);
  * with that value.  A record to delete is deleted before ipp_store_scan
  * returns, also when the scan ends early, unless its value has changed
  * since the callback saw it (it was renewed: it stays).  The callback
- * must not call the store.  Returns IPP_OK, the callback's negative
- * value, or IPP_ERR.
+ * runs outside any transaction, so other threads and processes may write
+ * meanwhile; it must not call the store itself.  Returns IPP_OK, the
+ * callback's negative value, or IPP_ERR.
  */
 #define IPP_SCAN_NEXT	0
 #define IPP_SCAN_STOP	1
