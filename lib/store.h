@@ -90,8 +90,8 @@ int	ipp_store_has_backend(const char *name);
  * one transaction:
  *
  * - Atomic.  A body returning >= 0 commits and that value is returned.
- *   A body returning any other negative value (IPP_ABORT, IPP_ERR, or a
- *   code of its own) rolls back and the value is returned.  Either all
+ *   A body returning a negative value other than IPP_RETRY (IPP_ABORT,
+ *   IPP_ERR, or a code of its own) rolls back and the value is returned.  Either all
  *   of a body's writes become visible or none, also when the process dies
  *   (SIGKILL) anywhere inside ipp_store_run; the store opens and works
  *   afterwards.

@@ -321,32 +321,51 @@ writer_child(const struct ipp_config *cfg, int fd)
 	}
 }
 
-static int
-crash_round(const struct ipp_config *cfg, unsigned wait_for, unsigned *reported)
+/* Fork CHILD(cfg, fd) writing to a pipe; the pid, with *rfd its read end. */
+static pid_t
+spawn(const struct ipp_config *cfg, void (*child)(const struct ipp_config *, int),
+    int *rfd)
 {
-	struct ipp_store *s;
-	char	err[512], key[32];
-	unsigned i, last = 0, got = 0, missing = 0;
-	int	fds[2], status;
+	int	fds[2];
 	pid_t	pid;
 
 	if (pipe(fds) != 0)
 		return (-1);
 	if ((pid = fork()) == 0) {
 		(void) close(fds[0]);
-		writer_child(cfg, fds[1]);
+		child(cfg, fds[1]);
+		_exit(0);
 	}
 	(void) close(fds[1]);
-	while (got < wait_for && read(fds[0], &i, sizeof(i)) == sizeof(i)) {
+	if (pid < 0) {
+		(void) close(fds[0]);
+		return (-1);
+	}
+	*rfd = fds[0];
+	return (pid);
+}
+
+static int
+crash_round(const struct ipp_config *cfg, unsigned wait_for, unsigned *reported)
+{
+	struct ipp_store *s;
+	char	err[512], key[32];
+	unsigned i, last = 0, got = 0, missing = 0;
+	int	fd, status;
+	pid_t	pid;
+
+	if ((pid = spawn(cfg, writer_child, &fd)) < 0)
+		return (-1);
+	while (got < wait_for && read(fd, &i, sizeof(i)) == sizeof(i)) {
 		last = i;
 		got++;
 	}
 	(void) kill(pid, SIGKILL);
-	while (read(fds[0], &i, sizeof(i)) == sizeof(i)) {
+	while (read(fd, &i, sizeof(i)) == sizeof(i)) {
 		last = i;
 		got++;
 	}
-	(void) close(fds[0]);
+	(void) close(fd);
 	(void) waitpid(pid, &status, 0);
 	*reported = got;
 	if (got == 0)
@@ -382,28 +401,31 @@ hang_body(struct ipp_txn *t, void *arg)
 		(void) pause();
 }
 
+static void
+hang_child(const struct ipp_config *cfg, int fd)
+{
+	struct ipp_store *s;
+	char	err[512];
+
+	if ((s = ipp_store_open(cfg, err, sizeof(err))) == NULL)
+		_exit(3);
+	(void) ipp_store_run(s, hang_body, &fd);
+	_exit(4);
+}
+
 /* Kill a child inside a body; 0 when it got there and died. */
 static int
 kill_mid_transaction(const struct ipp_config *cfg)
 {
-	struct ipp_store *s;
-	char	err[512], c;
-	int	fds[2], status;
+	char	c;
+	int	fd, status;
 	pid_t	pid;
 
-	if (pipe(fds) != 0)
+	if ((pid = spawn(cfg, hang_child, &fd)) < 0)
 		return (-1);
-	if ((pid = fork()) == 0) {
-		(void) close(fds[0]);
-		if ((s = ipp_store_open(cfg, err, sizeof(err))) == NULL)
-			_exit(3);
-		(void) ipp_store_run(s, hang_body, &fds[1]);
-		_exit(4);
-	}
-	(void) close(fds[1]);
-	status = read(fds[0], &c, 1) == 1 ? 0 : -1;
+	status = read(fd, &c, 1) == 1 ? 0 : -1;
 	(void) kill(pid, SIGKILL);
-	(void) close(fds[0]);
+	(void) close(fd);
 	if (waitpid(pid, NULL, 0) != pid)
 		return (-1);
 	return (status);
