@@ -82,6 +82,8 @@ sender_domain(struct ipp_txn *txn, const struct ipp_logline *ll, char *dom, size
 	dom[0] = '\0';
 	if ((klen = qid_key(ll, key, sizeof(key))) < 0)
 		return (IPP_OK);
+	/* a plain read is enough: a queue ID's sender does not change, so no
+	 * writer can make what we derive from it stale */
 	rc = ipp_txn_get(txn, IPP_T_APPLIED, key, (size_t) klen, &v, 0);
 	if (rc == IPP_OK && v.len < sizeof(val)) {
 		(void) memcpy(val, v.data, v.len);
@@ -172,11 +174,14 @@ soft_failure(struct ipp_txn *txn, const struct ipp_config *cfg,
 }
 
 static int
-fb_apply(struct ipp_txn *txn, const struct ipp_config *cfg, const struct ipp_logline *ll)
+fb_apply(struct ipp_txn *txn, const struct ipp_config *cfg, const struct ipp_logline *ll,
+    char *note, size_t notelen)
 {
 	char	key[400], val[IPP_ADDR_MAX + 32], dom[256];
 	int	klen, vlen, rc;
 
+	(void) note;
+	(void) notelen;
 	if (ll->kind == IPP_LOGK_SENDER) {
 		if ((klen = qid_key(ll, key, sizeof(key))) < 0)
 			return (IPP_OK);

@@ -38,6 +38,7 @@ struct line_job {
 	const struct ipp_config *cfg;
 	const struct ipp_logline *ll;
 	const struct ipp_ingest_handler *want[8];
+	char	note[8][IPP_INGEST_NOTE_MAX];	/* per handler, logged after commit */
 	int	nwant;
 	char	key[1200];
 	size_t	klen;
@@ -62,9 +63,12 @@ line_body(struct ipp_txn *txn, void *arg)
 		if (rc != IPP_NOTFOUND)
 			return (rc);
 	}
-	for (i = 0; i < job->nwant; i++)
-		if ((rc = job->want[i]->apply(txn, job->cfg, job->ll)) < 0)
+	for (i = 0; i < job->nwant; i++) {
+		job->note[i][0] = '\0';
+		if ((rc = job->want[i]->apply(txn, job->cfg, job->ll, job->note[i],
+		    sizeof(job->note[i]))) < 0)
 			return (rc);
+	}
 	if (job->dedup) {
 		(void) snprintf(stamp, sizeof(stamp), "%lld", (long long) job->ll->when);
 		if ((rc = ipp_txn_put(txn, IPP_T_APPLIED, job->key, job->klen, stamp,
@@ -124,6 +128,9 @@ ipp_ingest_line(struct ipp_store *store, const struct ipp_config *cfg,
 		st->failed++;
 		return (rc);
 	}
+	for (i = 0; i < job.nwant; i++)
+		if (job.note[i][0] != '\0')
+			msg_info("%s", job.note[i]);
 	st->applied++;
 	return (IPP_OK);
 }

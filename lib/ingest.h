@@ -26,13 +26,17 @@ struct ipp_ingest_stats {
  * A handler looks at a parsed line inside the line's transaction.
  * wants() says whether the line concerns it (cheap, no store access);
  * apply() makes its changes with the txn calls and returns IPP_OK, or a
- * negative store code (IPP_RETRY must be passed up unchanged).
+ * negative store code (IPP_RETRY must be passed up unchanged).  apply()
+ * is a transaction body (store.h): it may run several times, so what it
+ * has to say goes into NOTE (empty on entry), logged once the line's
+ * transaction has committed.
  */
+#define IPP_INGEST_NOTE_MAX 512
 struct ipp_ingest_handler {
 	const char *name;
 	int	(*wants)(const struct ipp_config *, const struct ipp_logline *);
 	int	(*apply)(struct ipp_txn *, const struct ipp_config *,
-		    const struct ipp_logline *);
+		    const struct ipp_logline *, char *note, size_t notelen);
 };
 
 /* Apply one raw line; "where" names it in warnings ("FILE:LINE"). */

@@ -7,7 +7,6 @@
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -32,27 +31,25 @@ ipp_privs_lookup(const char *user, uid_t *uid, gid_t *gid, char *err,
 }
 
 int
-ipp_privs_drop(const char *user, const struct ipp_config *cfg, char *err,
+ipp_privs_target(const char *user, uid_t *uid, gid_t *gid, char *err,
     size_t errlen)
 {
-	struct stat st;
-	uid_t	uid;
-	gid_t	gid;
-
 	if (user == NULL || *user == '\0' || geteuid() != 0)
 		return (0);
-	if (ipp_privs_lookup(user, &uid, &gid, err, errlen) != 0)
+	if (ipp_privs_lookup(user, uid, gid, err, errlen) != 0)
 		return (-1);
-	if (uid == 0)
-		return (0);
-	if (cfg->backend == IPP_BACKEND_BDB && stat(cfg->store_path, &st) != 0
-	    && errno == ENOENT) {
-		if (mkdir(cfg->store_path, 0750) != 0 || chown(cfg->store_path, uid, gid) != 0) {
-			(void) snprintf(err, errlen, "cannot create store directory %s: %s",
-			    cfg->store_path, strerror(errno));
-			return (-1);
-		}
-	}
+	return (*uid != 0);
+}
+
+int
+ipp_privs_drop(const char *user, char *err, size_t errlen)
+{
+	uid_t	uid;
+	gid_t	gid;
+	int	rc;
+
+	if ((rc = ipp_privs_target(user, &uid, &gid, err, errlen)) <= 0)
+		return (rc);
 	if (initgroups(user, gid) != 0 || setgid(gid) != 0 || setuid(uid) != 0) {
 		(void) snprintf(err, errlen, "cannot switch to user %s: %s", user,
 		    strerror(errno));

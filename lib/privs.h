@@ -1,22 +1,28 @@
-/* privs.h - dropping root after the listening sockets are open, and
- * preparing what the unprivileged user must own (the store directory). */
+/* privs.h - dropping root after the listening sockets are open.  What the
+ * unprivileged user must own beforehand is the store's business
+ * (ipp_store_prepare). */
 #ifndef IPP_PRIVS_H
 #define IPP_PRIVS_H
 
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "config.h"
-
 /* Look up USER; 0 with uid/gid, or -1 with a message naming what to do. */
 int	ipp_privs_lookup(const char *user, uid_t *, gid_t *, char *err, size_t errlen);
 
 /*
- * As root with a user configured: create the store directory for that
- * user if it does not exist, then switch to the user and its groups.
- * Not root, or no user: nothing to do.  Returns 0, or -1 with err.
+ * Whether ipp_privs_drop(USER) will switch users: 1 with USER's uid and
+ * gid (we are root, USER is set and is not root), 0 when it will not,
+ * -1 with err when USER does not exist.
  */
-int	ipp_privs_drop(const char *user, const struct ipp_config *, char *err,
+int	ipp_privs_target(const char *user, uid_t *, gid_t *, char *err,
 	    size_t errlen);
+
+/*
+ * As root with a user configured: switch to the user and its groups.
+ * Not root, no user, or the user is root: nothing to do.  Returns 0, or
+ * -1 with err.
+ */
+int	ipp_privs_drop(const char *user, char *err, size_t errlen);
 
 #endif

@@ -125,9 +125,11 @@ win_store(struct ipp_txn *txn, const char *rcpt, const struct window *w)
 	size_t	i;
 	int	rc;
 
-	if (w->n == 0)
-		return (ipp_txn_del(txn, IPP_T_WINDOW, rcpt, strlen(rcpt)) == IPP_ERR
-		    ? IPP_ERR : IPP_OK);
+	if (w->n == 0) {
+		/* IPP_RETRY too goes up: the body must run again */
+		rc = ipp_txn_del(txn, IPP_T_WINDOW, rcpt, strlen(rcpt));
+		return (rc == IPP_NOTFOUND ? IPP_OK : rc);
+	}
 	if ((buf = malloc(w->n * ENTRY_SIZE)) == NULL)
 		return (IPP_ERR);
 	for (i = 0; i < w->n; i++) {

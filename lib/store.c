@@ -1,4 +1,5 @@
-/* store.c - backend dispatch and the schema version check of the store. */
+/* store.c - finding the configured backend by name, dispatch to it, and
+ * the schema version check of the store. */
 #include "autoconfig.h"
 
 #include <stdio.h>
@@ -6,7 +7,9 @@
 #include <string.h>
 
 #include "log.h"
+#include "privs.h"
 #include "store.h"
+#include "store_backend.h"
 
 #define SCHEMA_KEY	"schema"
 #define SCHEMA_VERSION	"1"
@@ -19,6 +22,63 @@ struct ipp_store {
 static const char *table_names[IPP_T_COUNT] = {
 	"meta", "suppress", "window", "warmup", "stats", "applied"
 };
+
+/* Every backend of this build, found by the name [store] backend gives. */
+static const struct {
+	const char *name;
+	const struct ipp_store_ops *ops;
+} backends[] = {
+	{ "bdb", &ipp_store_bdb_ops },
+};
+
+#define NBACKENDS (sizeof(backends) / sizeof(backends[0]))
+
+/* The name the configuration file spells (config.c parses it). */
+static const char *
+backend_name(const struct ipp_config *cfg)
+{
+	switch (cfg->backend) {
+	case IPP_BACKEND_BDB:
+		return ("bdb");
+	case IPP_BACKEND_REDIS:
+		return ("redis");
+	}
+	return ("?");
+}
+
+static const struct ipp_store_ops *
+find_backend(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < NBACKENDS; i++)
+		if (strcmp(backends[i].name, name) == 0)
+			return (backends[i].ops);
+	return (NULL);
+}
+
+int
+ipp_store_has_backend(const char *name)
+{
+	return (find_backend(name) != NULL);
+}
+
+int
+ipp_store_prepare(const struct ipp_config *cfg, const char *user, char *err,
+    size_t errlen)
+{
+	const struct ipp_store_ops *ops;
+	uid_t	uid;
+	gid_t	gid;
+	int	rc;
+
+	/* a backend this build lacks is refused by ipp_store_open */
+	if ((ops = find_backend(backend_name(cfg))) == NULL || ops->prepare == NULL)
+		return (0);
+	if ((rc = ipp_privs_target(user, &uid, &gid, err, errlen)) <= 0)
+		return (rc);
+	return (ops->prepare(cfg, uid, gid, err, errlen));
+}
 
 const char *
 ipp_table_name(enum ipp_table t)
@@ -47,20 +107,21 @@ schema_body(struct ipp_txn *txn, void *arg)
 struct ipp_store *
 ipp_store_open(const struct ipp_config *cfg, char *err, size_t errlen)
 {
+	const struct ipp_store_ops *ops;
 	struct ipp_store *s;
 	char	found[32] = "";
 
-	if (cfg->backend == IPP_BACKEND_REDIS) {
+	if ((ops = find_backend(backend_name(cfg))) == NULL) {
 		(void) snprintf(err, errlen,
-		    "%s: backend = redis is not available in this build; use backend = bdb",
-		    cfg->file);
+		    "%s: backend = %s is not available in this build; use backend = bdb",
+		    cfg->file, backend_name(cfg));
 		return (NULL);
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		(void) snprintf(err, errlen, "out of memory");
 		return (NULL);
 	}
-	s->ops = &ipp_store_bdb_ops;
+	s->ops = ops;
 	if ((s->b = s->ops->open(cfg, err, errlen)) == NULL) {
 		free(s);
 		return (NULL);

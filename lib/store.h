@@ -1,7 +1,10 @@
 /* store.h - the one logical store shared by ippool-milter, ippool-policyd
  * and ippoolctl (DESIGN.md "Store").  Callers see tables of keys and
- * values read and written inside transactions that are retried on
- * conflict; they never see which backend holds them. */
+ * values read and written inside transactions; they never see which
+ * backend holds them ([store] backend; lib/store_backend.h is the other
+ * side).  The comments in this file are the whole contract: callers rely
+ * on nothing else, every backend keeps all of it, and
+ * tests/unit/test_store.c checks it against the backend it is given. */
 #ifndef IPP_STORE_H
 #define IPP_STORE_H
 
@@ -9,12 +12,32 @@
 
 #include "config.h"
 
+/*
+ * Tables are separate key spaces.  Keys are 1 to 2048 bytes, values 0 to
+ * 1 MiB, both arbitrary bytes.  Each table holds the kinds of record
+ * below, told apart by how the key starts; only the file named writes a
+ * kind, and only the scans listed exist.  A new kind or scan is a change
+ * to this list: a scan prefix selects whole kinds, never part of one
+ * kind and part of another.
+ *
+ *   meta      "schema"                   store.c; never scanned
+ *   suppress  "a|ADDR", "s|SDOM|ADDR"    suppress.c; scans "" (the table
+ *                                        holds nothing else)
+ *   window    "RCPT" (no prefix)         ratelimit.c; never scanned
+ *   warmup    "IP|ISP"                   warmup.c; scans "" and "IP|"
+ *   stats     "f|ADDR" soft failures     feedback.c; scans "f|"
+ *             "g|DOMAIN" bounce guard    bounceguard.c; scans "g|"
+ *   applied   "QHOST|QID" queue senders  feedback.c; scans "Q"
+ *             "DDAY|..." applied lines   ingest.c; scans "D" and stops
+ *                                        at the first recent DAY (8
+ *                                        digits), relying on key order
+ */
 enum ipp_table {
 	IPP_T_META,		/* schema version, bookkeeping */
 	IPP_T_SUPPRESS,		/* suppression list */
 	IPP_T_WINDOW,		/* per-recipient sliding windows */
 	IPP_T_WARMUP,		/* warm-up state per (IP, ISP) */
-	IPP_T_STATS,		/* daily statistics per pool, IP, ISP, sender domain */
+	IPP_T_STATS,		/* soft failures, bounce guard per sender domain */
 	IPP_T_APPLIED,		/* log lines already applied by ingest */
 	IPP_T_COUNT
 };
@@ -27,34 +50,92 @@ enum ipp_table {
 #define IPP_ABORT	(-3)	/* body chose to roll back; not an error */
 
 struct ipp_store;
-struct ipp_txn;
+struct ipp_txn;			/* opaque: only the txn calls below use it */
 
-/* A growable value buffer; free data with free(). */
+/*
+ * A value read.  data is NULL or a malloc()ed buffer that a get may
+ * realloc() (so one buffer may serve several gets); len is the value's
+ * length, 0 when not found.  The caller frees data, after errors too.
+ */
 struct ipp_buf {
 	void   *data;
 	size_t	len;
 };
 
 /*
- * Open (creating on first use) the store the config names.  On failure
- * returns NULL and a message naming the path and what to do.
+ * As root, before ipp_privs_drop(USER): make ready what the backend needs
+ * USER to own (Berkeley DB: the environment directory, created for USER
+ * when missing).  Nothing to do when not root, with no USER, or when USER
+ * is root.  Returns 0, or -1 with a message in err.
+ */
+int	ipp_store_prepare(const struct ipp_config *, const char *user, char *err,
+	    size_t errlen);
+
+/*
+ * Open (creating on first use) the store the config names, with the
+ * privileges the process will keep.  On failure returns NULL and a
+ * message naming the store and what to do; a backend this build lacks
+ * is refused here.  One store may serve several threads at once; a
+ * child process opens its own.
  */
 struct ipp_store *ipp_store_open(const struct ipp_config *, char *err, size_t errlen);
 void	ipp_store_close(struct ipp_store *);
 const char *ipp_store_describe(const struct ipp_store *);
 
+/* Whether this build has the backend called NAME ("bdb", "redis"). */
+int	ipp_store_has_backend(const char *name);
+
 /*
- * Run body(txn, arg) in one transaction.  A body returning >= 0 commits
- * and that value is returned; IPP_RETRY (from a txn call that hit a
- * deadlock) aborts and runs the body again, with backoff; any other
- * negative value aborts and is returned.  Bodies must be idempotent up to
- * their store calls (they may run several times).
+ * Transactions.  ipp_store_run(store, body, arg) runs body(txn, arg) as
+ * one transaction:
+ *
+ * - Atomic.  A body returning >= 0 commits and that value is returned.
+ *   A body returning a negative value other than IPP_RETRY (IPP_ABORT,
+ *   IPP_ERR, or a code of its own) rolls back and the value is returned.  Either all
+ *   of a body's writes become visible or none, also when the process dies
+ *   (SIGKILL) anywhere inside ipp_store_run; the store opens and works
+ *   afterwards.
+ * - Durable.  Once ipp_store_run has returned >= 0 the writes survive the
+ *   death of any process; [store] sync decides about the machine's.
+ * - Isolated.  Inside a body, a get sees what committed transactions
+ *   wrote and what this body wrote before (a put or del is visible to
+ *   the same body's later gets), never another transaction's
+ *   uncommitted writes.  A plain get is a committed value that another
+ *   transaction may replace before this one commits.  A get with
+ *   IPP_GET_RMW ("read for update") also guarantees that no other
+ *   transaction writes that key, nor creates it when it was absent,
+ *   between this read and this commit: the backend makes the other writer
+ *   wait, or runs one of the two bodies again.  So a body that reads with
+ *   IPP_GET_RMW every record its writes depend on is serializable
+ *   against every other transaction: N processes each adding 1 to one
+ *   counter this way leave exactly N, and of N that each insert a key
+ *   read as absent, exactly one inserts it.
+ * - Retried.  When the backend finds a conflict (a txn call returns
+ *   IPP_RETRY, or the commit fails) it rolls back and runs the body again,
+ *   with backoff, for a bounded time that stays well inside the MTA's
+ *   timeouts (seconds); after that, IPP_ERR.  A body returning
+ *   IPP_RETRY itself is retried the same way.
+ *
+ * So a body must
+ * - pass every negative value of a txn call up at once, unchanged, and
+ *   make no further txn call after one (IPP_RETRY, IPP_ERR);
+ * - be correct when run several times: it sets every result it hands
+ *   back through arg from scratch on each run, and does nothing outside
+ *   the store that must happen once (log an event, send, count): that is
+ *   done by the caller after ipp_store_run returns.  A rate-limited
+ *   warning about a damaged record is fine;
+ * - be short, and never call ipp_store_run or ipp_store_scan (of any
+ *   store) nor wait for anything outside the store.
  */
 typedef int (*ipp_txn_fn)(struct ipp_txn *, void *arg);
 int	ipp_store_run(struct ipp_store *, ipp_txn_fn body, void *arg);
 
-/* Inside a body.  flags: IPP_GET_RMW locks the record for update. */
-#define IPP_GET_RMW	1
+/*
+ * Inside a body.  get: IPP_OK with the value, or IPP_NOTFOUND; put
+ * creates or replaces: IPP_OK; del: IPP_OK, or IPP_NOTFOUND when there
+ * was nothing.  Any of them may return IPP_RETRY or IPP_ERR.
+ */
+#define IPP_GET_RMW	1	/* read for update: see "Isolated" above */
 int	ipp_txn_get(struct ipp_txn *, enum ipp_table, const void *key, size_t klen,
 	    struct ipp_buf *val, int flags);
 int	ipp_txn_put(struct ipp_txn *, enum ipp_table, const void *key, size_t klen,
@@ -62,11 +143,26 @@ int	ipp_txn_put(struct ipp_txn *, enum ipp_table, const void *key, size_t klen,
 int	ipp_txn_del(struct ipp_txn *, enum ipp_table, const void *key, size_t klen);
 
 /*
- * Visit every record whose key starts with prefix (all records for an
- * empty prefix), in key order, in batches of short transactions so that a
- * large table does not hold locks for long.  The callback returns one of
- * the IPP_SCAN_* codes, or a negative value to stop with that value.  It
- * must not call the store.
+ * Scans.  ipp_store_scan visits the records whose key starts with prefix
+ * (every record for an empty prefix) in ascending key order: bytes
+ * compared as unsigned, a key before the longer keys it starts.  It
+ * reads in batches of short transactions so that a large table does not
+ * hold up writers, and is NOT a snapshot:
+ * - a record present and unchanged for the whole scan is visited exactly
+ *   once; no key is visited twice;
+ * - a record written or deleted while the scan runs may be visited or
+ *   not, with its old or its new value;
+ * - records visited are each a committed value, but not all of the same
+ *   moment.
+ * The callback gets key and value (valid during the call only) and
+ * returns IPP_SCAN_NEXT, IPP_SCAN_STOP (end the scan), IPP_SCAN_DELETE
+ * (delete this record and go on), or a negative value to end the scan
+ * with that value.  A record to delete is deleted before ipp_store_scan
+ * returns, also when the scan ends early, unless its value has changed
+ * since the callback saw it (it was renewed: it stays).  The callback
+ * runs outside any transaction, so other threads and processes may write
+ * meanwhile; it must not call the store itself.  Returns IPP_OK, the
+ * callback's negative value, or IPP_ERR.
  */
 #define IPP_SCAN_NEXT	0
 #define IPP_SCAN_STOP	1
@@ -76,30 +172,13 @@ typedef int (*ipp_scan_fn)(const void *key, size_t klen, const void *val,
 int	ipp_store_scan(struct ipp_store *, enum ipp_table, const void *prefix,
 	    size_t plen, ipp_scan_fn cb, void *arg);
 
-/* Consistency and size report for "ippoolctl check". */
+/*
+ * Consistency and size report for "ippoolctl check": the store's
+ * description, then " TABLE=N" for every table in ipp_table_name order,
+ * then what else the backend reports.  IPP_OK or IPP_ERR.
+ */
 int	ipp_store_check(struct ipp_store *, char *report, size_t len);
 
 const char *ipp_table_name(enum ipp_table);
-
-/* Backend entry points (store.c dispatches). */
-struct ipp_store_ops {
-	const char *name;
-	void   *(*open)(const struct ipp_config *, char *err, size_t errlen);
-	void	(*close)(void *);
-	int	(*run)(void *, ipp_txn_fn, void *arg);
-	int	(*get)(void *txn, enum ipp_table, const void *, size_t, struct ipp_buf *, int);
-	int	(*put)(void *txn, enum ipp_table, const void *, size_t, const void *, size_t);
-	int	(*del)(void *txn, enum ipp_table, const void *, size_t);
-	int	(*scan)(void *, enum ipp_table, const void *, size_t, ipp_scan_fn, void *);
-	int	(*check)(void *, char *, size_t);
-	const char *(*describe)(void *);
-};
-extern const struct ipp_store_ops ipp_store_bdb_ops;
-
-/* Backends hand bodies a txn wrapping their own handle. */
-struct ipp_txn {
-	const struct ipp_store_ops *ops;
-	void   *handle;
-};
 
 #endif

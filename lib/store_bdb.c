@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "log.h"
 #include "store.h"
+#include "store_backend.h"
 
 #define CACHE_BYTES	(8 * 1024 * 1024)
 #define LOCK_TIMEOUT_US	(3 * 1000000)	/* a lock held this long is a dead holder */
@@ -92,6 +93,24 @@ close_env(struct bdb *b)
 		(void) b->env->close(b->env, 0);
 		b->env = NULL;
 	}
+}
+
+/* As root: the environment directory is created for the run user, who
+ * then makes and owns every file in it. */
+static int
+bdb_prepare(const struct ipp_config *cfg, uid_t uid, gid_t gid, char *err,
+    size_t errlen)
+{
+	struct stat st;
+
+	if (stat(cfg->store_path, &st) == 0 || errno != ENOENT)
+		return (0);
+	if (mkdir(cfg->store_path, 0750) != 0 || chown(cfg->store_path, uid, gid) != 0) {
+		(void) snprintf(err, errlen, "cannot create store directory %s: %s",
+		    cfg->store_path, strerror(errno));
+		return (-1);
+	}
+	return (0);
 }
 
 static int
@@ -366,6 +385,9 @@ bdb_get(void *h, enum ipp_table tab, const void *key, size_t klen,
 	k.size = (u_int32_t) klen;
 	v.data = val->data;
 	v.flags = DB_DBT_REALLOC;
+	/* DB_RMW: a write lock held to the end of the transaction, on the
+	 * page where an absent key would go too, so a read for update also
+	 * keeps others from creating the key */
 	ret = bt->b->db[tab]->get(bt->b->db[tab], bt->t, &k, &v,
 	    (flags & IPP_GET_RMW) ? DB_RMW : 0);
 	val->data = v.data;
@@ -630,14 +652,15 @@ bdb_check(void *h, char *report, size_t len)
 }
 
 const struct ipp_store_ops ipp_store_bdb_ops = {
-	"bdb",
-	bdb_open,
-	bdb_close,
-	bdb_run,
-	bdb_get,
-	bdb_put,
-	bdb_del,
-	bdb_scan,
-	bdb_check,
-	bdb_describe,
+	.name = "bdb",
+	.prepare = bdb_prepare,
+	.open = bdb_open,
+	.close = bdb_close,
+	.run = bdb_run,
+	.get = bdb_get,
+	.put = bdb_put,
+	.del = bdb_del,
+	.scan = bdb_scan,
+	.check = bdb_check,
+	.describe = bdb_describe,
 };

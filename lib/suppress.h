@@ -78,7 +78,8 @@ int	ipp_supp_del(struct ipp_store *, const char *addr, const char *sender_domain
 typedef int (*ipp_supp_visit_fn)(const struct ipp_supp *, void *);
 int	ipp_supp_scan(struct ipp_store *, ipp_supp_visit_fn, void *);
 
-/* Drop expired entries; *removed gets their number. */
+/* Drop expired entries; *removed gets their number (one renewed while the
+ * purge ran is counted but stays: a scan deletes only unchanged records). */
 int	ipp_supp_purge(struct ipp_store *, time_t now, unsigned long *removed);
 
 /* "until 2026-11-23 14:05 UTC" or "permanently", for replies and listings. */

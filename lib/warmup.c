@@ -490,7 +490,9 @@ ipp_wu_store_route(struct ipp_store *store, const struct ipp_config *cfg,
 	return (ipp_store_run(store, route_body, &j));
 }
 
-/* Snapshot: read every record in short batches, then match configured triples. */
+/* Read every record in a scan, then match configured triples.  Not a
+ * snapshot of one moment (store.h): a record routing changes meanwhile may
+ * show its old or new state, which is good enough for a report. */
 struct rec {
 	char	key[KEY_MAX];
 	struct ipp_wu_state st;

@@ -6,7 +6,6 @@
 
 #include "clock.h"
 #include "isp.h"
-#include "log.h"
 #include "transport.h"
 #include "warmup.h"
 #include "warmup_ingest.h"
@@ -26,7 +25,8 @@ wu_wants(const struct ipp_config *cfg, const struct ipp_logline *ll)
 }
 
 static int
-wu_apply(struct ipp_txn *txn, const struct ipp_config *cfg, const struct ipp_logline *ll)
+wu_apply(struct ipp_txn *txn, const struct ipp_config *cfg, const struct ipp_logline *ll,
+    char *note, size_t notelen)
 {
 	const struct ipp_pool *pool;
 	struct ipp_isp_result res;
@@ -51,7 +51,8 @@ wu_apply(struct ipp_txn *txn, const struct ipp_config *cfg, const struct ipp_log
 	rc = ipp_wu_settle(cfg, &io, pool, idx, res.isp, outcome, text, ll->when, now, &backoff);
 	if (rc == IPP_OK && backoff) {
 		ipp_fmt_hhmm(ll->when + cfg->pause, until, sizeof(until));
-		msg_info("backoff: %s (pool %s) at %s: capacity halved for today, paused until %s UTC (queue %s, dsn=%s)",
+		(void) snprintf(note, notelen,
+		    "backoff: %s (pool %s) at %s: capacity halved for today, paused until %s UTC (queue %s, dsn=%s)",
 		    pool->ips[idx].text, pool->name, res.isp->name, until, ll->qid,
 		    ll->dsn[0] ? ll->dsn : "?");
 	}

@@ -284,7 +284,8 @@ main(int argc, char **argv)
 	open_socket(cfg);
 	if (!opts.foreground && ipp_daemonize() != 0)
 		msg_fatal("cannot detach from the terminal: %s", strerror(errno));
-	if (ipp_privs_drop(cfg->milter_user, cfg, err, sizeof(err)) != 0)
+	if (ipp_store_prepare(cfg, cfg->milter_user, err, sizeof(err)) != 0
+	    || ipp_privs_drop(cfg->milter_user, err, sizeof(err)) != 0)
 		msg_fatal_status(IPP_EX_CONFIG, "%s", err);
 	if ((milter_store = ipp_store_open(cfg, err, sizeof(err))) == NULL)
 		msg_fatal_status(EX_TEMPFAIL, "%s", err);

@@ -168,7 +168,8 @@ main(int argc, char **argv)
 	}
 	if (!opts.foreground && ipp_daemonize() != 0)
 		msg_fatal("cannot detach from the terminal: %s", strerror(errno));
-	if (ipp_privs_drop(user, cfg, err, sizeof(err)) != 0)
+	if (ipp_store_prepare(cfg, user, err, sizeof(err)) != 0
+	    || ipp_privs_drop(user, err, sizeof(err)) != 0)
 		msg_fatal_status(IPP_EX_CONFIG, "%s", err);
 	if ((store = ipp_store_open(cfg, err, sizeof(err))) == NULL)
 		msg_fatal_status(EX_TEMPFAIL, "%s", err);

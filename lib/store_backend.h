@@ -1,0 +1,53 @@
+/* store_backend.h - what a store backend implements, private to store.c
+ * and the backend files (store_bdb.c, ...).  Nothing else includes it:
+ * callers see only lib/store.h and its contract, which every backend
+ * honours and tests/unit/test_store.c checks.
+ *
+ * To add a backend NAME: write lib/store_NAME.c defining
+ * "const struct ipp_store_ops ipp_store_NAME_ops", declare it below, list
+ * it in backends[] in store.c (under its configure conditional) and add
+ * the file to Makefile.am.  Then run the conformance suite against it:
+ * tests/unit/test_store NAME. */
+#ifndef IPP_STORE_BACKEND_H
+#define IPP_STORE_BACKEND_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "store.h"
+
+/*
+ * The entry points store.c dispatches to; "h" is what open returned,
+ * "txn" the handle the backend put into the ipp_txn it gave the body.
+ * Each one keeps the promise of the ipp_store_* or ipp_txn_* call of
+ * the same name in store.h.
+ */
+struct ipp_store_ops {
+	const char *name;
+	/* as root, before privileges drop; NULL when nothing is needed */
+	int	(*prepare)(const struct ipp_config *, uid_t, gid_t, char *err,
+		    size_t errlen);
+	void   *(*open)(const struct ipp_config *, char *err, size_t errlen);
+	void	(*close)(void *h);
+	int	(*run)(void *h, ipp_txn_fn, void *arg);
+	int	(*get)(void *txn, enum ipp_table, const void *, size_t,
+		    struct ipp_buf *, int flags);
+	int	(*put)(void *txn, enum ipp_table, const void *, size_t,
+		    const void *, size_t);
+	int	(*del)(void *txn, enum ipp_table, const void *, size_t);
+	int	(*scan)(void *h, enum ipp_table, const void *, size_t,
+		    ipp_scan_fn, void *);
+	int	(*check)(void *h, char *report, size_t len);
+	const char *(*describe)(void *h);
+};
+
+/* What a body receives: the backend's ops and its transaction handle. */
+struct ipp_txn {
+	const struct ipp_store_ops *ops;
+	void   *handle;
+};
+
+extern const struct ipp_store_ops ipp_store_bdb_ops;
+
+#endif
