@@ -21,11 +21,15 @@
  * kind and part of another.
  *
  *   meta      "schema"                   store.c; never scanned
+ *             "supp-canon"               suppress_migrate.c (the key form
+ *                                        of the suppression list)
  *   suppress  "a|ADDR", "s|SDOM|ADDR"    suppress.c; scans "" (the table
- *                                        holds nothing else)
- *   window    "RCPT" (no prefix)         ratelimit.c; never scanned
+ *                                        holds nothing else); ADDR is the
+ *                                        canonical form (ipp_addr_canon)
+ *   window    "ADDR" (no prefix)         ratelimit.c; never scanned
  *   warmup    "IP|ISP"                   warmup.c; scans "" and "IP|"
- *   stats     "f|ADDR" soft failures     feedback.c; scans "f|"
+ *   stats     "f|ADDR" soft failures     feedback.c; scans "f|" (ADDR
+ *                                        canonical)
  *             "g|DOMAIN" bounce guard    bounceguard.c; scans "g|"
  *   applied   "QHOST|QID" queue senders  feedback.c; scans "Q"
  *             "DDAY|..." applied lines   ingest.c; scans "D" and stops
