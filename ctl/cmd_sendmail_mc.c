@@ -127,8 +127,9 @@ cmd_sendmail_mc(struct ctl *ctl, int argc, char **argv)
 	    "dnl temporary error (451 4.3.2), never passed on untagged.\n"
 	    "INPUT_MAIL_FILTER(`ippool', `S=%s, F=T, T=C:30s;S:4m;R:4m;E:10m')dnl\n"
 	    "dnl The milter's macros, added to Sendmail's defaults: the SASL login\n"
-	    "dnl and client port at MAIL FROM, the queue ID at the end of the message.\n"
-	    "define(`confMILTER_MACROS_ENVFROM', defn(`confMILTER_MACROS_ENVFROM')`, {auth_authen}, {client_port}')dnl\n"
+	    "dnl client address and port at MAIL FROM (outbound or inbound), the queue\n"
+	    "dnl ID at the end of the message.\n"
+	    "define(`confMILTER_MACROS_ENVFROM', defn(`confMILTER_MACROS_ENVFROM')`, {auth_authen}, {client_addr}, {client_port}')dnl\n"
 	    "define(`confMILTER_MACROS_EOM', defn(`confMILTER_MACROS_EOM')`, i')dnl\n",
 	    cfg->file, sock);
 	if (!milter_only && routes(cfg) != 0)

@@ -23,8 +23,10 @@ for k in "rsa1" "ed1 --type ed25519"; do
 	dkim_record "$T/genkey-$1.out" >>"$T/records"
 done
 
+# swaks's default source on lo is 127.0.0.1; $(netip 9) plays an outside client
 milter_conf <<CONF
 hourly_limit = 2
+internal_hosts = 127.0.0.1 $(netip 1) $(netip 2)
 [pool tx]
 ips = $(netip 3)
 senders = noreply@example.com @tx.example
@@ -44,11 +46,14 @@ like "$(grep INPUT_MAIL_FILTER "$T/fragment.mc")" \
 	"S=inet:$MPORT@$(netip 1), F=T," "the fragment names the milter's socket, F=T"
 
 sink_start out "$(netip 20)"
-sm_setup main $PORT <"$T/fragment.mc"
+# Sendmail relays for localhost only by default: let the other 127/8
+# addresses (the outside and inside clients of this test) relay too
+{ cat "$T/fragment.mc"; printf 'RELAY_DOMAIN(`127'"'"')dnl\n'; } >"$T/main.mc"
+sm_setup main $PORT <"$T/main.mc"
 grep -q "^Xippool, S=inet:$MPORT@$(netip 1), F=T" "$T/sm-main/test.cf"
 ok $? "sendmail.cf built from the fragment declares the milter"
-grep -q '^O Milter.macros.envfrom=.*{auth_authen}, {client_port}' "$T/sm-main/test.cf"
-ok $? "  and passes {auth_authen} and {client_port} at MAIL FROM"
+grep -q '^O Milter.macros.envfrom=.*{auth_authen}, {client_addr}, {client_port}' "$T/sm-main/test.cf"
+ok $? "  and passes {auth_authen}, {client_addr} and {client_port} at MAIL FROM"
 grep -q '^O Milter.macros.eom=.*, i$' "$T/sm-main/test.cf"
 ok $? "  and the queue ID at the end of the message"
 milter_start "$T/ippool.conf"
@@ -88,6 +93,27 @@ f=$(cat "$T/f")
 out=$("$PY" "$src/tests/e2e/dkimverify.py" "$T/records" "$f" 2>&1)
 like "$(grep -c ' pass$' <<<"$out")" '^2$' "Sendmail: rsa-sha256 and ed25519-sha256 signatures verify ($(echo $out | tr '\n' ' '))"
 like "$out" 'h=[^ ]*[Xx]-[Ss]ettings' "  X-Settings is signed"
+
+# inbound through Sendmail: an outside client gets no signature, no tag, no limit
+deliver_sm noreply@example.com inbound@example.com --header "From: <noreply@example.com>" \
+	--add-header "X-Settings: $forged" --local-interface "$(netip 9)" >"$T/f"
+f=$(cat "$T/f")
+like "$LAST_REPLY" '^250 ' "Sendmail, outside client: accepted"
+is "$(msg_header "$f" DKIM-Signature | wc -l)" 0 "  inbound: not signed"
+is "$(msg_header "$f" X-Settings | wc -l)" 0 "  inbound: its X-Settings removed, none added"
+wait_for 5 grep -q "inbound (client $(netip 9) not authenticated and not in internal_hosts)" "$T/milter-m.log"
+ok $? "  logged as inbound, with Sendmail's {client_addr}"
+n=0
+for i in 1 2 3 4; do
+	case $(send "$(netip 1)" $PORT friend@elsewhere.example busy@example.com \
+		--local-interface "$(netip 9)") in 250*) n=$((n + 1)) ;; esac
+done
+is "$n" 4 "  inbound to busy@ (over its limit of 2): never limited"
+deliver_sm noreply@example.com out2@gmail.com --header "From: <noreply@example.com>" \
+	--local-interface "$(netip 2)" >"$T/f"
+f=$(cat "$T/f")
+is "$("$PY" "$src/tests/e2e/dkimverify.py" "$T/records" "$f" 2>&1 | grep -c ' pass$')" 2 \
+	"Sendmail, internal client $(netip 2): outbound, both signatures verify"
 
 milter_stop
 before=$(sink_count out)
