@@ -47,12 +47,7 @@ print(s.recv(512).decode())' "$SSOCK"
 
 # a stale socket, as a crashed policyd leaves it
 "$PY" -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$PSOCK"
-"$POLICYD" -f -c "$T/ippool.conf" >>"$T/policyd-p.log" 2>&1 &
-POLICYD_PID=$!
-PIDS+=($POLICYD_PID)
-DAEMONS+=($POLICYD_PID)
-wait_for 10 grep -q "ippool-policyd .* started" "$T/policyd-p.log" \
-	|| { sed 's/^/# /' "$T/policyd-p.log"; bail "policyd did not start"; }
+policyd_start "$T/ippool.conf"
 ok 0 "policyd started over a stale socket"
 for s in "$PSOCK" "$SSOCK"; do
 	is "$(stat -c '%U %G %a' "$s")" "nobody $RUNGROUP 660" \
@@ -86,14 +81,9 @@ like "$(cat "$T/second.log")" "socket $MSOCK is in use by a running process: is 
 	"  and says why"
 milter_stop
 
-# not started as root... here: no run user (stay as started): still 660
+# no run user (stay as started): the socket is still 0660
 sed -i 's/^user = nobody$/user =/' "$T/ippool.conf"
-"$POLICYD" -f -c "$T/ippool.conf" >>"$T/policyd-q.log" 2>&1 &
-POLICYD_PID=$!
-PIDS+=($POLICYD_PID)
-DAEMONS+=($POLICYD_PID)
-wait_for 10 grep -q "ippool-policyd .* started" "$T/policyd-q.log" \
-	|| { sed 's/^/# /' "$T/policyd-q.log"; bail "policyd did not start"; }
+policyd_start "$T/ippool.conf" q
 is "$(stat -c '%U %a' "$SSOCK")" "root 660" "no run user: the socket stays the starter's, mode 660"
 policyd_stop
 
