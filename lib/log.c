@@ -173,7 +173,9 @@ msg_warn_limited(struct ipp_log_limit *lim, int interval, const char *fmt, ...)
 static struct keyed {
 	char	key[KEYED_KEYLEN];	/* "" when free */
 	struct ipp_log_limit lim;
+	unsigned long used;		/* keyed_clock at the last use */
 } keyed[KEYED_SLOTS];
+static unsigned long keyed_clock;	/* counts uses: least recently used goes */
 
 /* The slot of key, or NULL; with lim_lock held.  *set: its first way. */
 static struct keyed *
@@ -204,18 +206,19 @@ ipp_log_once(const char *key, int interval)
 		return (1);
 	(void) pthread_mutex_lock(&lim_lock);
 	if ((k = keyed_find(kb, &set)) == NULL) {
-		/* a free way, else the one logged longest ago */
+		/* a free way, else the least recently used one */
 		for (i = 0, victim = set; i < KEYED_WAYS; i++)
 			if (set[i].key[0] == '\0') {
 				victim = &set[i];
 				break;
-			} else if (set[i].lim.last < victim->lim.last) {
+			} else if (set[i].used < victim->used) {
 				victim = &set[i];
 			}
 		k = victim;
 		(void) memcpy(k->key, kb, sizeof(kb));
 		memset(&k->lim, 0, sizeof(k->lim));
 	}
+	k->used = ++keyed_clock;
 	emit = limit_pass(&k->lim, interval, now, &skipped);
 	(void) pthread_mutex_unlock(&lim_lock);
 	return (emit);
