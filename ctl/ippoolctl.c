@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "ctl.h"
 #include "log.h"
 #include "suppress.h"
@@ -109,6 +110,7 @@ main(int argc, char **argv)
 	};
 	const struct ctl_cmd *cmd;
 	struct ctl ctl;
+	char	err[200];
 	int	ch, rc;
 
 	memset(&ctl, 0, sizeof(ctl));
@@ -146,6 +148,11 @@ main(int argc, char **argv)
 	if ((cmd = ctl_find(argv[optind])) == NULL) {
 		(void) fprintf(stderr, "ippoolctl: unknown command \"%s\" (ippoolctl --help lists them)\n",
 		    argv[optind]);
+		return (EX_USAGE);
+	}
+	/* before any command reads the clock: a bad IPPOOL_NOW is an error */
+	if (ipp_clock_init(err, sizeof(err)) != 0) {
+		(void) fprintf(stderr, "ippoolctl: %s\n", err);
 		return (EX_USAGE);
 	}
 	/* each command parses its own options from its own argv[0] */

@@ -1,9 +1,11 @@
-/* clock.c - ipp_now() and the IPPOOL_NOW override (DESIGN.md, "Time"). */
+/* clock.c - ipp_now() and the IPPOOL_NOW override (DESIGN.md, "Time"),
+ * and ipp_monotonic() for the timers that must not follow it. */
 #include "autoconfig.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 #include "log.h"
 
 static pthread_once_t clock_once = PTHREAD_ONCE_INIT;
+static atomic_int clock_ready;
 static int clock_fixed;
 static long long clock_value;
 
@@ -34,27 +37,60 @@ ipp_clock_parse(const char *spec, int *fixed, long long *value)
 	return (0);
 }
 
-static void
-clock_init(void)
+int
+ipp_clock_init(char *err, size_t errlen)
 {
 	const char *spec = getenv("IPPOOL_NOW");
+	int	fixed = 0;
+	long long value = 0;
 
-	if (spec == NULL || *spec == '\0')
-		return;
-	if (ipp_clock_parse(spec, &clock_fixed, &clock_value) != 0) {
+	if (spec != NULL && *spec != '\0'
+	    && ipp_clock_parse(spec, &fixed, &value) != 0) {
 		/* A mistyped override must not silently become the real clock. */
-		msg_fatal("IPPOOL_NOW=\"%s\": expected @SECONDS, +SECONDS or -SECONDS",
-		    spec);
+		(void) snprintf(err, errlen,
+		    "IPPOOL_NOW=\"%.100s\": expected @SECONDS, +SECONDS or -SECONDS", spec);
+		return (-1);
 	}
+	clock_fixed = fixed;
+	clock_value = value;
+	atomic_store(&clock_ready, 1);
+	return (0);
+}
+
+/*
+ * A program that did not call ipp_clock_init() (it should, before any
+ * thread starts) still gets a clock; a bad override is then reported, not
+ * fatal: this may run in any thread, and exiting there is worse.
+ */
+static void
+clock_lazy(void)
+{
+	char	err[200];
+
+	if (atomic_load(&clock_ready))
+		return;
+	if (ipp_clock_init(err, sizeof(err)) != 0)
+		msg_error("%s: using the real clock", err);
 }
 
 time_t
 ipp_now(void)
 {
-	(void) pthread_once(&clock_once, clock_init);
+	(void) pthread_once(&clock_once, clock_lazy);
 	if (clock_fixed)
 		return ((time_t) clock_value);
 	return (time(NULL) + (time_t) clock_value);
+}
+
+time_t
+ipp_monotonic(void)
+{
+	struct timespec ts;
+
+	/* cannot fail on Linux with a valid clock id; the real clock is a fallback */
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return (time(NULL));
+	return ((time_t) ts.tv_sec);
 }
 
 static void

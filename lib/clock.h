@@ -7,7 +7,22 @@
 #include <stddef.h>
 #include <time.h>
 
+/*
+ * Read IPPOOL_NOW once, at start-up before any thread: 0, or -1 with err
+ * ("IPPOOL_NOW=...: expected ...") for the caller to exit on (78 in the
+ * daemons, 64 in ippoolctl).  Called again, it re-reads the variable.
+ */
+int	ipp_clock_init(char *err, size_t errlen);
+
+/* Business time: windows, warm-up days, expiry.  Follows IPPOOL_NOW. */
 time_t	ipp_now(void);
+
+/*
+ * Infrastructure time in seconds since an arbitrary start
+ * (CLOCK_MONOTONIC): checkpoints, log limits, timeouts.  Never follows
+ * IPPOOL_NOW (a frozen test clock must not stop them) nor clock changes.
+ */
+time_t	ipp_monotonic(void);
 
 /* Parse an IPPOOL_NOW value; 0 on success, -1 if malformed. */
 int	ipp_clock_parse(const char *spec, int *fixed, long long *value);

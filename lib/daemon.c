@@ -1,14 +1,24 @@
 /* daemon.c - what both daemons do alike before their own work: the
- * command line, and leaving the terminal when run without -f. */
+ * command line, the start-up order, leaving the terminal when run
+ * without -f, and becoming the run user. */
 #include "autoconfig.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "config.h"
+#include "confref.h"
 #include "daemon.h"
+#include "log.h"
+#include "privs.h"
+#include "store.h"
 
 int
 ipp_daemonize(void)
@@ -68,4 +78,57 @@ ipp_daemon_getopt(int argc, char **argv, const char *name, void (*usage)(void),
 	}
 	if (optind != argc)
 		usage();
+}
+
+int
+ipp_daemon_main(int argc, char **argv, const struct ipp_daemon *d)
+{
+	struct ipp_daemon_opts opts;
+	struct ipp_config *cfg;
+	struct ipp_store *store;
+	const char *user;
+	char	err[512];
+	uid_t	uid = (uid_t) -1;
+	gid_t	gid = (gid_t) -1;
+	int	rc;
+
+	ipp_daemon_getopt(argc, argv, d->name, d->usage, &opts);
+	ipp_log_init(argv[0], IPP_LOG_STDERR);
+	/* before any thread may read it */
+	if (ipp_clock_init(err, sizeof(err)) != 0)
+		msg_fatal_status(IPP_EX_CONFIG, "%s", err);
+	if ((cfg = ipp_config_load(opts.conf_file, stderr)) == NULL)
+		return (IPP_EX_CONFIG);
+	if (opts.check) {
+		ipp_config_free(cfg);
+		return (0);
+	}
+	ipp_log_init(argv[0], IPP_LOG_SYSLOG | (opts.foreground ? IPP_LOG_STDERR : 0));
+	ipp_log_verbose(opts.verbose);
+	(void) signal(SIGPIPE, SIG_IGN);
+	if (d->prepare != NULL && d->prepare(cfg) != 0) {
+		ipp_config_free(cfg);
+		return (IPP_EX_CONFIG);
+	}
+
+	/* bind first, as root, while a failure can still be told to the terminal */
+	user = d->user(cfg);
+	if (user != NULL && *user != '\0' && geteuid() == 0
+	    && ipp_privs_lookup(user, &uid, &gid, err, sizeof(err)) != 0)
+		msg_fatal_status(IPP_EX_CONFIG, "%s", err);
+	d->listen(cfg, uid, gid);
+	if (!opts.foreground && ipp_daemonize() != 0)
+		msg_fatal("cannot detach from the terminal: %s", strerror(errno));
+	if (ipp_store_prepare(cfg, user, err, sizeof(err)) != 0
+	    || ipp_privs_drop(user, err, sizeof(err)) != 0)
+		msg_fatal_status(IPP_EX_CONFIG, "%s", err);
+	if ((store = ipp_store_open(cfg, err, sizeof(err))) == NULL)
+		msg_fatal_status(EX_TEMPFAIL, "%s", err);
+	if (ipp_confref_set(cfg) != 0)
+		msg_fatal("out of memory");
+
+	rc = d->run(store, opts.conf_file);
+	ipp_confref_clear();
+	msg_info("stopped");
+	return (rc);
 }

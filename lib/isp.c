@@ -15,18 +15,19 @@
 #include <string.h>
 
 #include "addr.h"
+#include "hash.h"
 #include "isp.h"
 #include "log.h"
 
 #define BUCKETS		4096	/* power of two */
 #define HOSTS_MAX	1024	/* bytes of MX host names kept per domain */
+#define FAIL_LOG_INTERVAL 3600	/* a failing domain is logged once an hour */
 
 struct entry {
 	struct entry *hnext;		/* hash chain */
 	struct entry *prev, *next;	/* LRU list, most recent first */
 	enum ipp_dns_status status;
 	time_t	expires;
-	int	logged;			/* a failure was logged for this domain */
 	char	domain[256];
 	char	hosts[HOSTS_MAX];	/* most preferred MX hosts, space-separated */
 	char	error[200];
@@ -62,11 +63,7 @@ ipp_isp_cache_limits(size_t max_entries, unsigned tmin, unsigned tmax)
 static uint32_t
 hash(const char *s)
 {
-	uint32_t h = 2166136261u;	/* FNV-1a */
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char) *s) * 16777619u;
-	return (h & (BUCKETS - 1));
+	return (ipp_hash_str(s) & (BUCKETS - 1));
 }
 
 static void
@@ -140,13 +137,12 @@ ipp_isp_cache_stats(struct ipp_isp_cache_stats *out)
 	(void) pthread_mutex_unlock(&cache_lock);
 }
 
-/* Store a lookup's outcome; returns whether a failure should be logged. */
-static int
+/* Store a lookup's outcome. */
+static void
 store(const char *domain, enum ipp_dns_status st, const char *hosts,
     const char *error, time_t expires)
 {
 	struct entry *e;
-	int	log_it = 0;
 
 	(void) pthread_mutex_lock(&cache_lock);
 	if ((e = find(domain)) == NULL) {
@@ -156,7 +152,7 @@ store(const char *domain, enum ipp_dns_status st, const char *hosts,
 		}
 		if ((e = calloc(1, sizeof(*e))) == NULL) {
 			(void) pthread_mutex_unlock(&cache_lock);
-			return (st == IPP_DNS_TEMP);
+			return;
 		}
 		(void) snprintf(e->domain, sizeof(e->domain), "%s", domain);
 		e->hnext = buckets[hash(domain)];
@@ -166,18 +162,11 @@ store(const char *domain, enum ipp_dns_status st, const char *hosts,
 		lru_unlink(e);
 	}
 	lru_push(e);
-	if (st == IPP_DNS_TEMP || st == IPP_DNS_ERROR) {
-		log_it = !e->logged;
-		e->logged = 1;
-	} else {
-		e->logged = 0;		/* works again: a new failure is news */
-	}
 	e->status = st;
 	e->expires = expires;
 	(void) snprintf(e->hosts, sizeof(e->hosts), "%s", hosts);
 	(void) snprintf(e->error, sizeof(e->error), "%s", error);
 	(void) pthread_mutex_unlock(&cache_lock);
-	return (log_it);
 }
 
 /* A fresh cached answer: 1 with the fields copied, else 0. */
@@ -230,7 +219,7 @@ resolve(const char *domain, time_t now, enum ipp_dns_status *st, char *hosts,
 	ipp_isp_resolver_fn fn;
 	time_t	ttl;
 	size_t	i, off = 0;
-	char	err[256] = "";
+	char	err[256] = "", key[300];
 
 	(void) pthread_mutex_lock(&cache_lock);
 	fn = resolver;
@@ -263,7 +252,11 @@ resolve(const char *domain, time_t now, enum ipp_dns_status *st, char *hosts,
 		break;
 	}
 	ipp_dns_answer_free(&ans);
-	if (store(domain, *st, hosts, error, now + ttl))
+	store(domain, *st, hosts, error, now + ttl);
+	(void) snprintf(key, sizeof(key), "mx:%s", domain);
+	if (*st != IPP_DNS_TEMP && *st != IPP_DNS_ERROR)
+		ipp_log_forget(key);	/* works again: a new failure is news */
+	else if (ipp_log_once(key, FAIL_LOG_INTERVAL))
 		msg_warn("MX lookup for %s failed (%s): its recipients count as ISP %s until DNS answers",
 		    domain, error, IPP_ISP_OTHERS);
 }

@@ -32,7 +32,8 @@ struct ipp_isp_result {
  * Classify a domain (or an address: its domain part is used).  now is the
  * caller's ipp_now(), for the cache.  Always yields an ISP: "others" when
  * nothing matches or DNS fails; a DNS failure is logged once per domain
- * until a lookup for it works again.
+ * (again an hour later if it still fails) until a lookup for it works
+ * again.
  */
 const struct ipp_isp *ipp_isp_classify(const struct ipp_config *, const char *domain,
 	    time_t now, struct ipp_isp_result *);

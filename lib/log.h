@@ -28,10 +28,10 @@ void	msg_fatal_status(int status, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3), noreturn));
 
 /*
- * A warning that repeats at most once per interval (e.g. "store
+ * A warning that repeats at most once per interval seconds (e.g. "store
  * unavailable" under load); suppressed repeats are counted and reported
  * with the next one that gets through. The state is caller-owned and
- * thread-safe.
+ * thread-safe.  Intervals run on ipp_monotonic(), never on IPPOOL_NOW.
  */
 struct ipp_log_limit {
 	time_t	last;
@@ -40,5 +40,18 @@ struct ipp_log_limit {
 #define IPP_LOG_LIMIT_INIT { 0, 0 }
 void	msg_warn_limited(struct ipp_log_limit *, int interval,
 	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * The same rule for messages about many things ("no DKIM key for DOMAIN",
+ * "MX lookup for DOMAIN failed"): should a message about key be logged
+ * now?  1 the first time, then at most once per interval seconds per key.
+ * Keys share a bounded table (a key pushed out by others is news again);
+ * prefix them with what they are about ("nokey:", "mx:").  Thread-safe.
+ */
+int	ipp_log_once(const char *key, int interval);
+
+/* The condition key was about is over (DNS answers again): its next
+ * message is news, whatever the interval. */
+void	ipp_log_forget(const char *key);
 
 #endif

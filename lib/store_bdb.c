@@ -180,7 +180,7 @@ open_env(struct bdb *b, char *err, size_t errlen)
 			return (-1);
 		}
 	}
-	b->last_ckp = ipp_now();
+	b->last_ckp = ipp_monotonic();
 	return (0);
 fail:
 	switch (ret) {
@@ -296,7 +296,7 @@ leave(struct bdb *b)
 static void
 maybe_checkpoint(struct bdb *b)
 {
-	time_t	now = ipp_now();
+	time_t	now = ipp_monotonic();
 	int	ret;
 
 	if (now - b->last_ckp < CKP_INTERVAL_S && now >= b->last_ckp)
@@ -326,7 +326,7 @@ bdb_run(void *h, ipp_txn_fn body, void *arg)
 	struct bdb *b = h;
 	struct bdb_txn bt;
 	struct ipp_txn txn;
-	time_t	start = time(NULL);
+	time_t	start = ipp_monotonic();
 	int	attempt, rc, ret;
 
 	bt.b = b;
@@ -334,7 +334,7 @@ bdb_run(void *h, ipp_txn_fn body, void *arg)
 	txn.handle = &bt;
 	for (attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
 		if (attempt > 0) {
-			if (time(NULL) - start > RUN_BUDGET_S)
+			if (ipp_monotonic() - start > RUN_BUDGET_S)
 				break;
 			backoff(attempt);
 		}

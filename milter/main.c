@@ -1,5 +1,6 @@
-/* main.c - ippool-milter start-up: options, configuration, listening
- * socket, privileges, store, and the signal loop.
+/* main.c - ippool-milter: its listening socket (created by libmilter,
+ * checked and secured by lib/listen.c), its keys, and the signal loop;
+ * the start-up order is the shared one (lib/daemon.c).
  *
  * libmilter's own signal thread sigwait()s for SIGHUP and takes it as
  * "stop".  To make SIGHUP reload instead, smfi_main() runs in a thread of
@@ -22,19 +23,19 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "config_reload.h"
 #include "confref.h"
 #include "daemon.h"
+#include "listen.h"
 #include "log.h"
 #include "milter.h"
 #include "parse.h"
-#include "privs.h"
 #include "sign.h"
 #include "suppress.h"
 
@@ -70,30 +71,6 @@ usage(void)
 	exit(EX_USAGE);
 }
 
-/* What a reload cannot change: the socket and identity are set up once. */
-static int
-reload_compat(const struct ipp_config *old, const struct ipp_config *new)
-{
-	int	ok = 1;
-
-#define SAME(f, what) \
-	if ((old->f == NULL) != (new->f == NULL) \
-	    || (old->f && strcmp(old->f, new->f) != 0)) { \
-		msg_warn("%s: changing %s needs a restart", new->file, what); \
-		ok = 0; \
-	}
-	SAME(milter_socket, "[milter] socket");
-	SAME(milter_user, "[milter] user");
-	SAME(store_path, "[store] path");
-	SAME(redis, "[store] redis");
-#undef SAME
-	if (old->backend != new->backend) {
-		msg_warn("%s: changing [store] backend needs a restart", new->file);
-		ok = 0;
-	}
-	return (ok ? 0 : -1);
-}
-
 static void *
 reloader(void *arg)
 {
@@ -109,7 +86,7 @@ reloader(void *arg)
 			break;
 		/* several SIGHUPs queued up are one reload; the DKIM keys
 		 * come with the config, or the old ones stay with the old one */
-		(void) ipp_confref_reload_with(conf_file, reload_compat, sign_prepare);
+		(void) ipp_confref_reload_with(conf_file, ipp_config_reload_compat, sign_prepare);
 	}
 	return (NULL);
 }
@@ -166,66 +143,30 @@ listener_nodelay(const struct ipp_sockspec *sp)
 	msg_warn("listening socket not found: TCP_NODELAY not set, expect about 40 ms more per message");
 }
 
-/* Create the directory of a unix socket, as a packager's tmpfiles would. */
-static void
-socket_dir(const struct ipp_sockspec *sp)
-{
-	char	dir[sizeof(sp->path)], *slash;
-
-	(void) strcpy(dir, sp->path);
-	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
-		return;
-	*slash = '\0';
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-		msg_warn("cannot create socket directory %s: %s", dir, strerror(errno));
-}
-
 /*
- * libmilter's "remove the socket" does not ask whether it is stale: a
- * second instance would steal a live one.  Refuse if someone answers.
+ * libmilter creates the socket; the checks around it are the shared ones
+ * (lib/listen.c): libmilter's "remove the socket" does not ask whether it
+ * is stale, so a second instance would steal a live one.
  */
 static void
-refuse_live_socket(const struct ipp_sockspec *sp)
-{
-	struct sockaddr_un sun;
-	int	fd, rc;
-
-	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
-		return;
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	(void) snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sp->path);
-	rc = connect(fd, (struct sockaddr *) &sun, sizeof(sun));
-	(void) close(fd);
-	if (rc == 0)
-		msg_fatal_status(EX_UNAVAILABLE,
-		    "socket %s is in use by a running process: is another ippool-milter running?",
-		    sp->path);
-}
-
-static void
-open_socket(const struct ipp_config *cfg)
+open_socket(const struct ipp_config *cfg, uid_t uid, gid_t gid)
 {
 	struct ipp_sockspec sp;
 	char	err[IPP_ERRLEN];
 	mode_t	old_umask;
-	uid_t	uid;
-	gid_t	gid;
 	int	rc;
 
 	if (ipp_parse_sockspec(cfg->milter_socket, &sp, err, sizeof(err)) != 0)
 		msg_fatal_status(IPP_EX_CONFIG, "%s: %s", cfg->file, err);
-	if (sp.kind == IPP_SOCK_UNIX) {
-		socket_dir(&sp);
-		refuse_live_socket(&sp);
-	}
+	if (sp.kind == IPP_SOCK_UNIX && ipp_listen_unix_prepare(sp.path, err, sizeof(err)) != 0)
+		msg_fatal_status(EX_UNAVAILABLE, "%s", err);
 	if (smfi_setconn(cfg->milter_socket) != MI_SUCCESS)
 		msg_fatal("cannot use socket %s", cfg->milter_socket);
 	if (smfi_register(milter_desc) != MI_SUCCESS)
 		msg_fatal("smfi_register failed");
 	(void) smfi_setbacklog(128);
-	/* never world-accessible, not even before the chown below */
-	old_umask = umask(007);
+	/* never world-accessible, not even before the chmod below */
+	old_umask = umask(IPP_LISTEN_UMASK);
 	/* true: remove a stale unix socket left by a crash */
 	rc = smfi_opensocket(true);
 	(void) umask(old_umask);
@@ -235,64 +176,54 @@ open_socket(const struct ipp_config *cfg)
 		    cfg->milter_socket);
 	if (sp.kind != IPP_SOCK_UNIX)
 		listener_nodelay(&sp);
-	if (sp.kind == IPP_SOCK_UNIX && geteuid() == 0 && cfg->milter_user
-	    && *cfg->milter_user) {
-		/* the MTA reaches the socket through the user's group */
-		if (ipp_privs_lookup(cfg->milter_user, &uid, &gid, err, sizeof(err)) != 0)
-			msg_fatal_status(IPP_EX_CONFIG, "%s", err);
-		if (chown(sp.path, uid, gid) != 0 || chmod(sp.path, 0660) != 0)
-			msg_fatal("cannot set owner and mode of %s: %s", sp.path,
-			    strerror(errno));
-	}
+	/* the MTA reaches the socket through the user's group */
+	else if (ipp_listen_unix_secure(sp.path, uid, gid, err, sizeof(err)) != 0)
+		msg_fatal("%s", err);
 	msg_info("listening on %s", cfg->milter_socket);
 }
 
-int
-main(int argc, char **argv)
+static const char *
+run_user(const struct ipp_config *cfg)
 {
-	struct ipp_config *cfg;
-	pthread_t mt, rt;
-	struct sigaction sa;
-	sigset_t set, hup;
-	char	err[512];
-	struct ipp_daemon_opts opts;
-	int	ch, sig, result;
+	return (cfg->milter_user);
+}
 
-	ipp_daemon_getopt(argc, argv, "ippool-milter", usage, &opts);
-	conf_file = opts.conf_file;
-
-	if ((cfg = ipp_config_load(conf_file, stderr)) == NULL)
-		return (IPP_EX_CONFIG);
-	ipp_log_init(argv[0], opts.check ? IPP_LOG_STDERR
-	    : IPP_LOG_SYSLOG | (opts.foreground ? IPP_LOG_STDERR : 0));
-	ipp_log_verbose(opts.verbose);
-	/* keys are read now, as root if started so: the user we become may
-	 * not be able to read them (a reload reuses unchanged key files).
-	 * -n checks the file alone, like every program's -n; "ippoolctl
-	 * check" checks the keys too. */
-	if (!opts.check && sign_prepare(cfg, NULL, stderr) != 0) {
+/*
+ * Keys are read now, as root if started so: the user we become may not
+ * be able to read them (a reload reuses unchanged key files).  -n checks
+ * the file alone, like every program's -n; "ippoolctl check" checks the
+ * keys too.
+ */
+static int
+prepare(struct ipp_config *cfg)
+{
+	if (sign_prepare(cfg, NULL, stderr) != 0) {
 		(void) fprintf(stderr, "ippool-milter: fatal: refusing to start with a bad DKIM keytable\n");
-		ipp_config_free(cfg);
-		return (IPP_EX_CONFIG);
-	}
-	if (opts.check) {
-		ipp_config_free(cfg);
-		return (0);
+		return (-1);
 	}
 	if (cfg->dkim && (cfg->keytable == NULL || *cfg->keytable == '\0'))
 		msg_warn("[milter] dkim = yes but no [dkim] keytable is set: messages leave unsigned");
-	open_socket(cfg);
-	if (!opts.foreground && ipp_daemonize() != 0)
-		msg_fatal("cannot detach from the terminal: %s", strerror(errno));
-	if (ipp_store_prepare(cfg, cfg->milter_user, err, sizeof(err)) != 0
-	    || ipp_privs_drop(cfg->milter_user, err, sizeof(err)) != 0)
-		msg_fatal_status(IPP_EX_CONFIG, "%s", err);
-	if ((milter_store = ipp_store_open(cfg, err, sizeof(err))) == NULL)
-		msg_fatal_status(EX_TEMPFAIL, "%s", err);
-	ipp_supp_migrate_log(milter_store, cfg->recipient_delimiter);
-	if (ipp_confref_set(cfg) != 0)
-		msg_fatal("out of memory");
+	return (0);
+}
 
+/* libmilter in a thread of its own, SIGHUP reloading, until SIGTERM or SIGINT. */
+static int
+serve(struct ipp_store *store, const char *file)
+{
+	pthread_t mt, rt;
+	struct sigaction sa;
+	sigset_t set, hup;
+	int	i, sig, result;
+
+	milter_store = store;
+	conf_file = file;
+	{
+		struct ipp_confref *ref = ipp_confref_get();
+
+		if (ref != NULL)
+			ipp_supp_migrate_log(store, ipp_confref_cfg(ref)->recipient_delimiter);
+		ipp_confref_put(ref);
+	}
 	/* every thread blocks these; the main thread then takes SIGHUP back */
 	(void) sigemptyset(&set);
 	(void) sigaddset(&set, SIGHUP);
@@ -300,7 +231,6 @@ main(int argc, char **argv)
 	(void) sigaddset(&set, SIGINT);
 	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
 		msg_fatal("cannot block signals");
-	(void) signal(SIGPIPE, SIG_IGN);
 	if (pipe(reload_pipe) != 0
 	    || fcntl(reload_pipe[1], F_SETFL, O_NONBLOCK) != 0)
 		msg_fatal("cannot create a pipe: %s", strerror(errno));
@@ -334,12 +264,25 @@ main(int argc, char **argv)
 	}
 	(void) pthread_join(rt, NULL);
 	/* libmilter does not wait for its sessions: let them finish with the store */
-	for (ch = 0; ch < 100 && atomic_load(&milter_sessions) > 0; ch++)
+	for (i = 0; i < 100 && atomic_load(&milter_sessions) > 0; i++)
 		(void) usleep(50000);
 	if (atomic_load(&milter_sessions) == 0)
 		ipp_store_close(milter_store);
-	ipp_confref_clear();
 	result = atomic_load(&milter_result);
-	msg_info("stopped");
 	return (result == MI_SUCCESS ? 0 : EX_SOFTWARE);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct ipp_daemon milter = {
+		.name = "ippool-milter",
+		.usage = usage,
+		.user = run_user,
+		.prepare = prepare,
+		.listen = open_socket,
+		.run = serve,
+	};
+
+	return (ipp_daemon_main(argc, argv, &milter));
 }

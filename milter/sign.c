@@ -36,7 +36,6 @@
 #define SIGN_HDR_MAX	(4 * 1024 * 1024) /* Postfix's header_size_limit is 100 KiB */
 #define SIGN_FROM_MAX	998		/* RFC 5322 line length */
 #define SIGNHDR		"DKIM-Signature"
-#define NOKEY_SLOTS	256
 #define NOKEY_INTERVAL	3600
 
 /* What a loaded configuration signs with (attached to struct ipp_config). */
@@ -378,28 +377,10 @@ sign_header(struct conn *c, const char *name, const char *value)
 static int
 nokey_should_log(const char *domain)
 {
-	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	static struct {
-		char	domain[256];
-		time_t	last;
-	} slot[NOKEY_SLOTS];
-	uint32_t h = 2166136261u;
-	const char *p;
-	time_t	now = ipp_now();
-	int	log;
+	char	key[300];
 
-	for (p = domain; *p; p++)
-		h = (h ^ (unsigned char) *p) * 16777619u;
-	h %= NOKEY_SLOTS;
-	(void) pthread_mutex_lock(&lock);
-	log = strcmp(slot[h].domain, domain) != 0 || now - slot[h].last >= NOKEY_INTERVAL
-	    || now < slot[h].last;
-	if (log) {
-		(void) snprintf(slot[h].domain, sizeof(slot[h].domain), "%s", domain);
-		slot[h].last = now;
-	}
-	(void) pthread_mutex_unlock(&lock);
-	return (log);
+	(void) snprintf(key, sizeof(key), "nokey:%s", domain);
+	return (ipp_log_once(key, NOKEY_INTERVAL));
 }
 
 static int

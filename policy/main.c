@@ -1,7 +1,7 @@
-/* main.c - ippool-policyd start-up: options, configuration, listening
- * sockets (bound as root), detaching, privileges, store, and the event
- * loop with its signals: SIGHUP reloads the configuration (a bad one is
- * logged and the running one kept), SIGTERM and SIGINT stop cleanly. */
+/* main.c - ippool-policyd: its listening sockets (bound as root by the
+ * shared start-up, lib/daemon.c) and the event loop with its signals:
+ * SIGHUP reloads the configuration (a bad one is logged and the running
+ * one kept), SIGTERM and SIGINT stop cleanly. */
 #include "autoconfig.h"
 
 #include <errno.h>
@@ -14,12 +14,12 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "config_reload.h"
 #include "confref.h"
 #include "daemon.h"
 #include "listen.h"
 #include "log.h"
 #include "metrics.h"
-#include "privs.h"
 #include "server.h"
 
 static const char *conf_file;
@@ -46,44 +46,13 @@ run_user(const struct ipp_config *cfg)
 	return (cfg->policy_user_line ? cfg->policy_user : cfg->milter_user);
 }
 
-static int
-same(const char *a, const char *b)
-{
-	return ((a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0));
-}
-
-/* What a reload cannot change: sockets, identity and store are set up once. */
-static int
-reload_compat(const struct ipp_config *old, const struct ipp_config *new)
-{
-	int	ok = 1;
-
-#define SAME(a, b, what) \
-	if (!same(a, b)) { \
-		msg_warn("%s: changing %s needs a restart", new->file, what); \
-		ok = 0; \
-	}
-	SAME(old->policy_socket, new->policy_socket, "[policy] policy");
-	SAME(old->socketmap_socket, new->socketmap_socket, "[policy] socketmap");
-	SAME(old->metrics, new->metrics, "[policy] metrics");
-	SAME(run_user(old), run_user(new), "[policy] user");
-	SAME(old->store_path, new->store_path, "[store] path");
-	SAME(old->redis, new->redis, "[store] redis");
-#undef SAME
-	if (old->backend != new->backend) {
-		msg_warn("%s: changing [store] backend needs a restart", new->file);
-		ok = 0;
-	}
-	return (ok ? 0 : -1);
-}
-
 static void
 on_hup(evutil_socket_t sig, short what, void *arg)
 {
 	(void) sig;
 	(void) what;
 	(void) arg;
-	(void) ipp_confref_reload(conf_file, reload_compat);
+	(void) ipp_confref_reload(conf_file, ipp_config_reload_compat);
 }
 
 static void
@@ -107,80 +76,53 @@ raise_fd_limit(void)
 		msg_warn("cannot raise the open files limit: %s", strerror(errno));
 }
 
-struct listener {
+static struct listener {
 	char	spec[300];		/* a copy: a reload frees the first config */
 	enum { L_POLICY, L_SOCKETMAP, L_METRICS } kind;
 	int	fd;
-};
+} lis[3];
+static int nlis;
 
 static void
-add_listener(struct listener *l, const char *spec, int kind)
+add_listener(const char *spec, int kind)
 {
+	struct listener *l = &lis[nlis++];
+
 	(void) snprintf(l->spec, sizeof(l->spec), "%s", spec);
 	l->kind = kind;
 	l->fd = -1;
 }
 
-int
-main(int argc, char **argv)
+/* As root: every socket, each unix one handed to the run user. */
+static void
+open_listeners(const struct ipp_config *cfg, uid_t uid, gid_t gid)
 {
-	struct ipp_config *cfg;
-	struct ipp_store *store;
+	char	err[512];
+	int	i;
+
+	raise_fd_limit();
+	add_listener(cfg->policy_socket, L_POLICY);
+	add_listener(cfg->socketmap_socket, L_SOCKETMAP);
+	if (cfg->metrics != NULL)
+		add_listener(cfg->metrics, L_METRICS);
+	for (i = 0; i < nlis; i++)
+		if ((lis[i].fd = ipp_listen_open(lis[i].spec, uid, gid, err, sizeof(err))) < 0)
+			msg_fatal_status(EX_UNAVAILABLE, "%s", err);
+}
+
+/* The event loop, with its signals, until SIGTERM or SIGINT. */
+static int
+serve(struct ipp_store *store, const char *file)
+{
 	struct event_base *base;
 	struct event *ev_hup, *ev_term, *ev_int;
 	struct server *srv;
-	struct listener lis[3];
-	char	err[512];
-	const char *user;
-	uid_t	uid;
-	gid_t	gid;
-	struct ipp_daemon_opts opts;
-	int	nlis = 0, i;
+	int	i, rc;
 
-	ipp_daemon_getopt(argc, argv, "ippool-policyd", usage, &opts);
-	conf_file = opts.conf_file;
-	if ((cfg = ipp_config_load(conf_file, stderr)) == NULL)
-		return (IPP_EX_CONFIG);
-	if (opts.check) {
-		ipp_config_free(cfg);
-		return (0);
-	}
-	ipp_log_init(argv[0], IPP_LOG_SYSLOG | (opts.foreground ? IPP_LOG_STDERR : 0));
-	ipp_log_verbose(opts.verbose);
-	(void) signal(SIGPIPE, SIG_IGN);
-	raise_fd_limit();
-
-	/* bind first, as root, while a failure can still be told to the terminal */
-	add_listener(&lis[nlis++], cfg->policy_socket, L_POLICY);
-	add_listener(&lis[nlis++], cfg->socketmap_socket, L_SOCKETMAP);
-	if (cfg->metrics != NULL)
-		add_listener(&lis[nlis++], cfg->metrics, L_METRICS);
-	for (i = 0; i < nlis; i++)
-		if ((lis[i].fd = listen_open(lis[i].spec, err, sizeof(err))) < 0)
-			msg_fatal_status(EX_UNAVAILABLE, "%s", err);
-	user = run_user(cfg);
-	if (user != NULL && *user != '\0' && geteuid() == 0) {
-		if (ipp_privs_lookup(user, &uid, &gid, err, sizeof(err)) != 0)
-			msg_fatal_status(IPP_EX_CONFIG, "%s", err);
-		for (i = 0; i < nlis; i++)
-			if (listen_chown(lis[i].spec, uid, gid, err, sizeof(err)) != 0)
-				msg_fatal("%s", err);
-	}
-	if (!opts.foreground && ipp_daemonize() != 0)
-		msg_fatal("cannot detach from the terminal: %s", strerror(errno));
-	if (ipp_store_prepare(cfg, user, err, sizeof(err)) != 0
-	    || ipp_privs_drop(user, err, sizeof(err)) != 0)
-		msg_fatal_status(IPP_EX_CONFIG, "%s", err);
-	if ((store = ipp_store_open(cfg, err, sizeof(err))) == NULL)
-		msg_fatal_status(EX_TEMPFAIL, "%s", err);
-	if (ipp_confref_set(cfg) != 0)
-		msg_fatal("out of memory");
-
+	conf_file = file;
 	if ((base = event_base_new()) == NULL || (srv = server_new(base, store)) == NULL)
 		msg_fatal("cannot set up the event loop");
 	for (i = 0; i < nlis; i++) {
-		int	rc;
-
 		if (lis[i].kind == L_METRICS) {
 			if ((rc = metrics_serve(base, lis[i].fd, store)) == 0)
 				msg_info("metrics: listening on %s", lis[i].spec);
@@ -210,8 +152,20 @@ main(int argc, char **argv)
 	event_base_free(base);
 	ipp_store_close(store);
 	for (i = 0; i < nlis; i++)
-		listen_unlink(lis[i].spec);
-	ipp_confref_clear();
-	msg_info("stopped");
+		ipp_listen_unlink(lis[i].spec);
 	return (0);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct ipp_daemon policyd = {
+		.name = "ippool-policyd",
+		.usage = usage,
+		.user = run_user,
+		.listen = open_listeners,
+		.run = serve,
+	};
+
+	return (ipp_daemon_main(argc, argv, &policyd));
 }

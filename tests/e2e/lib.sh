@@ -509,16 +509,22 @@ EOF
 
 # policyd_start CONF [NAME]: ippool-policyd in the foreground, logging to
 # $T/policyd-NAME.log (IPPOOL_NOW from the caller's environment); waits
-# until its socketmap listener accepts connections.
+# until its socketmap listener accepts connections (a unix one: until it
+# logs that it started).
 policyd_start() {
-	local conf=$1 name=${2:-p} sm port addr
+	local conf=$1 name=${2:-p} sm port addr before=0 up
+	[ -f "$T/policyd-$name.log" ] && before=$(wc -l <"$T/policyd-$name.log")
 	"$POLICYD" -f -c "$conf" >>"$T/policyd-$name.log" 2>&1 &
 	POLICYD_PID=$!
 	PIDS+=($POLICYD_PID)
 	DAEMONS+=($POLICYD_PID)
 	sm=$(sed -n 's/^socketmap *= *//p' "$conf" | head -1)
 	port=${sm#inet:}; port=${port%@*}; addr=${sm#*@}
-	wait_for 10 port_open "$addr" "$port" || { cat "$T/policyd-$name.log" >&2; bail "policyd did not start"; }
+	case $sm in
+	unix:*) up=(log_since "$T/policyd-$name.log" "$before" "ippool-policyd .* started") ;;
+	*) up=(port_open "$addr" "$port") ;;
+	esac
+	wait_for 10 "${up[@]}" || { cat "$T/policyd-$name.log" >&2; bail "policyd did not start"; }
 }
 policyd_stop() {
 	kill "${1:-$POLICYD_PID}" 2>/dev/null

@@ -318,6 +318,8 @@ in_child(const char *conf, time_t when, child_fn body, const void *arg)
 
 		(void) snprintf(now, sizeof(now), "@%lld", (long long) when);
 		(void) setenv("IPPOOL_NOW", now, 1);
+		if (ipp_clock_init(err, sizeof(err)) != 0)
+			_exit(2);
 		if (cfg == NULL || (st = ipp_store_open(cfg, err, sizeof(err))) == NULL
 		    || (fp = fopen(path, "w")) == NULL)
 			_exit(2);
@@ -472,8 +474,13 @@ int
 main(void)
 {
 	struct ipp_config *cfg;
-	char	conf[1024];
+	char	conf[1024], err[200];
 	const char *f;
+
+	if (ipp_clock_init(err, sizeof(err)) != 0) {
+		(void) fprintf(stderr, "%s\n", err);
+		return (99);
+	}
 
 	(void) snprintf(conf, sizeof(conf),
 	    "[store]\npath = %s/store\n"
