@@ -1,5 +1,5 @@
 /* cmd_ingest.c - "ippoolctl ingest [--follow] FILE...": read Postfix logs
- * and apply each line once (lib/ingest.c).  With --follow it keeps reading
+ * and apply each line once (lib/ingest/ingest.c).  With --follow it keeps reading
  * like "tail -F": appended lines are picked up, a rotated or truncated
  * file is finished and then reopened, and a half-written last line waits
  * for its newline. */

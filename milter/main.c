@@ -1,6 +1,6 @@
 /* main.c - ippool-milter: its listening socket (created by libmilter,
- * checked and secured by lib/listen.c), its keys, and the signal loop;
- * the start-up order is the shared one (lib/daemon.c).
+ * checked and secured by lib/util/listen.c), its keys, and the signal loop;
+ * the start-up order is the shared one (lib/daemon/daemon.c).
  *
  * libmilter's own signal thread sigwait()s for SIGHUP and takes it as
  * "stop".  To make SIGHUP reload instead, smfi_main() runs in a thread of
@@ -145,7 +145,7 @@ listener_nodelay(const struct ipp_sockspec *sp)
 
 /*
  * libmilter creates the socket; the checks around it are the shared ones
- * (lib/listen.c): libmilter's "remove the socket" does not ask whether it
+ * (lib/util/listen.c): libmilter's "remove the socket" does not ask whether it
  * is stale, so a second instance would steal a live one.
  */
 static void

@@ -1,5 +1,5 @@
 /* main.c - ippool-policyd: its listening sockets (bound as root by the
- * shared start-up, lib/daemon.c) and the event loop with its signals:
+ * shared start-up, lib/daemon/daemon.c) and the event loop with its signals:
  * SIGHUP reloads the configuration (a bad one is logged and the running
  * one kept), SIGTERM and SIGINT stop cleanly. */
 #include "autoconfig.h"

@@ -1,5 +1,5 @@
 /* test_store.c - the store conformance suite: every promise of the
- * contract in lib/store.h, checked against one backend.
+ * contract in lib/store/store.h, checked against one backend.
  *
  *     test_store [BACKEND]
  *

@@ -13,6 +13,13 @@
 #define IPP_NAME_MAX	32
 #define IPP_EX_CONFIG	78	/* sysexits EX_CONFIG */
 
+/*
+ * policyd's own socketmap names, which no pool may take (the config
+ * refuses them; lib/mail/transport.h and the config writers use them).
+ */
+#define IPP_SENDER_MAP		"ippool-sender"	/* socketmap name for sender_dependent_default_transport_maps */
+#define IPP_SENDMAIL_ROUTE_MAP	"ippool_route"	/* Sendmail's socket map: "LOGIN:SENDER" -> relay mailer */
+
 struct ipp_pool {
 	char	name[IPP_NAME_MAX + 1];
 	int	index;			/* 1-based position in the file */

@@ -1,4 +1,5 @@
-/* daemon.h - the start-up both daemons share: the command line, the
+/* daemon.h - the top layer of lib/ (may use lib/store, lib/conf and
+ * lib/util): the start-up both daemons share: the command line, the
  * order of what is done as root, leaving the terminal, dropping
  * privileges; each daemon's own steps are hooks. */
 #ifndef IPP_DAEMON_H

@@ -16,7 +16,6 @@
 #include "log.h"
 #include "parse.h"
 #include "settings.h"
-#include "transport.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"

@@ -1,6 +1,6 @@
 /* store_backend.h - what a store backend implements, private to store.c
  * and the backend files (store_bdb.c, ...).  Nothing else includes it:
- * callers see only lib/store.h and its contract, which every backend
+ * callers see only lib/store/store.h and its contract, which every backend
  * honours and tests/unit/test_store.c checks.
  *
  * To add a backend NAME: write lib/store_NAME.c defining

@@ -16,8 +16,6 @@
 
 #define IPP_TRANSPORT_MAX	96	/* prefix 16 + "relay_" + pool 32 + "_" + index */
 #define IPP_RELAY_SYSLOG_NAME	"postfix/ippool-relay"
-#define IPP_SENDER_MAP		"ippool-sender"	/* socketmap name for sender_dependent_default_transport_maps */
-#define IPP_SENDMAIL_ROUTE_MAP	"ippool_route"	/* Sendmail's socket map: "LOGIN:SENDER" -> relay mailer */
 
 /* Each returns 0, or -1 if the name does not fit (it always fits in
  * IPP_TRANSPORT_MAX bytes for a valid config).  idx is 0-based. */

@@ -1,4 +1,5 @@
-/* ingest.h - applying Postfix log lines to the store exactly once.  Each
+/* ingest.h - the ingest layer of lib/ (may use lib/mail, lib/store,
+ * lib/conf and lib/util): applying Postfix log lines to the store exactly once.  Each
  * line's effects and the mark that it was applied commit in one store
  * transaction, so a line read twice (overlapping files, a restarted
  * --follow) changes nothing.  The effects come from handlers: feedback.c

@@ -3,7 +3,7 @@
  * names the IP; a delivery confirms the unit reserved when policyd chose
  * that IP, a deferral returns it, and a deferral whose reply matches
  * [warmup] backoff halves today's capacity at that ISP and pauses the IP.
- * An ingest handler (lib/ingest.c). */
+ * An ingest handler (lib/ingest/ingest.c). */
 #ifndef IPP_WARMUP_INGEST_H
 #define IPP_WARMUP_INGEST_H
 

@@ -1,7 +1,8 @@
-/* store.h - the one logical store shared by ippool-milter, ippool-policyd
+/* store.h - the store layer of lib/ (may use lib/conf and lib/util; the
+ * mail, ingest and daemon layers above use it): the one logical store shared by ippool-milter, ippool-policyd
  * and ippoolctl (DESIGN.md "Store").  Callers see tables of keys and
  * values read and written inside transactions; they never see which
- * backend holds them ([store] backend; lib/store_backend.h is the other
+ * backend holds them ([store] backend; lib/store/store_backend.h is the other
  * side).  The comments in this file are the whole contract: callers rely
  * on nothing else, every backend keeps all of it, and
  * tests/unit/test_store.c checks it against the backend it is given. */

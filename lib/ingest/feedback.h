@@ -2,7 +2,7 @@
  * (DESIGN.md "Feedback"): a hard bounce suppresses the recipient for
  * suppress_ttl, suppress_after soft failures within suppress_window do the
  * same, and deliveries and hard bounces feed the per-sender-domain
- * bounce-rate guard.  An ingest handler (lib/ingest.c). */
+ * bounce-rate guard.  An ingest handler (lib/ingest/ingest.c). */
 #ifndef IPP_FEEDBACK_H
 #define IPP_FEEDBACK_H
 

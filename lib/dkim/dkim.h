@@ -1,0 +1,13 @@
+/* dkim.h - the DKIM layer of lib/: the keytable and its keys, parsed once
+ * per load (keytable.h), and ippool's own signer (edsign.h).  The milter
+ * drives them per message; ippoolctl generates and checks keys.
+ *
+ * May use: lib/util (and OpenSSL).  Nothing of the config, store or mail
+ * layers: a key is a key, whoever asks. */
+#ifndef IPP_DKIM_H
+#define IPP_DKIM_H
+
+#include "edsign.h"
+#include "keytable.h"
+
+#endif
