@@ -23,6 +23,16 @@ load(const char *name, const char *text)
 	return (cfg);
 }
 
+static void
+collect_restart(void *arg, const char *section, const char *key, int restart)
+{
+	char   *s = arg;
+	size_t	n = strlen(s);
+
+	if (restart)
+		(void) snprintf(s + n, 512 - n, " %s.%s", section, key);
+}
+
 int
 main(void)
 {
@@ -190,6 +200,40 @@ main(void)
 	ok(cfg == NULL, "bad address on a continuation line refused");
 	ok(strstr(errbuf, ":2: ips: \"192.0.2.999\" is not a numeric IPv4 or IPv6 address") != NULL,
 	    "reported at the key's line");
+
+	/* a reload may change anything but the sockets, users and store */
+	{
+		static const char base[] = "[pool tx]\nips = 192.0.2.1\n";
+		struct ipp_config *old = load("old.conf", base), *new;
+		char	restart[512] = "";
+
+		ok(old != NULL, "config to reload from");
+		new = load("same.conf", "[milter]\nhourly_limit = 3\n[pool tx]\nips = 192.0.2.1 192.0.2.2\n");
+		ok(old && new && ipp_config_reload_compat(old, new) == 0,
+		    "a reload may change limits and pools");
+		ipp_config_free(new);
+		new = load("user.conf", "[milter]\nuser = ippool\n[pool tx]\nips = 192.0.2.1\n");
+		ok(old && new && ipp_config_reload_compat(old, new) == 0,
+		    "writing out a default changes nothing");
+		ipp_config_free(new);
+		new = load("sock.conf", "[policy]\nmetrics = inet:9999@127.0.0.1\n[pool tx]\nips = 192.0.2.1\n");
+		ok(old && new && ipp_config_reload_compat(old, new) == -1,
+		    "a reload may not change [policy] metrics");
+		ipp_config_free(new);
+		new = load("store.conf", "[store]\nbackend = redis\nredis = 127.0.0.1:6379\n[pool tx]\nips = 192.0.2.1\n");
+		ok(old && new && ipp_config_reload_compat(old, new) == -1,
+		    "a reload may not change the store");
+		ipp_config_free(new);
+		new = load("puser.conf", "[policy]\nuser =\n[pool tx]\nips = 192.0.2.1\n");
+		ok(old && new && ipp_config_reload_compat(old, new) == -1,
+		    "a reload may not set [policy] user (it replaces the [milter] user)");
+		ipp_config_free(new);
+		ipp_config_free(old);
+		ipp_config_schema_visit(collect_restart, restart);
+		is_str(restart, " store.path store.backend store.redis milter.socket milter.user"
+		    " policy.policy policy.socketmap policy.metrics policy.user",
+		    "the keys that need a restart");
+	}
 
 	cfg = load("missing.conf", "");
 	ok(cfg == NULL, "empty file refused (no pool)");
