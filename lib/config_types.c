@@ -362,42 +362,66 @@ replace_array(const struct conf_key *k, void *base, void *elems, int n)
 	*FIELD(base, k->off2, size_t) = (size_t) n;
 }
 
-/* A warm-up schedule: daily volumes, each at least 1. */
+/*
+ * A list parsed item by item into an array of the type's elements (one
+ * more, zeroed, at the end).  none: the message when the list must not be
+ * empty, or NULL.  parse sets element i of elems, which holds 0..i-1.
+ */
 static int
-set_schedule(const struct conf_key *k, void *base, const char *val,
+set_array(const struct conf_key *k, void *base, const char *val, const char *none,
+    int (*parse)(const char *item, int i, void *elems, char *err, size_t errlen),
     char *err, size_t errlen)
 {
 	char  **items;
-	unsigned long *sched;
-	unsigned long long v;
-	char	why[IPP_ERRLEN];
+	void   *elems;
 	int	n, i;
 
 	if ((n = ipp_parse_list(val, &items, err, errlen)) < 0)
 		return (-1);
-	if (n == 0) {
+	if (n == 0 && none != NULL) {
 		ipp_list_free(items);
-		FAIL("must list at least one daily volume");
+		FAIL("%s", none);
 	}
-	if ((sched = calloc((size_t) n, sizeof(*sched))) == NULL) {
+	if ((elems = calloc((size_t) n + 1, k->type->size)) == NULL) {
 		ipp_list_free(items);
 		FAIL("out of memory");
 	}
-	for (i = 0; i < n; i++) {
-		if (ipp_parse_uint(items[i], 1000000000ULL, &v, why, sizeof(why)) != 0
-		    || v == 0) {
-			(void) snprintf(err, errlen,
-			    "day %d: \"%s\" is not a daily volume of 1 or more",
-			    i + 1, items[i]);
-			free(sched);
+	for (i = 0; i < n; i++)
+		if (parse(items[i], i, elems, err, errlen) != 0) {
+			free(elems);
 			ipp_list_free(items);
 			return (-1);
 		}
-		sched[i] = (unsigned long) v;
-	}
 	ipp_list_free(items);
-	replace_array(k, base, sched, n);
+	replace_array(k, base, elems, n);
 	return (0);
+}
+
+/* A day of a warm-up schedule: a daily volume of at least 1. */
+static int
+parse_volume(const char *item, int i, void *elems, char *err, size_t errlen)
+{
+	unsigned long long v;
+	char	why[IPP_ERRLEN];
+
+	if (ipp_parse_uint(item, 1000000000ULL, &v, why, sizeof(why)) != 0 || v == 0)
+		FAIL("day %d: \"%s\" is not a daily volume of 1 or more", i + 1, item);
+	((unsigned long *) elems)[i] = (unsigned long) v;
+	return (0);
+}
+
+static int
+set_schedule(const struct conf_key *k, void *base, const char *val,
+    char *err, size_t errlen)
+{
+	return (set_array(k, base, val, "must list at least one daily volume",
+	    parse_volume, err, errlen));
+}
+
+static int
+parse_net(const char *item, int i, void *elems, char *err, size_t errlen)
+{
+	return (ipp_parse_net(item, &((struct ipp_net *) elems)[i], err, errlen));
 }
 
 /* Networks (address/prefix); the list may be empty. */
@@ -405,63 +429,30 @@ static int
 set_nets(const struct conf_key *k, void *base, const char *val,
     char *err, size_t errlen)
 {
-	struct ipp_net *nets;
-	char  **items;
-	int	n, i;
+	return (set_array(k, base, val, NULL, parse_net, err, errlen));
+}
 
-	if ((n = ipp_parse_list(val, &items, err, errlen)) < 0)
+/* A source address, not listed before. */
+static int
+parse_source(const char *item, int i, void *elems, char *err, size_t errlen)
+{
+	struct ipp_ip *ips = elems;
+	int	j;
+
+	if (ipp_parse_ip(item, &ips[i], err, errlen) != 0)
 		return (-1);
-	if ((nets = calloc((size_t) n + 1, sizeof(*nets))) == NULL) {
-		ipp_list_free(items);
-		FAIL("out of memory");
-	}
-	for (i = 0; i < n; i++)
-		if (ipp_parse_net(items[i], &nets[i], err, errlen) != 0) {
-			free(nets);
-			ipp_list_free(items);
-			return (-1);
-		}
-	ipp_list_free(items);
-	replace_array(k, base, nets, n);
+	for (j = 0; j < i; j++)
+		if (ipp_ip_equal(&ips[i], &ips[j]))
+			FAIL("address %s is listed twice", ips[i].text);
 	return (0);
 }
 
-/* Source addresses: at least one, none twice. */
 static int
 set_ips(const struct conf_key *k, void *base, const char *val,
     char *err, size_t errlen)
 {
-	struct ipp_ip *ips;
-	char  **items;
-	int	n, i, j;
-
-	if ((n = ipp_parse_list(val, &items, err, errlen)) < 0)
-		return (-1);
-	if (n == 0) {
-		ipp_list_free(items);
-		FAIL("must list at least one address");
-	}
-	if ((ips = calloc((size_t) n, sizeof(*ips))) == NULL) {
-		ipp_list_free(items);
-		FAIL("out of memory");
-	}
-	for (i = 0; i < n; i++) {
-		if (ipp_parse_ip(items[i], &ips[i], err, errlen) != 0)
-			goto fail;
-		for (j = 0; j < i; j++)
-			if (ipp_ip_equal(&ips[i], &ips[j])) {
-				(void) snprintf(err, errlen,
-				    "address %s is listed twice", ips[i].text);
-				goto fail;
-			}
-	}
-	ipp_list_free(items);
-	replace_array(k, base, ips, n);
-	return (0);
-fail:
-	free(ips);
-	ipp_list_free(items);
-	return (-1);
+	return (set_array(k, base, val, "must list at least one address",
+	    parse_source, err, errlen));
 }
 
 /* --- the types --------------------------------------------------------- */
