@@ -205,7 +205,6 @@ section_open(struct conf_ctx *p, char *text, int line)
 	p->skip = 0;
 }
 
-
 /* One line's event from the reader. */
 static int
 on_event(void *arg, const struct conf_event *ev)

@@ -34,8 +34,8 @@ lskip(char *s)
 
 /*
  * The first of chars in s, or a ';' after white space (an inline
- * comment), or the end of s.  A ';' inside a value is a comment when a
- * blank precedes it, as it always was (libinih's rule).
+ * comment, libinih's rule, which ippool.conf files have relied on), or
+ * the end of s.
  */
 static char *
 find_or_comment(char *s, const char *chars)
