@@ -29,7 +29,6 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "config_reload.h"
 #include "confref.h"
 #include "daemon.h"
 #include "listen.h"

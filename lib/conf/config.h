@@ -1,5 +1,6 @@
 /* config.h - the whole ippool.conf schema (DESIGN.md "Configuration"),
- * parsed and validated once, shared read-only by every program.  A config
+ * parsed and validated once, shared read-only by every program (the
+ * loader is lib/config*.c, the schema's table lib/config_schema.c).  A config
  * is immutable after ipp_config_load(); a reload builds a new one. */
 #ifndef IPP_CONFIG_H
 #define IPP_CONFIG_H
@@ -149,5 +150,18 @@ const struct ipp_isp *ipp_config_isp(const struct ipp_config *, const char *name
 
 /* The default location, from configure's sysconfdir. */
 const char *ipp_config_default_path(void);
+
+/*
+ * For a reload (ipp_confref_reload's compat step): 0 when new changes no
+ * key that needs a restart (sockets, users, the store), else -1 after a
+ * msg_warn "FILE: changing [SECTION] KEY needs a restart" for each.
+ */
+int	ipp_config_reload_compat(const struct ipp_config *old,
+	    const struct ipp_config *new);
+
+/* Every key of the schema, in its order: fn gets the section's name
+ * ("pool" for [pool NAME]), the key's, and whether it needs a restart. */
+void	ipp_config_schema_visit(void (*fn)(void *arg, const char *section,
+	    const char *key, int restart), void *arg);
 
 #endif

@@ -1,4 +1,4 @@
-/* pool.c - pool selection over the sorted indexes built by config.c. */
+/* pool.c - pool selection over the sorted indexes built by config_check.c. */
 #include "autoconfig.h"
 
 #include <stdlib.h>

@@ -23,6 +23,16 @@ load(const char *name, const char *text)
 	return (cfg);
 }
 
+static void
+collect_restart(void *arg, const char *section, const char *key, int restart)
+{
+	char   *s = arg;
+	size_t	n = strlen(s);
+
+	if (restart)
+		(void) snprintf(s + n, 512 - n, " %s.%s", section, key);
+}
+
 int
 main(void)
 {
@@ -190,6 +200,42 @@ main(void)
 	ok(cfg == NULL, "bad address on a continuation line refused");
 	ok(strstr(errbuf, ":2: ips: \"192.0.2.999\" is not a numeric IPv4 or IPv6 address") != NULL,
 	    "reported at the key's line");
+
+	/* a reload may change anything but the sockets, users and store */
+	{
+		static const struct {
+			const char *text;
+			int	want;
+			const char *what;
+		} reloads[] = {
+			{ "[milter]\nhourly_limit = 3\n[pool tx]\nips = 192.0.2.1 192.0.2.2\n", 0,
+			    "a reload may change limits and pools" },
+			{ "[milter]\nuser = ippool\n[pool tx]\nips = 192.0.2.1\n", 0,
+			    "writing out a default changes nothing" },
+			{ "[policy]\nmetrics = inet:9999@127.0.0.1\n[pool tx]\nips = 192.0.2.1\n", -1,
+			    "a reload may not change [policy] metrics" },
+			{ "[store]\nbackend = redis\nredis = 127.0.0.1:6379\n[pool tx]\nips = 192.0.2.1\n", -1,
+			    "a reload may not change the store" },
+			{ "[policy]\nuser =\n[pool tx]\nips = 192.0.2.1\n", -1,
+			    "a reload may not set [policy] user (it replaces the [milter] user)" },
+		};
+		struct ipp_config *old = load("old.conf", "[pool tx]\nips = 192.0.2.1\n"), *new;
+		char	restart[512] = "";
+		size_t	i;
+
+		ok(old != NULL, "config to reload from");
+		for (i = 0; old != NULL && i < sizeof(reloads) / sizeof(reloads[0]); i++) {
+			new = load("new.conf", reloads[i].text);
+			ok(new && ipp_config_reload_compat(old, new) == reloads[i].want,
+			    "%s", reloads[i].what);
+			ipp_config_free(new);
+		}
+		ipp_config_free(old);
+		ipp_config_schema_visit(collect_restart, restart);
+		is_str(restart, " store.path store.backend store.redis milter.socket milter.user"
+		    " policy.policy policy.socketmap policy.metrics policy.user",
+		    "the keys that need a restart");
+	}
 
 	cfg = load("missing.conf", "");
 	ok(cfg == NULL, "empty file refused (no pool)");

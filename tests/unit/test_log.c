@@ -8,7 +8,6 @@
 
 #include "clock.h"
 #include "config.h"
-#include "config_reload.h"
 #include "log.h"
 #include "tap.h"
 
