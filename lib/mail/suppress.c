@@ -41,7 +41,8 @@ ipp_supp_set_target(struct ipp_supp *s, const char *addr, const char *sdom,
 	char	norm[IPP_ADDR_MAX + 1];
 	const char *d;
 
-	if (ipp_addr_normalize(addr, norm, sizeof(norm)) != 0
+	/* an empty local part would become "" after canonicalization */
+	if (ipp_addr_normalize(addr, norm, sizeof(norm)) != 0 || norm[0] == '@'
 	    || ipp_addr_canon(norm, delim, s->addr, sizeof(s->addr)) != 0
 	    || (d = ipp_addr_domain(s->addr)) == NULL || d == s->addr + 1
 	    || !ipp_valid_hostname(d)) {
