@@ -13,35 +13,18 @@
 need_root
 need ip dnsmasq "$CTL"
 
-NS=ippool-cd-$$
-ns_cleanup() {
-	[ -n "${DNSMASQ_PID:-}" ] && kill "$DNSMASQ_PID" 2>/dev/null && wait "$DNSMASQ_PID" 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "/etc/netns/$NS"
-}
-trap 'ns_cleanup; cleanup' EXIT
-ip netns add "$NS" || skip_all "cannot create a network namespace"
-ip -n "$NS" link set lo up || bail "cannot bring lo up in $NS"
-mkdir -p "/etc/netns/$NS"
-# fail fast when the server is down: one try, one second
-printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"/etc/netns/$NS/resolv.conf"
-inns() { ip netns exec "$NS" "$@"; }
+ns_setup cd
 
 # --- keys and the keytable ---------------------------------------------------
-K=$T/keys
-mkdir -m 700 "$K"
-: >"$T/keytable"
-genkey() {	# genkey DOMAIN SELECTOR [options]
-	"$CTL" dkim genkey "$@" --dir "$K" >"$T/genkey-$1-$2.out" || bail "genkey $* failed"
-	grep "^$1 $2 " "$T/genkey-$1-$2.out" >>"$T/keytable"
-}
 # the record's strings as dnsmasq wants them: "a","b"
 record() { sed -n 's/^[^ ]* IN TXT //p' "$T/genkey-$1-$2.out" | sed 's/" "/","/g'; }
-genkey ready.test s1
-genkey ready.test ed1 --type ed25519
-for d in partial nodmarc nomx fallback badkey; do genkey $d.test s1 --bits 1024; done
-genkey brand.info.pl s1 --bits 1024
-"$CTL" dkim genkey badkey.test other --bits 1024 --dir "$K" >"$T/genkey-badkey.test-other.out"
+{
+	genkey ready.test s1
+	genkey ready.test ed1 --type ed25519
+	for d in partial nodmarc nomx fallback badkey; do genkey $d.test s1 --bits 1024; done
+	genkey brand.info.pl s1 --bits 1024
+} >"$T/keytable"
+genkey badkey.test other --bits 1024 >/dev/null	# published, not in the keytable
 
 cat >"$T/ippool.conf" <<CONF
 [store]
@@ -58,15 +41,9 @@ CONF
 # --- the zones ----------------------------------------------------------------
 spf2='"v=spf1 ip4:192.0.2.10 ip4:192.0.2.11 -all"'
 cat >"$T/dnsmasq.conf" <<CONF
-no-resolv
-no-hosts
 no-poll
-bind-interfaces
-listen-address=127.0.0.1
-port=53
 local=/test/
 local=/pl/
-log-facility=$T/dnsmasq.log
 # ready.test: everything right
 mx-host=ready.test,mx.ready.test,10
 txt-record=ready.test,$spf2
@@ -107,16 +84,10 @@ txt-record=s1._domainkey.brand.info.pl,$(record brand.info.pl s1)
 txt-record=_dmarc.brand.info.pl,"v=DMARC1; p=quarantine"
 txt-record=_dmarc.info.pl,"v=DMARC1; p=none"
 CONF
-ip netns exec "$NS" dnsmasq --keep-in-foreground --conf-file="$T/dnsmasq.conf" --pid-file="$T/dnsmasq.pid" \
-	--user=root >"$T/dnsmasq.out" 2>&1 &
-DNSMASQ_PID=$!
-PIDS+=($DNSMASQ_PID)
-dns_listening() { inns ss -Hlun 'sport = :53' | grep -q .; }
-wait_for 10 dns_listening
-kill -0 "$DNSMASQ_PID" 2>/dev/null || { sed 's/^/# /' "$T/dnsmasq.out"; bail "dnsmasq did not start"; }
+dns_start --conf-file="$T/dnsmasq.conf"
 
 cd_run() {	# cd_run DOMAIN [options]: output in OUT, status in RC
-	OUT=$(inns "$CTL" -c "$T/ippool.conf" check-domain "$@" 2>"$T/cd.err")
+	OUT=$(in_ns "$CTL" -c "$T/ippool.conf" check-domain "$@" 2>"$T/cd.err")
 	RC=$?
 	printf '%s\n' "$OUT" | sed "s/^/# $1: /" >>"$T/cd.log"
 }
@@ -203,9 +174,7 @@ like "$(line 'dkim:')" "^dkim: problem: no key for unknown\\.test or a parent do
 	"unknown.test: no key reported"
 
 # --- the DNS server is down: could not check ---------------------------------------------
-kill "$DNSMASQ_PID"
-wait "$DNSMASQ_PID" 2>/dev/null
-DNSMASQ_PID=
+dns_stop
 cd_run ready.test
 is "$RC" 2 "DNS server down: exit 2"
 is "$(printf '%s\n' "$OUT" | grep -c ': problem: ')" 0 "DNS server down: nothing reported as a problem"

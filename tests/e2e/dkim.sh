@@ -20,13 +20,6 @@ ODPF=10026
 VERIFY="$PY $src/tests/e2e/dkimverify.py"
 
 # --- keys, their DNS records (for the verifier) and the keytable ----------
-K=$T/keys
-mkdir -m 700 "$K"
-genkey() {	# genkey DOMAIN SELECTOR [options]: keytable line to stdout
-	"$CTL" dkim genkey "$@" --dir "$K" >"$T/genkey-$1-$2.out" || bail "genkey $* failed"
-	dkim_record "$T/genkey-$1-$2.out" >>"$T/records"
-	grep "^$1 $2 " "$T/genkey-$1-$2.out"
-}
 {
 	genkey example.com rsa2026
 	genkey example.com ed2026 --type ed25519

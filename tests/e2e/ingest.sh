@@ -124,7 +124,6 @@ smtpd_milters = inet:$(netip 1):$MPORT
 CONF
 milter_start "$T/ippool.conf"
 pf_start main
-smtp() { send "$(netip 1)" $PORT "$@"; }
 is "$(smtp list@promo.example someone@gmail.com)" \
 	"451 4.7.1 sending for promo.example paused: bounce rate 8.25% over 24h" \
 	"MAIL FROM promo.example: 451 4.7.1 with the rate"

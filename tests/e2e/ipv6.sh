@@ -47,14 +47,13 @@ schedule = 5 10
 spill_days = 0
 pause = 1h
 CONF
-ctl() { "$CTL" -c "$T/ippool.conf" "$@"; }
 "$CTL" -c "$T/ippool.conf" check >/dev/null
 ok $? "a pool of IPv6 addresses and an IPv6 relay: the config is valid"
 
 sink_start out "[$(v6ip 20)]"
 pf_setup main 10025 </dev/null
 pf_setup v6 10031 </dev/null
-out=$(ctl postfix-setup --main-dir "$T/pf-main/etc" --pool-dir "$T/pf-%s/etc" 2>&1)
+out=$(CTLC postfix-setup --main-dir "$T/pf-main/etc" --pool-dir "$T/pf-%s/etc" 2>&1)
 is "$?" 0 "postfix-setup: exit 0"
 is "$(postconf -c "$T/pf-v6/etc" -M ippool_v6_1/unix | tr -s ' ')" \
 	"ippool_v6_1 unix - - n - - smtp -o smtp_bind_address6=$(v6ip 3) -o syslog_name=postfix/ippool-v6-1 -o inet_protocols=ipv6" \
@@ -86,7 +85,7 @@ wait_for 10 grep -q "postfix/ippool-v6-2/smtp.*to=<g2@gmail.com>, relay=.*\\[$(v
 ok $? "  the v6 instance logged the delivery to the IPv6 sink under postfix/ippool-v6-2"
 is "$(status_field "$(v6ip 3)" gmail reserved)/$(status_field "$(v6ip 4)" gmail reserved)" "2/1" \
 	"warm-up: units reserved under the IPv6 addresses"
-ctl ingest "$T/pf-v6/maillog" >"$T/ingest.out" 2>&1
+CTLC ingest "$T/pf-v6/maillog" >"$T/ingest.out" 2>&1
 ok $? "ingest of the v6 instance's log"
 is "$(status_field "$(v6ip 3)" gmail sent)/$(status_field "$(v6ip 3)" gmail reserved)" "2/0" \
 	"  confirms IP 1's two deliveries"
@@ -97,7 +96,7 @@ is "$(status_field "$(v6ip 4)" gmail sent)/$(status_field "$(v6ip 4)" gmail rese
 stamp=$(date -u +%Y-%m-%dT%H:%M:%S.000000+00:00)
 echo "$stamp mta-v6.example.test postfix/ippool-v6-2/smtp[4242]: 4Bq9Zx1AbcD: to=<g9@gmail.com>, relay=gmail-smtp-in.l.google.com[2607:f8b0:4023:c0b::1a]:25, delay=1.2, delays=0.1/0/0.5/0.6, dsn=4.7.28, status=deferred (host gmail-smtp-in.l.google.com[2607:f8b0:4023:c0b::1a] said: 421-4.7.28 Gmail has detected an unusual rate of unsolicited mail originating from your IP address $(v6ip 4). (in reply to end of DATA command))" \
 	>"$T/backoff.log"
-ctl ingest "$T/backoff.log" >"$T/ingest2.out" 2>&1
+CTLC ingest "$T/backoff.log" >"$T/ingest2.out" 2>&1
 like "$(status_field "$(v6ip 4)" gmail paused_until)" '^[0-9]{4}-' "a 421 at gmail for IP 2: paused there"
 is "$(status_field "$(v6ip 3)" gmail paused_until)" null "  IP 1 is not"
 like "$(send "$M" 10025 a@v6.example g4@gmail.com)" '^250 ' "gmail message 4 accepted"

@@ -10,41 +10,16 @@
 need_root
 need ip dnsmasq "$CTL" "$POLICYD" "$PY"
 
-NS=ippool-dns-$$-$RANDOM
-netns_cleanup() {
-	[ -n "${DNS_PID:-}" ] && kill "$DNS_PID" 2>/dev/null
-	[ -n "${PD:-}" ] && kill "$PD" 2>/dev/null
-	sleep 0.2
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "/etc/netns/$NS"
-}
-trap 'netns_cleanup; cleanup' EXIT
-ip netns add "$NS" || skip_all "cannot create a network namespace"
-ip -n "$NS" link set lo up
-mkdir -p "/etc/netns/$NS"
-printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"/etc/netns/$NS/resolv.conf"
-in_ns() { ip netns exec "$NS" "$@"; }
-
-dns_start() {
-	# ip netns exec runs dnsmasq in this very process: $! is dnsmasq
-	ip netns exec "$NS" dnsmasq --keep-in-foreground --no-resolv --no-hosts --bind-interfaces \
-		--listen-address=127.0.0.1 --port=53 --user=root --pid-file="$T/dnsmasq.pid" \
-		--log-facility="$T/dnsmasq.log" --local-ttl=300 \
-		--local=/example/ \
-		--mx-host=custom.example,aspmx.l.google.com,10 \
-		--mx-host=corp.example,corp-example.mail.protection.outlook.com,10 \
-		--mx-host=mixed.example,mx.filter.example,10 \
-		--mx-host=mixed.example,aspmx.l.google.com,20 \
-		--mx-host=plain.example,mail.plain.example,10 \
-		--mx-host=ymx.example,mta5.am0.yahoodns.net,1 \
-		--server=/fail.test/127.0.0.1#5399 &
-	DNS_PID=$!
-	PIDS+=($DNS_PID)
-	wait_for 10 in_ns "$PY" -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.connect(("127.0.0.1", 53))' \
-		|| bail "dnsmasq did not start"
-	sleep 0.3
-}
-dns_start
+ns_setup dns
+dns_start --local-ttl=300 \
+	--local=/example/ \
+	--mx-host=custom.example,aspmx.l.google.com,10 \
+	--mx-host=corp.example,corp-example.mail.protection.outlook.com,10 \
+	--mx-host=mixed.example,mx.filter.example,10 \
+	--mx-host=mixed.example,aspmx.l.google.com,20 \
+	--mx-host=plain.example,mail.plain.example,10 \
+	--mx-host=ymx.example,mta5.am0.yahoodns.net,1 \
+	--server=/fail.test/127.0.0.1#5399
 
 cat >"$T/ippool.conf" <<CONF
 [store]
@@ -93,9 +68,8 @@ import json, sys
 print(" ".join("%s=%d" % (r["isp"], r["reserved"]) for r in json.load(sys.stdin) if r["reserved"]))'; }
 is "$(st)" "gmail=1 microsoft=1 others=1" "  each counted at its ISP: gmail, microsoft, others"
 
-kill "$DNS_PID"; wait "$DNS_PID" 2>/dev/null
+dns_stop
 ok $(kill -0 "$DNS_PID" 2>/dev/null; [ $? -ne 0 ]; echo $?) "the DNS server is stopped"
-DNS_PID=
 out=$(in_ns "$PY" "$P" sm 127.0.0.1:10041 tx d@custom.example)
 is "$out" "OK ippool_tx_1:" "DNS server gone: a cached domain is still routed"
 is "$(st)" "gmail=2 microsoft=1 others=1" "  and still counted at gmail (from the cache)"

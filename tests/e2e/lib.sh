@@ -124,6 +124,7 @@ cleanup() {
 	for d in "${MOUNTS[@]}"; do
 		umount "$d" 2>/dev/null || umount -l "$d"
 	done
+	ns_cleanup
 	if [ "$t_failed" -gt 0 ] || [ -n "${IPPOOL_KEEP_TMP:-}" ]; then
 		echo "# kept $T for inspection" >&2
 	else
@@ -142,6 +143,44 @@ wait_for() {	# wait_for SECONDS COMMAND...
 	return 1
 }
 port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+# --- a network namespace with a DNS server of its own ----------------------
+# ns_setup NAME: the network namespace $NS (ippool-NAME-PID-N) with lo up,
+# whose /etc/netns/$NS/resolv.conf points the system resolver at
+# 127.0.0.1, one try of one second (a server that is down fails fast);
+# skips the test where no namespace can be made.  Removed at exit, after
+# the processes the test started.
+NS=
+ns_setup() {
+	NS=ippool-$1-$$-$RANDOM
+	ip netns add "$NS" || { NS=; skip_all "cannot create a network namespace"; }
+	ip -n "$NS" link set lo up || bail "cannot bring lo up in $NS"
+	mkdir -p "/etc/netns/$NS"
+	printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"/etc/netns/$NS/resolv.conf"
+}
+in_ns() { ip netns exec "$NS" "$@"; }
+ns_cleanup() {
+	[ -n "$NS" ] || return 0
+	ip netns del "$NS" 2>/dev/null
+	rm -rf "/etc/netns/$NS"
+}
+# dns_start [dnsmasq options...]: dnsmasq in $NS answering on 127.0.0.1:53
+# from what the options say only (no /etc/hosts, no upstream servers),
+# logging to $T/dnsmasq.log; DNS_PID is its process (ip netns exec runs it
+# in this very process).  Waits until it listens.
+dns_start() {
+	ip netns exec "$NS" dnsmasq --keep-in-foreground --no-resolv --no-hosts --bind-interfaces \
+		--listen-address=127.0.0.1 --port=53 --user=root --pid-file="$T/dnsmasq.pid" \
+		--log-facility="$T/dnsmasq.log" "$@" >>"$T/dnsmasq.out" 2>&1 &
+	DNS_PID=$!
+	PIDS+=($DNS_PID)
+	if ! wait_for 10 dns_listening || ! kill -0 "$DNS_PID" 2>/dev/null; then
+		sed 's/^/# /' "$T/dnsmasq.out"
+		bail "dnsmasq did not start"
+	fi
+}
+dns_listening() { in_ns ss -Hlun 'sport = :53' | grep -q .; }
+dns_stop() { kill "$DNS_PID" 2>/dev/null; wait "$DNS_PID" 2>/dev/null; }
 
 # --- smtp-sink ------------------------------------------------------------
 # sink_start NAME ADDR [PORT]: dumps each message to $T/sink-NAME/
@@ -225,6 +264,18 @@ dkim_record() {
 	awk '/ IN TXT /{ n = $1; s = ""; while (match($0, /"[^"]*"/)) {
 		s = s substr($0, RSTART + 1, RLENGTH - 2); $0 = substr($0, RSTART + RLENGTH) }
 		printf "%s\t%s\n", n, s }' "$1"
+}
+
+# genkey DOMAIN SELECTOR [options]: "ippoolctl dkim genkey" into $K (made
+# mode 700 on first use), its output kept in $T/genkey-DOMAIN-SELECTOR.out
+# and its TXT record appended to $T/records (dkimverify.py's input); prints
+# the key's keytable line.
+K=$T/keys
+genkey() {
+	[ -d "$K" ] || mkdir -m 700 "$K" || bail "cannot create $K"
+	"$CTL" dkim genkey "$@" --dir "$K" >"$T/genkey-$1-$2.out" || bail "genkey $* failed"
+	dkim_record "$T/genkey-$1-$2.out" >>"$T/records"
+	grep "^$1 $2 " "$T/genkey-$1-$2.out"
 }
 
 # --- a private Postfix instance --------------------------------------------
@@ -325,6 +376,9 @@ send() {
 	# server replies are "<-  " (ok) or "<** " (error); keep the last one
 	printf '%s\n' "$out" | sed -n 's/^<[-*~]\{1,2\} *//p' | grep -v '^221' | tail -1
 }
+# smtp FROM TO [swaks options...]: send (above) to the MTA under test, on
+# $(netip 1):$PORT (PORT set by the script; SMTP_PORT=N for another port).
+smtp() { send "$(netip 1)" "${SMTP_PORT:-$PORT}" "$@"; }
 
 # --- ippool daemons ---------------------------------------------------------
 # milter_conf: $T/ippool.conf made of the [store] and [milter] lines every

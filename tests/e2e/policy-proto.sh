@@ -69,8 +69,7 @@ OK ippool_solo_1:$RELAY
 OK retry:4.7.1 warm-up capacity for gmail on pool solo exhausted until 00:00 UTC" \
 	"a pool without spillover: 3, then retry until 00:00 UTC"
 # ippoolctl sees and changes the same store
-ctl() { "$CTL" -c "$T/ippool.conf" "$@"; }
-out=$(ctl warmup set "$(netip 6)" gmail --day 2)
+out=$(CTLC warmup set "$(netip 6)" gmail --day 2)
 is "$out" "$(netip 6) (pool solo) at gmail: warm-up day 2 from today" "warmup set: imports an IP at day 2"
 out=$("$PY" "$P" sm "$SM" solo b5@gmail.com solo b6@gmail.com solo b7@gmail.com solo b8@gmail.com)
 is "$out" "OK ippool_solo_1:$RELAY
@@ -78,18 +77,18 @@ OK ippool_solo_1:$RELAY
 OK ippool_solo_1:$RELAY
 OK retry:4.7.1 warm-up capacity for gmail on pool solo exhausted until 00:00 UTC" \
 	"  policyd uses it at once: capacity 6, 3 more before retry"
-out=$(ctl warmup status --pool solo --isp gmail)
+out=$(CTLC warmup status --pool solo --isp gmail)
 is "$out" "POOL         IP               ISP        DAY        SENT RESERVED   CAPACITY  PAUSED UNTIL
 solo         $(netip 6)$(printf '%*s' $((17 - ${#NET} - 2)) '')gmail      2/2           0        6          6  -" \
 	"warmup status: day 2/2, 6 reserved, capacity 6"
-is "$(ctl warmup set "$(netip 5)" gmail --day 2 2>&1; echo "rc=$?")" \
+is "$(CTLC warmup set "$(netip 5)" gmail --day 2 2>&1; echo "rc=$?")" \
 	"ippoolctl: $(netip 5) is in standard pool shared, which has no warm-up
 rc=65" "warmup set on a standard pool: refused (exit 65)"
-is "$(ctl warmup reset "$(netip 6)" gmail)" "1 warm-up record removed: that IP's ISPs start again at day 1" \
+is "$(CTLC warmup reset "$(netip 6)" gmail)" "1 warm-up record removed: that IP's ISPs start again at day 1" \
 	"warmup reset IP ISP"
-is "$(ctl warmup status --json --pool solo --isp gmail | "$PY" -c 'import json,sys; r=json.load(sys.stdin)[0]; print(r["day"], r["reserved"], r["capacity"])')" \
+is "$(CTLC warmup status --json --pool solo --isp gmail | "$PY" -c 'import json,sys; r=json.load(sys.stdin)[0]; print(r["day"], r["reserved"], r["capacity"])')" \
 	"1 0 3" "  back to day 1, nothing used, capacity 3"
-out=$(ctl warmup simulate tx --volume 13 --days 3 | tail -3)
+out=$(CTLC warmup simulate tx --volume 13 --days 3 | tail -3)
 is "$out" "1     3/3 (d1)               3/3 (d1)                        7          0
 2     6/6 (d2)               6/6 (d2)                        0          1
 3     7/- (d3)               7/- (d3)                        0          0" \

@@ -23,7 +23,6 @@ non_smtpd_milters = inet:$(netip 1):$MPORT
 CONF
 milter_start "$T/ippool.conf"
 pf_start main
-smtp() { send "$(netip 1)" $PORT "$@"; }
 
 # --- suppression ---------------------------------------------------------
 CTLC suppress add gone@Example.COM --reason bounce --ttl 2d >/dev/null

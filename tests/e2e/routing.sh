@@ -40,7 +40,6 @@ schedule = 3 6
 spill_days = 1
 pause = 1h
 CONF
-ctl() { "$CTL" -c "$T/ippool.conf" "$@"; }
 
 # days roll at 00:00 UTC: do not start day 0 in its last minutes
 now=$(date -u +%s)
@@ -58,18 +57,18 @@ fingerprint() { cat "$T"/pf-*/etc/main.cf "$T"/pf-*/etc/master.cf | md5sum; }
 
 # --- postfix-setup ---------------------------------------------------------------
 before=$(fingerprint)
-out=$(ctl postfix-setup --dry-run --main-dir "$T/pf-main/etc" --pool-dir "$T/pf-%s/etc" 2>&1)
+out=$(CTLC postfix-setup --dry-run --main-dir "$T/pf-main/etc" --pool-dir "$T/pf-%s/etc" 2>&1)
 is "$?" 0 "postfix-setup --dry-run: exit 0"
 is "$(fingerprint)" "$before" "  --dry-run changes no file"
 like "$out" "\\(dry run\\) $T/pf-tx/etc/master.cf: add ippool_tx_1 unix - - n - - smtp -o smtp_bind_address=$(netip 3) -o smtp_helo_name=out.tx.example -o syslog_name=postfix/ippool-tx-1 -o inet_protocols=ipv4" \
 	"  prints the transport of tx IP 1"
 like "$out" "would be made \\(dry run: nothing was changed\\)" "  says nothing was changed"
-out=$(ctl postfix-setup --main-dir "$T/pf-main/etc" --pool-dir "$T/pf-%s/etc" 2>&1)
+out=$(CTLC postfix-setup --main-dir "$T/pf-main/etc" --pool-dir "$T/pf-%s/etc" 2>&1)
 is "$?" 0 "postfix-setup: exit 0"
 printf '%s\n' "$out" >"$T/setup.out"
 n=$(grep -c '/main.cf: \|/master.cf: add\|/master.cf: update\|/master.cf: remove' "$T/setup.out")
 like "$out" "[0-9]+ changes made" "  prints each change and a summary ($n lines)"
-is "$(ctl postfix-setup --main-dir "$T/pf-main/etc" --pool-dir "$T/pf-%s/etc" 2>&1)" \
+is "$(CTLC postfix-setup --main-dir "$T/pf-main/etc" --pool-dir "$T/pf-%s/etc" 2>&1)" \
 	"no changes: Postfix is set up for $T/ippool.conf" "a second run changes nothing"
 pm() { postconf -c "$T/pf-$1/etc" -h "$2"; }
 is "$(pm main smtpd_relay_restrictions)" \
@@ -113,7 +112,7 @@ wait_for 10 grep -q 'postfix/ippool-tx-1/smtp.*to=<y1@yahoo.com>.*status=sent' "
 ok $? "  the tx instance logged the delivery under postfix/ippool-tx-1"
 grep -q 'postfix/ippool-relay/smtp.*to=<g1@gmail.com>.*relay=.*:10031' "$T/pf-main/maillog"
 ok $? "  the main instance handed it to the tx instance under postfix/ippool-relay"
-ctl ingest "$T/pf-tx/maillog" >"$T/ingest1.out" 2>&1
+CTLC ingest "$T/pf-tx/maillog" >"$T/ingest1.out" 2>&1
 is "$(status_field "$(netip 3)" gmail sent)/$(status_field "$(netip 3)" gmail reserved)" "1/0" \
 	"  after ingest: gmail 1 sent, nothing reserved"
 is "$(status_field "$(netip 3)" yahoo sent)/$(status_field "$(netip 3)" yahoo reserved)" "1/0" \
@@ -132,7 +131,7 @@ is "$(count_from '^g[0-9]@gmail.com' "$(netip 3)")/$(count_from '^g[0-9]@gmail.c
 # an ISP pushes back on tx IP 1 at yahoo (the line as Postfix logs it)
 stamp=$(date -u +%Y-%m-%dT%H:%M:%S.000000+00:00)
 echo "$stamp mta-tx.example.test postfix/ippool-tx-1/smtp[4242]: 4Bq9Zx1AbcD: to=<y0@yahoo.com>, relay=mta7.am0.yahoodns.net[98.136.96.74]:25, delay=1.2, delays=0.1/0/0.5/0.6, dsn=4.7.0, status=deferred (host mta7.am0.yahoodns.net[98.136.96.74] said: 421 4.7.0 [TSS04] Messages from $(netip 3) temporarily deferred due to unexpected volume or user complaints (in reply to MAIL FROM command))" >"$T/backoff.log"
-ctl ingest "$T/backoff.log" >"$T/ingest2.out" 2>&1
+CTLC ingest "$T/backoff.log" >"$T/ingest2.out" 2>&1
 like "$(cat "$T/ingest2.out")" 'backoff: .* paused until' "ingest of a 421 4.7.0 deferral: logged as a backoff"
 like "$(status_field "$(netip 3)" yahoo paused_until)" '^[0-9]{4}-' "  tx IP 1 is paused at yahoo"
 is "$(status_field "$(netip 3)" yahoo capacity)" 1 "  its yahoo capacity today is halved (3 -> 1)"
