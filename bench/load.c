@@ -69,7 +69,7 @@ worker(void *arg)
 	while (!atomic_load(&stop)) {
 		if (kind == 1) {
 			n = snprintf(req, sizeof(req), "request=smtpd_access_policy\nprotocol_state=RCPT\n"
-			    "protocol_name=ESMTP\nclient_address=192.0.2.1\nclient_name=client.example\n"
+			    "protocol_name=ESMTP\nclient_address=127.0.0.1\nclient_name=client.example\n"
 			    "helo_name=client.example\nsender=user%ld@tx.example\nrecipient=r%ld.%ld@gmail.com\n"
 			    "queue_id=\ninstance=%lx.%lx\nsize=0\nsasl_username=\n\n", id, id, i, id, i);
 		} else {

@@ -9,6 +9,7 @@
 #include "addr.h"
 #include "answer.h"
 #include "clock.h"
+#include "direction.h"
 #include "isp.h"
 #include "log.h"
 #include "pool.h"
@@ -210,7 +211,10 @@ answer_policy(const struct ipp_config *cfg, const char *req, size_t len, char *r
     size_t rlen, enum metric *kind, char *why, size_t wlen)
 {
 	char	request[64] = "", state[32] = "", sender[ATTR_VALUE_MAX] = "",
-		rcpt[ATTR_VALUE_MAX] = "", login[ATTR_VALUE_MAX] = "";
+		rcpt[ATTR_VALUE_MAX] = "", login[ATTR_VALUE_MAX] = "",
+		client[ATTR_VALUE_MAX] = "";
+	struct ipp_dir_client cl;
+	struct ipp_direction dir;
 	const char *p = req, *end = req + len, *nl;
 	const struct ipp_pool *pool;
 	enum ipp_pool_why pwhy;
@@ -238,7 +242,8 @@ answer_policy(const struct ipp_config *cfg, const char *req, size_t len, char *r
 		(void) (attr(p, n, "protocol_state", state, sizeof(state))
 		    || attr(p, n, "sender", sender, sizeof(sender))
 		    || attr(p, n, "recipient", rcpt, sizeof(rcpt))
-		    || attr(p, n, "sasl_username", login, sizeof(login)));
+		    || attr(p, n, "sasl_username", login, sizeof(login))
+		    || attr(p, n, "client_address", client, sizeof(client)));
 		p += (nl ? (size_t) (nl - p) + 1 : (size_t) (end - p));
 	}
 	if (!have_request || strcmp(request, "smtpd_access_policy") != 0) {
@@ -249,6 +254,22 @@ answer_policy(const struct ipp_config *cfg, const char *req, size_t len, char *r
 	if (strcasecmp(state, "RCPT") != 0 || rcpt[0] == '\0') {
 		(void) snprintf(reply, rlen, "action=DUNNO");
 		*kind = M_PL_DUNNO;
+		return (ANSWER_OK);
+	}
+	/*
+	 * Mail the milter treats as inbound is not routed into a pool either,
+	 * so that the tag and the route always agree: a client in Postfix's
+	 * mynetworks but not in internal_hosts leaves as the site's own mail.
+	 */
+	memset(&cl, 0, sizeof(cl));
+	cl.login = login;
+	cl.addr = client;
+	ipp_direction_decide(cfg, &cl, &dir);
+	if (dir.dir == IPP_DIR_INBOUND) {
+		(void) snprintf(reply, rlen, "action=DUNNO");
+		*kind = M_PL_DUNNO;
+		msg_debug("policy sender=<%s> rcpt=<%s>: inbound (%s): not routed", sender, rcpt,
+		    dir.text);
 		return (ANSWER_OK);
 	}
 	pool = ipp_pool_select(cfg, login, sender, &pwhy);

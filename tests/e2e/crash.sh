@@ -15,12 +15,7 @@ hourly_limit = 3
 [pool tx]
 ips = $(netip 3)
 CONF
-sink_start out "$(netip 20)"
-pf_setup main $PORT <<CONF
-smtpd_milters = inet:$(netip 1):$MPORT
-CONF
-milter_start "$T/ippool.conf"
-pf_start main
+site_start
 
 # suppressions committed while traffic runs; each one is recorded only
 # after ippoolctl reported success

@@ -38,12 +38,7 @@ keytable = $T/keytable
 CONF
 }
 write_conf ""
-sink_start out "$(netip 20)"
-pf_setup main $PORT <<CONF
-smtpd_milters = inet:$(netip 1):$MPORT
-CONF
-milter_start "$T/ippool.conf"
-pf_start main
+site_start
 
 # from CLIENT-ADDR ENVELOPE-FROM RCPT [swaks options]: f = the dump, or none
 from() {

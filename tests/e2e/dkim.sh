@@ -44,12 +44,7 @@ CONF
 }
 write_conf relaxed/relaxed
 
-sink_start out "$(netip 20)"
-pf_setup main $PORT <<CONF
-smtpd_milters = inet:$(netip 1):$MPORT
-CONF
-milter_start "$T/ippool.conf"
-pf_start main
+site_start
 
 # deliver PORT FROM-HEADER [swaks options]: sets f to the newest dump's
 # path and LAST_REPLY to the server's last reply

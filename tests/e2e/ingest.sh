@@ -118,12 +118,7 @@ is "$(CTLC sender status promo.example)" \
 like "$(CTLC sender status other.example)" ': 120 delivered, 2 hard bounces in 24h, bounce rate 1.63% .*: sending$' \
 	"other.example: 1.6%: sending"
 
-sink_start out "$(netip 20)"
-pf_setup main $PORT <<CONF
-smtpd_milters = inet:$(netip 1):$MPORT
-CONF
-milter_start "$T/ippool.conf"
-pf_start main
+site_start
 is "$(smtp list@promo.example someone@gmail.com)" \
 	"451 4.7.1 sending for promo.example paused: bounce rate 8.25% over 24h" \
 	"MAIL FROM promo.example: 451 4.7.1 with the rate"

@@ -438,6 +438,15 @@ milter_start() {
 		bail "milter did not start"
 	fi
 }
+# site_start: the site as most milter tests need it: the sink "out" at
+# $(netip 20), the main Postfix on $(netip 1):$PORT with the milter, and
+# the milter on $T/ippool.conf
+site_start() {
+	sink_start out "$(netip 20)"
+	echo "smtpd_milters = inet:$(netip 1):$MPORT" | pf_setup main "$PORT"
+	milter_start "$T/ippool.conf"
+	pf_start main
+}
 # log_since FILE LINES ERE: ERE matches a line after the first LINES lines
 log_since() { tail -n +$(($2 + 1)) "$1" 2>/dev/null | grep -Eq "$3"; }
 milter_stop() {

@@ -114,18 +114,28 @@ request=smtpd_access_policy
 protocol_state=RCPT
 sender=news@tx.example
 recipient=someone@gmail.com
+client_address=127.0.0.1
 instance=1.2.3
 ---
 request=smtpd_access_policy
 protocol_state=RCPT
 sender=stranger@else.example
 recipient=someone@gmail.com
+client_address=192.0.2.7
 sasl_username=app1
 ---
 request=smtpd_access_policy
 protocol_state=RCPT
 sender=stranger@else.example
 recipient=someone@gmail.com
+client_address=127.0.0.1
+sasl_username=
+---
+request=smtpd_access_policy
+protocol_state=RCPT
+sender=stranger@else.example
+recipient=someone@gmail.com
+client_address=192.0.2.7
 sasl_username=
 ---
 request=smtpd_access_policy
@@ -137,7 +147,8 @@ REQ
 is "$out" "action=FILTER ippool_relay_tx:[$(netip 1)]:10031
 action=FILTER ippool_relay_tx:[$(netip 1)]:10031
 action=FILTER ippool_relay_tx:[$(netip 1)]:10031
-action=DUNNO" "policy: FILTER by sender, by SASL login, by default (first pool); DUNNO off RCPT; one persistent connection"
+action=DUNNO
+action=DUNNO" "policy: FILTER by sender, by SASL login (any client), by default (first pool); DUNNO for an outside unauthenticated client (inbound: not routed) and off RCPT; one persistent connection"
 cat >>"$T/ippool.conf" <<CONF
 [pool default]
 ips = $(netip 7)
@@ -151,6 +162,7 @@ request=smtpd_access_policy
 protocol_state=RCPT
 sender=stranger@else.example
 recipient=someone@gmail.com
+client_address=127.0.0.1
 REQ
 )
 is "$out" "action=FILTER ippool_relay_default:[$(netip 1)]:10034" "after reload: pool default for an unmapped sender"
@@ -226,7 +238,7 @@ m=$(http_get "http://$(netip 1):9465/metrics")
 like "$m" '^200' "metrics: GET /metrics answers 200"
 like "$m" 'ippool_policyd_answers_total\{protocol="socketmap",answer="spill"\} 1' "metrics: spill answers counted"
 like "$m" 'ippool_policyd_answers_total\{protocol="socketmap",answer="defer"\} 2' "metrics: defer answers counted"
-like "$m" 'ippool_policyd_answers_total\{protocol="policy",answer="dunno"\} 1' "metrics: DUNNO counted"
+like "$m" 'ippool_policyd_answers_total\{protocol="policy",answer="dunno"\} 2' "metrics: DUNNO counted (off RCPT, and the inbound client)"
 like "$m" 'ippool_policyd_malformed_total\{protocol="socketmap"\} 6' "metrics: 6 malformed socketmap requests"
 like "$m" "ippool_warmup_reserved\\{pool=\"tx\",ip=\"$(netip 3)\",isp=\"gmail\"\\} 3" "metrics: tx IP 1 has 3 reserved at gmail"
 like "$m" "ippool_warmup_capacity_today\\{pool=\"shared\",ip=\"$(netip 5)\",isp=\"gmail\"\\} \\+Inf" "metrics: standard pool uncapped"

@@ -144,7 +144,8 @@ def cmd_concurrent(sma, pola, n):
                 results[i] = r is not None and r.startswith(b'OK ippool_relay_tx:')
             else:
                 s.sendall(b'request=smtpd_access_policy\nprotocol_state=RCPT\n'
-                          b'sender=user%d@tx.example\nrecipient=r%d@gmail.com\n\n' % (i, i))
+                          b'sender=user%d@tx.example\nrecipient=r%d@gmail.com\n'
+                          b'client_address=127.0.0.1\n\n' % (i, i))
                 r = read_policy(s)
                 results[i] = r is not None and r.startswith(b'action=FILTER ippool_relay_tx:')
         except OSError:

@@ -19,12 +19,7 @@ senders = @news.example
 [pool default]
 ips = $(netip 5)
 CONF
-sink_start out "$(netip 20)"
-pf_setup main $PORT <<CONF
-smtpd_milters = inet:$(netip 1):$MPORT
-CONF
-milter_start "$T/ippool.conf"
-pf_start main
+site_start
 
 deliver_main() { deliver out "$(netip 1)" $PORT "$@"; }
 
