@@ -17,15 +17,8 @@
 #include "milter.h"
 #include "pool.h"
 #include "protect.h"
+#include "qid.h"
 #include "sign.h"
-
-const char *
-milter_qid(SMFICTX *ctx)
-{
-	const char *id = smfi_getsymval(ctx, "i");
-
-	return (id && *id ? id : "NOQUEUE");
-}
 
 static void
 message_reset(struct conn *c)

@@ -44,7 +44,4 @@ struct conn {
 	struct sign_msg *sign;
 };
 
-/* The queue ID for log lines ("NOQUEUE" before Postfix has one). */
-const char *milter_qid(SMFICTX *);
-
 #endif

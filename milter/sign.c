@@ -28,6 +28,7 @@
 #include "log.h"
 #include "mailbox.h"
 #include "milter.h"
+#include "qid.h"
 #include "sign.h"
 #include "signfrom.h"
 
