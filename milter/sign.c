@@ -133,8 +133,8 @@ in_list(const char **list, size_t n, const char *name)
 }
 
 /* The signed headers: the usual set, the pool tag, and every oversigned
- * header (libopendkim lists an oversigned name once more than it signed
- * it, so it must sign all its occurrences). */
+ * header (a signer lists an oversigned name once more than it signed it,
+ * so it must sign all its occurrences). */
 static const char **
 build_signhdrs(const struct ipp_config *cfg)
 {
