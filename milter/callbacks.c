@@ -17,15 +17,8 @@
 #include "milter.h"
 #include "pool.h"
 #include "protect.h"
+#include "qid.h"
 #include "sign.h"
-
-const char *
-milter_qid(SMFICTX *ctx)
-{
-	const char *id = smfi_getsymval(ctx, "i");
-
-	return (id && *id ? id : "NOQUEUE");
-}
 
 static void
 message_reset(struct conn *c)
@@ -74,10 +67,15 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		*pf1 |= SMFIP_NR_HDR;
 		c->nr_hdr = 1;
 	}
-	sign_negotiate(c, f1, pf1);
+	if ((c->sign = sign_conn_new(f1, pf1)) == NULL) {
+		msg_warn("out of memory for a new connection");
+		free(c);
+		return (SMFIS_TEMPFAIL);
+	}
 	*pf2 = 0;
 	*pf3 = 0;
 	if (smfi_setpriv(ctx, c) != MI_SUCCESS) {
+		sign_conn_free(c->sign);
 		free(c);
 		return (SMFIS_TEMPFAIL);
 	}
@@ -157,7 +155,7 @@ cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 
 	if (c != NULL && c->dir.dir == IPP_DIR_OUTBOUND)
 		sign_body(c, chunk, len);
-	return (c != NULL && c->nr_body ? SMFIS_NOREPLY : SMFIS_CONTINUE);
+	return (c != NULL && sign_body_noreply(c->sign) ? SMFIS_NOREPLY : SMFIS_CONTINUE);
 }
 
 static sfsistat
@@ -198,7 +196,8 @@ cb_eom(SMFICTX *ctx)
 		return (SMFIS_CONTINUE);
 	}
 	/* with SMFIP_HDR_LEADSPC the value carries its own leading space */
-	(void) snprintf(tag, sizeof(tag), "%s%s", c->leadspc ? " " : "", c->pool->xsettings);
+	(void) snprintf(tag, sizeof(tag), "%s%s", sign_leadspc(c->sign) ? " " : "",
+	    c->pool->xsettings);
 	if (smfi_addheader(ctx, cfg->header, tag) != MI_SUCCESS) {
 		msg_warn("%s: cannot add the %s header", milter_qid(ctx), cfg->header);
 		message_reset(c);
@@ -232,6 +231,7 @@ cb_close(SMFICTX *ctx)
 
 	if (c != NULL) {
 		message_reset(c);
+		sign_conn_free(c->sign);
 		free(c);
 		(void) smfi_setpriv(ctx, NULL);
 		atomic_fetch_sub(&milter_sessions, 1);

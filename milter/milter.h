@@ -36,15 +36,7 @@ struct conn {
 	unsigned ntags;			/* client-supplied tag headers seen */
 	int	local;			/* a local submission (Postfix non_smtpd_milters) */
 	struct protect *prot;		/* recipient protection (protect.c) */
-	/* DKIM signing (sign.c): what negotiation gave it, the message's state */
-	int	body;			/* the MTA sends the body */
-	int	nr_body;		/* SMFIP_NR_BODY: body steps never reply */
-	int	leadspc;		/* SMFIP_HDR_LEADSPC: header values keep their leading space */
-	int	sign_oom;		/* no memory for the signing state */
-	struct sign_msg *sign;
+	struct sign_conn *sign;		/* DKIM signing (sign.c), for the connection */
 };
-
-/* The queue ID for log lines ("NOQUEUE" before Postfix has one). */
-const char *milter_qid(SMFICTX *);
 
 #endif

@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "log.h"
 #include "protect.h"
+#include "qid.h"
 #include "ratelimit.h"
 #include "suppress.h"
 

@@ -1,53 +1,76 @@
-/* sign.c - DKIM signing with libopendkim.
+/* sign.c - DKIM signing in ippool-milter: which keys sign a message, the
+ * headers kept until the signing domain is known, the per-connection and
+ * per-message state, and the signatures inserted at end of message.  The
+ * signing itself is one algorithm per key type behind lib/dkim/signer.h
+ * (sign_rsa.c on libopendkim, lib/dkim/sign_ed25519.c on edsign.c).
  *
  * The signing domain comes from the From: header, which may come after
  * other headers, so the headers of a message are kept until the end of
  * the header (bounded by the MTA's own header limit); the body is never
- * kept: it goes into the per-key DKIM handles chunk by chunk.  The X-Settings
+ * kept: it goes into the per-key signers chunk by chunk.  The X-Settings
  * header the milter adds at end of message is known from MAIL FROM on, so
  * it is hashed with the other headers and its value is covered.
- *
- * One DKIM_LIB per loaded configuration (its header lists depend on it),
- * shared by all threads; one DKIM handle per key per message.
  */
 #include "autoconfig.h"
 
-#include <pthread.h>
 #include <stdarg.h>
-#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/types.h>
-
-#include <opendkim/dkim.h>
 
 #include "clock.h"
-#include "edsign.h"
 #include "keytable.h"
 #include "log.h"
 #include "mailbox.h"
 #include "milter.h"
+#include "qid.h"
 #include "sign.h"
+#include "sign_rsa.h"
+#include "signer.h"
 #include "signfrom.h"
 
 #define SIGN_MAX_KEYS	2		/* one RSA and one Ed25519 per domain */
 #define SIGN_MAX_SEEN	8		/* DKIM-Signature headers remembered */
 #define SIGN_HDR_MAX	(4 * 1024 * 1024) /* Postfix's header_size_limit is 100 KiB */
 #define SIGN_FROM_MAX	998		/* RFC 5322 line length */
-#define SIGNHDR		"DKIM-Signature"
+#define SIGNHDR		IPP_SIGN_HEADER
 #define NOKEY_INTERVAL	3600
+#define SIGN_ERR_MAX	512
+
+/* One implementation per key type; a new one is one more row. */
+static const struct ipp_sign_alg *const algs[] = {
+	&sign_rsa,
+	&ipp_sign_ed25519,
+};
+#define NALGS	(sizeof(algs) / sizeof(algs[0]))
 
 /* What a loaded configuration signs with (attached to struct ipp_config). */
 struct signer {
-	DKIM_LIB *lib;
 	struct ipp_keytable *kt;
-	dkim_canon_t hcanon, bcanon;
-	const char **signhdrs;		/* kept alive as long as lib */
+	struct ipp_sign_conf sc;
+	const char **signhdrs;		/* sc's lists, kept alive as long as the state */
 	const char **oversign;
+	void   *state[NALGS];		/* each algorithm's, from its init */
+};
+
+/* What negotiation gave this connection, and the current message. */
+struct sign_conn {
+	int	body;			/* the MTA sends the body */
+	int	nr_body;		/* SMFIP_NR_BODY: body steps never reply */
+	int	leadspc;		/* SMFIP_HDR_LEADSPC: header values keep their leading space */
+	int	oom;			/* no memory for the message's state */
+	struct sign_msg *msg;
 };
 
 enum sign_state { COLLECT, SIGNING, NOSIGN, FAILED };
+
+/* One key signing the message: its algorithm and that algorithm's handle. */
+struct sign_key {
+	const struct ipp_sign_alg *alg;
+	void   *h;
+	const struct ipp_dkim_key *key;
+};
 
 struct sign_msg {
 	enum sign_state state;
@@ -61,9 +84,7 @@ struct sign_msg {
 		char	s[64];
 	} seen[SIGN_MAX_SEEN];
 	unsigned nseen;
-	DKIM   *dkim[SIGN_MAX_KEYS];	/* RSA keys: libopendkim */
-	struct edsign *ed[SIGN_MAX_KEYS];	/* Ed25519 keys: edsign.c */
-	const struct ipp_dkim_key *key[SIGN_MAX_KEYS];
+	struct sign_key k[SIGN_MAX_KEYS];
 	unsigned nkeys;
 	char	why[256];		/* FAILED: what went wrong */
 	char	note[512];		/* logged at end of message, with the queue ID */
@@ -87,11 +108,13 @@ static void
 signer_free(void *p)
 {
 	struct signer *sg = p;
+	size_t	i;
 
 	if (sg == NULL)
 		return;
-	if (sg->lib != NULL)
-		dkim_close(sg->lib);
+	for (i = 0; i < NALGS; i++)
+		if (sg->state[i] != NULL && algs[i]->fini != NULL)
+			algs[i]->fini(sg->state[i]);
 	ipp_keytable_free(sg->kt);
 	free(sg->signhdrs);
 	free(sg->oversign);
@@ -110,8 +133,8 @@ in_list(const char **list, size_t n, const char *name)
 }
 
 /* The signed headers: the usual set, the pool tag, and every oversigned
- * header (libopendkim lists an oversigned name once more than it signed
- * it, so it must sign all its occurrences). */
+ * header (a signer lists an oversigned name once more than it signed it,
+ * so it must sign all its occurrences). */
 static const char **
 build_signhdrs(const struct ipp_config *cfg)
 {
@@ -137,7 +160,7 @@ sign_prepare(struct ipp_config *cfg, const struct ipp_config *old, FILE *errs)
 {
 	const struct signer *osg = old != NULL ? old->attach : NULL;
 	struct signer *sg;
-	unsigned flags = DKIM_LIBFLAGS_NONE;
+	char	err[SIGN_ERR_MAX];
 	size_t	i, nover;
 
 	if (!cfg->dkim || cfg->keytable == NULL || *cfg->keytable == '\0')
@@ -150,29 +173,26 @@ sign_prepare(struct ipp_config *cfg, const struct ipp_config *old, FILE *errs)
 		signer_free(sg);
 		return (-1);
 	}
-	sg->hcanon = cfg->canon_header_relaxed ? DKIM_CANON_RELAXED : DKIM_CANON_SIMPLE;
-	sg->bcanon = cfg->canon_body_relaxed ? DKIM_CANON_RELAXED : DKIM_CANON_SIMPLE;
 	nover = ipp_list_len(cfg->oversign);
-	if ((sg->lib = dkim_init(NULL, NULL)) == NULL
-	    || (sg->signhdrs = build_signhdrs(cfg)) == NULL
+	if ((sg->signhdrs = build_signhdrs(cfg)) == NULL
 	    || (sg->oversign = calloc(nover + 1, sizeof(*sg->oversign))) == NULL) {
-		(void) fprintf(errs, "%s: cannot initialize libopendkim: out of memory\n",
-		    cfg->keytable);
+		(void) fprintf(errs, "%s: out of memory\n", cfg->keytable);
 		signer_free(sg);
 		return (-1);
 	}
 	for (i = 0; i < nover; i++)
 		sg->oversign[i] = cfg->oversign[i];
-	if (dkim_options(sg->lib, DKIM_OP_SETOPT, DKIM_OPTS_FLAGS, &flags, sizeof(flags))
-	    != DKIM_STAT_OK
-	    || dkim_options(sg->lib, DKIM_OP_SETOPT, DKIM_OPTS_SIGNHDRS, sg->signhdrs,
-	    sizeof(sg->signhdrs)) != DKIM_STAT_OK
-	    || (nover > 0 && dkim_options(sg->lib, DKIM_OP_SETOPT, DKIM_OPTS_OVERSIGNHDRS,
-	    sg->oversign, sizeof(sg->oversign)) != DKIM_STAT_OK)) {
-		(void) fprintf(errs, "%s: libopendkim refused the header lists\n", cfg->keytable);
-		signer_free(sg);
-		return (-1);
-	}
+	sg->sc.header_relaxed = cfg->canon_header_relaxed;
+	sg->sc.body_relaxed = cfg->canon_body_relaxed;
+	sg->sc.signhdrs = (const char *const *) sg->signhdrs;
+	sg->sc.oversign = (const char *const *) sg->oversign;
+	for (i = 0; i < NALGS; i++)
+		if (algs[i]->init != NULL
+		    && algs[i]->init(&sg->sc, &sg->state[i], err, sizeof(err)) != 0) {
+			(void) fprintf(errs, "%s: %s\n", cfg->keytable, err);
+			signer_free(sg);
+			return (-1);
+		}
 	cfg->attach = sg;
 	cfg->attach_free = signer_free;
 	if (sg->kt->nkeys == 0)
@@ -195,27 +215,45 @@ conn_signer(const struct conn *c)
 	    && ((const struct signer *) cfg->attach)->kt->nkeys > 0 ? cfg->attach : NULL);
 }
 
-void
-sign_negotiate(struct conn *c, unsigned long offered, unsigned long *steps)
+/* --- per connection ----------------------------------------------------- */
+
+struct sign_conn *
+sign_conn_new(unsigned long offered, unsigned long *steps)
 {
 	struct ipp_confref *ref = ipp_confref_get();
 	const struct ipp_config *cfg = ref ? ipp_confref_cfg(ref) : NULL;
 	int	signs = cfg != NULL && cfg->dkim && cfg->attach != NULL;
+	struct sign_conn *sc;
 
 	ipp_confref_put(ref);
+	if ((sc = calloc(1, sizeof(*sc))) == NULL)
+		return (NULL);
 	if (!signs)
-		return;
+		return (sc);
 	*steps &= ~(unsigned long) SMFIP_NOBODY;
-	c->body = 1;
+	sc->body = 1;
 	if (offered & SMFIP_NR_BODY) {
 		*steps |= SMFIP_NR_BODY;
-		c->nr_body = 1;
+		sc->nr_body = 1;
 	}
 	/* the exact header value, as simple header canonicalization needs */
 	if (offered & SMFIP_HDR_LEADSPC) {
 		*steps |= SMFIP_HDR_LEADSPC;
-		c->leadspc = 1;
+		sc->leadspc = 1;
 	}
+	return (sc);
+}
+
+int
+sign_body_noreply(const struct sign_conn *sc)
+{
+	return (sc != NULL && sc->nr_body);
+}
+
+int
+sign_leadspc(const struct sign_conn *sc)
+{
+	return (sc != NULL && sc->leadspc);
 }
 
 /* --- per message ------------------------------------------------------------ */
@@ -262,11 +300,8 @@ msg_free_handles(struct sign_msg *m)
 	unsigned i;
 
 	for (i = 0; i < m->nkeys; i++) {
-		if (m->dkim[i] != NULL)
-			(void) dkim_free(m->dkim[i]);
-		edsign_free(m->ed[i]);
-		m->dkim[i] = NULL;
-		m->ed[i] = NULL;
+		m->k[i].alg->free(m->k[i].h);
+		m->k[i].h = NULL;
 	}
 	m->nkeys = 0;
 	free(m->hdrs);
@@ -275,24 +310,41 @@ msg_free_handles(struct sign_msg *m)
 }
 
 void
-sign_reset(struct conn *c)
+sign_reset(const struct conn *c)
 {
-	if (c->sign == NULL)
+	struct sign_conn *sc = c->sign;
+
+	if (sc == NULL)
 		return;
-	msg_free_handles(c->sign);
-	free(c->sign);
-	c->sign = NULL;
+	sc->oom = 0;
+	if (sc->msg == NULL)
+		return;
+	msg_free_handles(sc->msg);
+	free(sc->msg);
+	sc->msg = NULL;
+}
+
+void
+sign_conn_free(struct sign_conn *sc)
+{
+	if (sc == NULL)
+		return;
+	if (sc->msg != NULL) {
+		msg_free_handles(sc->msg);
+		free(sc->msg);
+	}
+	free(sc);
 }
 
 static struct sign_msg *
-msg_get(struct conn *c)
+msg_get(struct sign_conn *sc)
 {
-	if (c->sign == NULL) {
-		if ((c->sign = calloc(1, sizeof(*c->sign))) == NULL)
+	if (sc->msg == NULL) {
+		if ((sc->msg = calloc(1, sizeof(*sc->msg))) == NULL)
 			return (NULL);
-		c->sign->state = COLLECT;
+		sc->msg->state = COLLECT;
 	}
-	return (c->sign);
+	return (sc->msg);
 }
 
 /* Append "Name:" SP value with bare LFs made CRLF (Postfix folds with LF). */
@@ -345,15 +397,16 @@ note_signature(struct sign_msg *m, const char *value)
 }
 
 void
-sign_header(struct conn *c, const char *name, const char *value)
+sign_header(const struct conn *c, const char *name, const char *value)
 {
 	const struct signer *sg = conn_signer(c);
+	struct sign_conn *sc = c->sign;
 	struct sign_msg *m;
 
-	if (sg == NULL)
+	if (sg == NULL || sc == NULL)
 		return;
-	if ((m = msg_get(c)) == NULL) {
-		c->sign_oom = 1;
+	if ((m = msg_get(sc)) == NULL) {
+		sc->oom = 1;
 		return;
 	}
 	if (m->state != COLLECT)
@@ -368,7 +421,7 @@ sign_header(struct conn *c, const char *name, const char *value)
 		m->from_long = strlen(value) > SIGN_FROM_MAX;
 		(void) snprintf(m->from, sizeof(m->from), "%s", value);
 	}
-	if (hdr_append(m, name, c->leadspc ? "" : " ", value) != 0)
+	if (hdr_append(m, name, sc->leadspc ? "" : " ", value) != 0)
 		fail(m, "the header is too large to keep for signing (over %d bytes) or out of memory",
 		    SIGN_HDR_MAX);
 }
@@ -395,26 +448,32 @@ seen(const struct sign_msg *m, const struct ipp_dkim_key *key)
 	return (0);
 }
 
-/* A DKIM status that is the message's fault, not ours: deliver unsigned. */
-static int
-message_fault(DKIM_STAT st)
+/* The algorithm that signs with keys of TYPE, and its configuration state. */
+static const struct ipp_sign_alg *
+alg_for(const struct signer *sg, enum ipp_key_type type, void **state)
 {
-	return (st == DKIM_STAT_SYNTAX);
+	size_t	i;
+
+	for (i = 0; i < NALGS; i++)
+		if (algs[i]->type == type) {
+			*state = sg->state[i];
+			return (algs[i]);
+		}
+	return (NULL);
 }
 
-/* End of header: pick the keys, create the handles, hash the headers. */
+/* End of header: pick the keys, start their signers, hash the headers. */
 static void
-start(struct conn *c, struct sign_msg *m)
+start(const struct conn *c, struct sign_msg *m)
 {
 	const struct signer *sg = conn_signer(c);
 	const struct ipp_config *cfg = ipp_confref_cfg(c->ref);
 	const struct ipp_dkim_key *keys;
-	char	domain[256], why[600];
+	char	domain[256], why[600], err[SIGN_ERR_MAX];
 	unsigned nmb;
-	const char *h;
 	char	xs[IPP_NAME_MAX * 8 + 512];
 	size_t	nkeys, i;
-	DKIM_STAT st;
+	time_t	now = ipp_now();
 
 	if (m->state != COLLECT)
 		return;
@@ -457,7 +516,7 @@ start(struct conn *c, struct sign_msg *m)
 		m->state = NOSIGN;
 		goto done;
 	}
-	if (!c->body) {
+	if (!c->sign->body) {
 		/* negotiated before a reload turned signing on: the body never comes */
 		fail(m, "signing was enabled after this connection began");
 		goto done;
@@ -467,71 +526,39 @@ start(struct conn *c, struct sign_msg *m)
 	m->state = SIGNING;
 	for (i = 0; i < nkeys && m->nkeys < SIGN_MAX_KEYS; i++) {
 		const struct ipp_dkim_key *key = &keys[i];
-		DKIM   *d;
+		struct sign_key *k = &m->k[m->nkeys];
+		void   *state = NULL;
 
 		if (seen(m, key)) {
 			note(m, 0, "already signed with d=%s s=%s: not signing again",
 			    key->domain, key->selector);
 			continue;
 		}
-		if (key->type == IPP_KEY_ED25519) {
-			struct edsign *ed = edsign_new(key->pkey, key->domain, key->selector,
-			    cfg->canon_header_relaxed, cfg->canon_body_relaxed,
-			    (const char *const *) sg->signhdrs, (const char *const *) sg->oversign,
-			    ipp_now());
-
-			if (ed == NULL || edsign_headers(ed, m->hdrs, m->hlen, xs) != 0) {
-				edsign_free(ed);
-				fail(m, "Ed25519 signer for d=%s s=%s: out of memory", key->domain,
-				    key->selector);
-				goto done;
-			}
-			m->ed[m->nkeys] = ed;
-			m->key[m->nkeys++] = key;
-			continue;
-		}
-		d = dkim_sign(sg->lib, (const unsigned char *) MILTER_NAME, NULL,
-		    (dkim_sigkey_t) (uintptr_t) key->pem, (const unsigned char *) key->selector,
-		    (const unsigned char *) key->domain, sg->hcanon, sg->bcanon,
-		    key->type == IPP_KEY_ED25519 ? DKIM_SIGN_ED25519SHA256 : DKIM_SIGN_RSASHA256,
-		    -1, &st);
-		if (d == NULL) {
-			fail(m, "dkim_sign for d=%s s=%s: %s", key->domain, key->selector,
-			    dkim_getresultstr(st));
+		if ((k->alg = alg_for(sg, key->type, &state)) == NULL) {
+			fail(m, "d=%s s=%s: no signer for %s keys", key->domain, key->selector,
+			    ipp_key_type_name(key->type));
 			goto done;
 		}
-		m->dkim[m->nkeys] = d;
-		m->key[m->nkeys++] = key;
-		/*
-		 * With simple header canonicalization the signature header is
-		 * hashed exactly as written; libopendkim 2.11's folded Ed25519
-		 * header then fails to verify (seen with python3-dkim), an
-		 * unfolded one verifies.  It stays well under Postfix's
-		 * 2048-byte line limit.
-		 */
-		if (sg->hcanon == DKIM_CANON_SIMPLE && (st = dkim_set_margin(d, 0)) != DKIM_STAT_OK)
-			goto dkim_error;
-		for (h = m->hdrs; h != NULL && h < m->hdrs + m->hlen; h += strlen(h) + 1)
-			if ((st = dkim_header(d, (unsigned char *) (uintptr_t) h, strlen(h)))
-			    != DKIM_STAT_OK)
-				goto dkim_error;
-		if ((st = dkim_header(d, (unsigned char *) xs, strlen(xs))) != DKIM_STAT_OK
-		    || (st = dkim_eoh(d)) != DKIM_STAT_OK)
-			goto dkim_error;
+		if ((k->h = k->alg->start(state, &sg->sc, key, now, err, sizeof(err))) == NULL) {
+			fail(m, "%s", err);
+			goto done;
+		}
+		k->key = key;
+		m->nkeys++;
+		switch (k->alg->header(k->h, m->hdrs, m->hlen, xs, err, sizeof(err))) {
+		case IPP_SIGN_OK:
+			break;
+		case IPP_SIGN_UNSIGNED:
+			note(m, 1, "not signed: %s", err);
+			m->state = NOSIGN;
+			goto done;
+		case IPP_SIGN_FAIL:
+			fail(m, "%s", err);
+			goto done;
+		}
 	}
 	if (m->nkeys == 0)
 		m->state = NOSIGN;
-	goto done;
-
-dkim_error:
-	if (message_fault(st)) {
-		note(m, 1, "not signed: %s", dkim_geterror(m->dkim[m->nkeys - 1])
-		    ? dkim_geterror(m->dkim[m->nkeys - 1]) : dkim_getresultstr(st));
-		m->state = NOSIGN;
-	} else {
-		fail(m, "libopendkim: %s", dkim_geterror(m->dkim[m->nkeys - 1])
-		    ? dkim_geterror(m->dkim[m->nkeys - 1]) : dkim_getresultstr(st));
-	}
 done:
 	/* the header is hashed (or not needed): only the body streams on */
 	free(m->hdrs);
@@ -540,60 +567,41 @@ done:
 }
 
 void
-sign_body(struct conn *c, const unsigned char *chunk, size_t len)
+sign_body(const struct conn *c, const unsigned char *chunk, size_t len)
 {
-	struct sign_msg *m = c->sign;
+	struct sign_msg *m = c->sign != NULL ? c->sign->msg : NULL;
+	char	err[SIGN_ERR_MAX];
 	unsigned i;
-	DKIM_STAT st;
 
 	if (m == NULL || m->state == NOSIGN || m->state == FAILED)
 		return;
 	if (m->state == COLLECT)
 		start(c, m);
-	for (i = 0; m->state == SIGNING && i < m->nkeys; i++) {
-		if (m->ed[i] != NULL) {
-			if (edsign_body(m->ed[i], chunk, len) != 0)
-				fail(m, "Ed25519 body hash failed");
-			continue;
-		}
-		if ((st = dkim_body(m->dkim[i], (unsigned char *) (uintptr_t) chunk, len))
-		    != DKIM_STAT_OK)
-			fail(m, "libopendkim body: %s", dkim_geterror(m->dkim[i])
-			    ? dkim_geterror(m->dkim[i]) : dkim_getresultstr(st));
-	}
-}
-
-/* libopendkim folds with CRLF; the MTA wants LF inside header values. */
-static void
-crlf_to_lf(char *s)
-{
-	char   *o = s;
-
-	for (; *s; s++)
-		if (!(s[0] == '\r' && s[1] == '\n'))
-			*o++ = *s;
-	*o = '\0';
+	for (i = 0; m->state == SIGNING && i < m->nkeys; i++)
+		if (m->k[i].alg->body(m->k[i].h, chunk, len, err, sizeof(err)) != 0)
+			fail(m, "%s", err);
 }
 
 int
-sign_eom(SMFICTX *ctx, struct conn *c)
+sign_eom(SMFICTX *ctx, const struct conn *c)
 {
+	struct sign_conn *sc = c->sign;
 	struct sign_msg *m;
 	const char *qid = milter_qid(ctx);
-	char	log[1024], *val[SIGN_MAX_KEYS] = { NULL };
+	char	log[1024], err[SIGN_ERR_MAX], *val[SIGN_MAX_KEYS] = { NULL };
 	size_t	off = 0;
 	unsigned i;
 	int	rc = -1;
 
-	if (conn_signer(c) == NULL) {
+	if (conn_signer(c) == NULL || sc == NULL) {
 		sign_reset(c);
 		return (0);
 	}
-	if (c->sign_oom) {
+	if (sc->oom) {
 		msg_warn("%s: cannot sign: out of memory", qid);
 		goto tempfail;
 	}
-	if ((m = msg_get(c)) == NULL) {
+	if ((m = msg_get(sc)) == NULL) {
 		msg_warn("%s: cannot sign: out of memory", qid);
 		goto tempfail;
 	}
@@ -610,37 +618,24 @@ sign_eom(SMFICTX *ctx, struct conn *c)
 		goto out;
 	}
 	for (i = 0; m->state == SIGNING && i < m->nkeys; i++) {
-		unsigned char *buf;
-		size_t	len;
-		DKIM_STAT st;
+		const struct sign_key *k = &m->k[i];
+		char   *v = k->alg->end(k->h, err, sizeof(err));
 
-		if (m->ed[i] != NULL) {
-			char	why[128], *v = edsign_finish(m->ed[i], why, sizeof(why));
-
-			if (v == NULL || asprintf(&val[i], "%s%s", c->leadspc ? " " : "", v) < 0) {
-				val[i] = NULL;
-				fail(m, "signature for d=%s s=%s: %s", m->key[i]->domain,
-				    m->key[i]->selector, v == NULL ? why : "out of memory");
-				free(v);
-				break;
-			}
-			free(v);
-			continue;
-		}
-		if ((st = dkim_eom(m->dkim[i], NULL)) != DKIM_STAT_OK
-		    || (st = dkim_getsighdr_d(m->dkim[i], strlen(SIGNHDR) + 2, &buf, &len))
-		    != DKIM_STAT_OK) {
-			fail(m, "libopendkim signature for d=%s s=%s: %s", m->key[i]->domain,
-			    m->key[i]->selector, dkim_geterror(m->dkim[i])
-			    ? dkim_geterror(m->dkim[i]) : dkim_getresultstr(st));
+		if (v == NULL) {
+			fail(m, "%s", err);
 			break;
 		}
-		if (asprintf(&val[i], "%s%s", c->leadspc ? " " : "", (char *) buf) < 0) {
+		/* with SMFIP_HDR_LEADSPC the value carries its own leading space */
+		if (!sc->leadspc)
+			val[i] = v;
+		else if (asprintf(&val[i], " %s", v) < 0) {
 			val[i] = NULL;
-			fail(m, "out of memory");
+			free(v);
+			fail(m, "signature for d=%s s=%s: out of memory", k->key->domain,
+			    k->key->selector);
 			break;
-		}
-		crlf_to_lf(val[i]);
+		} else
+			free(v);
 	}
 	if (m->state == FAILED) {
 		msg_warn("%s: cannot sign: %s", qid, m->why);
@@ -654,8 +649,8 @@ sign_eom(SMFICTX *ctx, struct conn *c)
 		}
 	for (i = 0; i < m->nkeys && off < sizeof(log); i++) {
 		int	n = snprintf(log + off, sizeof(log) - off, "%sd=%s s=%s a=%s",
-		    i ? ", " : "", m->key[i]->domain, m->key[i]->selector,
-		    ipp_key_alg_name(m->key[i]->type));
+		    i ? ", " : "", m->k[i].key->domain, m->k[i].key->selector,
+		    ipp_key_alg_name(m->k[i].key->type));
 
 		if (n > 0)
 			off += (size_t) n;
@@ -666,7 +661,6 @@ sign_eom(SMFICTX *ctx, struct conn *c)
 
 tempfail:
 	(void) smfi_setreply(ctx, "451", "4.3.0", "ippool: cannot DKIM-sign the message, try again later");
-	c->sign_oom = 0;
 out:
 	for (i = 0; i < SIGN_MAX_KEYS; i++)
 		free(val[i]);

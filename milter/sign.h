@@ -1,6 +1,6 @@
-/* sign.h - DKIM signing in ippool-milter (libopendkim): the keys of a
- * configuration, what negotiation must ask for, and the per-message steps
- * the callbacks call.  A message is signed with every key of its From:
+/* sign.h - DKIM signing in ippool-milter: the keys of a configuration,
+ * what negotiation must ask for, and the per-message steps the callbacks
+ * call.  A message is signed with every key of its From:
  * domain (or closest parent domain) in the keytable: RSA and Ed25519 give
  * two signatures (RFC 8463). */
 #ifndef IPP_SIGN_H
@@ -11,6 +11,7 @@
 #include "config.h"
 
 struct conn;
+struct sign_conn;		/* opaque: sign.c alone touches it */
 
 /*
  * Load the keys of cfg's [dkim] keytable and attach a signer to cfg
@@ -20,14 +21,23 @@ struct conn;
  */
 int	sign_prepare(struct ipp_config *cfg, const struct ipp_config *old, FILE *errs);
 
-/* Adjust negotiation: ask for the body (and leading spaces of header
- * values) only when the current configuration signs. */
-void	sign_negotiate(struct conn *, unsigned long offered, unsigned long *steps);
+/*
+ * The connection's signing state, its own: at negotiation, ask for the
+ * body (and leading spaces of header values) only when the current
+ * configuration signs.  NULL when out of memory.
+ */
+struct sign_conn *sign_conn_new(unsigned long offered, unsigned long *steps);
+void	sign_conn_free(struct sign_conn *);
 
-/* Message steps.  Errors are kept and reported by sign_eom(), because
- * header and body callbacks may be "no reply" steps. */
-void	sign_header(struct conn *, const char *name, const char *value);
-void	sign_body(struct conn *, const unsigned char *chunk, size_t len);
+/* What negotiation gave: body steps never reply (SMFIP_NR_BODY); header
+ * values carry their own leading space (SMFIP_HDR_LEADSPC). */
+int	sign_body_noreply(const struct sign_conn *);
+int	sign_leadspc(const struct sign_conn *);
+
+/* Message steps, on c->sign.  Errors are kept and reported by sign_eom(),
+ * because header and body callbacks may be "no reply" steps. */
+void	sign_header(const struct conn *, const char *name, const char *value);
+void	sign_body(const struct conn *, const unsigned char *chunk, size_t len);
 
 /*
  * At end of message, after the pool tag is added: insert the signatures
@@ -35,9 +45,9 @@ void	sign_body(struct conn *, const unsigned char *chunk, size_t len);
  * a 451 4.3.0 reply: the MTA must then tempfail the message.
  */
 struct smfi_str;
-int	sign_eom(struct smfi_str *, struct conn *);
+int	sign_eom(struct smfi_str *, const struct conn *);
 
 /* Forget the current message's signing state. */
-void	sign_reset(struct conn *);
+void	sign_reset(const struct conn *);
 
 #endif

@@ -1,5 +1,6 @@
 /* dkim.h - the DKIM layer of lib/: the keytable and its keys, parsed once
- * per load (keytable.h), and ippool's own signer (edsign.h).  The milter
+ * per load (keytable.h), ippool's own Ed25519 signer (edsign.h), and
+ * the interface every signing algorithm implements (signer.h).  The milter
  * drives them per message; ippoolctl generates and checks keys.
  *
  * May use: lib/util (and OpenSSL).  Nothing of the config, store or mail
@@ -9,5 +10,6 @@
 
 #include "edsign.h"
 #include "keytable.h"
+#include "signer.h"
 
 #endif
