@@ -624,6 +624,9 @@ sign_eom(SMFICTX *ctx, struct conn *c)
 				free(v);
 				break;
 			}
+			if (edsign_left_out(m->ed[i]) > 0)
+				msg_info("%s: d=%s s=%s: %zu signed header fields left out of h= (the signature must fit on one line)",
+				    qid, m->key[i]->domain, m->key[i]->selector, edsign_left_out(m->ed[i]));
 			free(v);
 			continue;
 		}
