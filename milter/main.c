@@ -164,6 +164,13 @@ open_socket(const struct ipp_config *cfg, uid_t uid, gid_t gid)
 	if (smfi_register(milter_desc) != MI_SUCCESS)
 		msg_fatal("smfi_register failed");
 	(void) smfi_setbacklog(128);
+	/*
+	 * libmilter's default packet limit is 64 KiB - 1, and a header field
+	 * arrives as one packet: a 70,000-byte header (Postfix passes up to
+	 * header_size_limit, 102,400 bytes) reset the connection and the
+	 * message was deferred until it expired.
+	 */
+	(void) smfi_setmaxdatasize(MILTER_MAX_DATA);
 	/* never world-accessible, not even before the chmod below */
 	old_umask = umask(IPP_LISTEN_UMASK);
 	/* true: remove a stale unix socket left by a crash */

@@ -14,6 +14,9 @@
 #include "store.h"
 
 #define MILTER_NAME "ippool"
+/* libmilter's packet limit: one header field is one packet, and Postfix
+ * passes fields up to header_size_limit (102,400 bytes by default) */
+#define MILTER_MAX_DATA	(256 * 1024)
 
 /* Opened once at start (after dropping privileges), shared by all threads. */
 extern struct ipp_store *milter_store;

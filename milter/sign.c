@@ -625,6 +625,9 @@ sign_eom(SMFICTX *ctx, const struct conn *c)
 			fail(m, "%s", err);
 			break;
 		}
+		if (k->alg->left_out != NULL && k->alg->left_out(k->h) > 0)
+			msg_info("%s: d=%s s=%s: %zu signed header fields left out of h= (the signature must fit on one line)",
+			    qid, k->key->domain, k->key->selector, k->alg->left_out(k->h));
 		/* with SMFIP_HDR_LEADSPC the value carries its own leading space */
 		if (!sc->leadspc)
 			val[i] = v;

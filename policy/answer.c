@@ -69,17 +69,36 @@ answer_socketmap_blocks(const struct ipp_config *cfg, const char *req, size_t le
 	return (ipp_config_pool(cfg, name) != NULL && routable_key(key));
 }
 
-static void
+/* prefix, the relay transport of pool and its next hop; -1 (reply empty)
+ * when a name does not fit, and the caller must answer something else. */
+static int
 relay_answer(const struct ipp_config *cfg, const struct ipp_pool *pool, const char *prefix,
     char *reply, size_t rlen)
 {
 	char	transport[IPP_TRANSPORT_MAX], nexthop[128];
+	int	n;
 
+	if (rlen > 0)
+		reply[0] = '\0';
 	if (ipp_relay_transport_name(cfg, pool, transport, sizeof(transport)) != 0
 	    || ipp_relay_nexthop(cfg, pool, nexthop, sizeof(nexthop)) != 0)
-		(void) snprintf(reply, rlen, "%s", "");
-	else
-		(void) snprintf(reply, rlen, "%s%s:%s", prefix, transport, nexthop);
+		return (-1);
+	n = snprintf(reply, rlen, "%s%s:%s", prefix, transport, nexthop);
+	if (n < 0 || (size_t) n >= rlen) {
+		if (rlen > 0)
+			reply[0] = '\0';
+		return (-1);
+	}
+	return (0);
+}
+
+/* A socketmap lookup that cannot name its relay: Postfix retries later. */
+static enum answer_status
+relay_unnamed(const struct ipp_pool *pool, char *reply, size_t rlen, enum metric *kind)
+{
+	(void) snprintf(reply, rlen, "TEMP cannot name the relay of pool %s", pool->name);
+	*kind = M_SM_TEMP;
+	return (ANSWER_OK);
 }
 
 static void
@@ -134,7 +153,8 @@ answer_socketmap(const struct ipp_config *cfg, struct ipp_store *store, const ch
 			return (ANSWER_OK);
 		}
 		pool = ipp_pool_select(cfg, NULL, strcmp(key, "<>") == 0 ? "" : key, NULL);
-		relay_answer(cfg, pool, "OK ", reply, rlen);
+		if (relay_answer(cfg, pool, "OK ", reply, rlen) != 0)
+			return (relay_unnamed(pool, reply, rlen, kind));
 		*kind = M_SM_RELAY;
 		return (ANSWER_OK);
 	}
@@ -151,7 +171,8 @@ answer_socketmap(const struct ipp_config *cfg, struct ipp_store *store, const ch
 		}
 		*colon = '\0';
 		pool = ipp_pool_select(cfg, key, colon + 1, NULL);
-		relay_answer(cfg, pool, "OK ", reply, rlen);
+		if (relay_answer(cfg, pool, "OK ", reply, rlen) != 0)
+			return (relay_unnamed(pool, reply, rlen, kind));
 		/* the next hop is the mailer's business: keep the name only */
 		if ((colon = strchr(reply + 3, ':')) != NULL)
 			*colon = '\0';
@@ -273,8 +294,7 @@ answer_policy(const struct ipp_config *cfg, const char *req, size_t len, char *r
 		return (ANSWER_OK);
 	}
 	pool = ipp_pool_select(cfg, login, sender, &pwhy);
-	relay_answer(cfg, pool, "action=FILTER ", reply, rlen);
-	if (reply[0] == '\0') {
+	if (relay_answer(cfg, pool, "action=FILTER ", reply, rlen) != 0) {
 		(void) snprintf(reply, rlen, "action=DEFER_IF_PERMIT 4.3.5 ippool: cannot name the relay of pool %s",
 		    pool->name);
 		*kind = M_PL_DEFER;

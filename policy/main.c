@@ -122,13 +122,9 @@ serve(struct ipp_store *store, const char *file)
 	if ((base = event_base_new()) == NULL || (srv = server_new(base, store)) == NULL)
 		msg_fatal("cannot set up the event loop");
 	for (i = 0; i < nlis; i++) {
-		if (lis[i].kind == L_METRICS) {
-			if ((rc = metrics_serve(base, lis[i].fd, store)) == 0)
-				msg_info("metrics: listening on %s", lis[i].spec);
-		} else {
-			rc = server_listen(srv, lis[i].kind == L_POLICY ? PROTO_POLICY : PROTO_SOCKETMAP,
-			    lis[i].fd, lis[i].spec);
-		}
+		rc = server_listen(srv, lis[i].kind == L_POLICY ? PROTO_POLICY
+		    : lis[i].kind == L_SOCKETMAP ? PROTO_SOCKETMAP : PROTO_METRICS,
+		    lis[i].fd, lis[i].spec);
 		if (rc != 0)
 			msg_fatal("cannot serve %s", lis[i].spec);
 	}
@@ -143,7 +139,6 @@ serve(struct ipp_store *store, const char *file)
 	if (event_base_dispatch(base) < 0)
 		msg_error("event loop failed");
 
-	metrics_close();
 	server_free(srv);
 	event_free(ev_hup);
 	event_free(ev_term);

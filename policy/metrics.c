@@ -1,11 +1,10 @@
 /* metrics.c - counters (atomics: the loop and the workers count) and the
- * /metrics page.  A scrape reads the warm-up table in the loop thread: it
+ * /metrics page (served by server.c, framed by frame.c, http.c).  A scrape reads the warm-up table in the loop thread: it
  * is a short scan of a local table with read-committed cursors. */
 #include "autoconfig.h"
 
 #include <event2/buffer.h>
 #include <event2/event.h>
-#include <event2/http.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +16,6 @@
 #include "warmup.h"
 
 static atomic_long counters[M_COUNT];
-static struct evhttp *http;
-static struct ipp_store *mstore;
 static struct ipp_log_limit scrape_lim = IPP_LOG_LIMIT_INIT;
 
 void
@@ -68,13 +65,22 @@ counters_page(struct evbuffer *b)
 	    "# HELP ippool_policyd_connections Open client connections.\n"
 	    "# TYPE ippool_policyd_connections gauge\n"
 	    "ippool_policyd_connections{protocol=\"socketmap\"} %lu\n"
-	    "ippool_policyd_connections{protocol=\"policy\"} %lu\n",
+	    "ippool_policyd_connections{protocol=\"policy\"} %lu\n"
+	    "ippool_policyd_connections{protocol=\"metrics\"} %lu\n"
+	    "# HELP ippool_policyd_refused_total Connections refused: client not in [policy] clients, or the listener's cap.\n"
+	    "# TYPE ippool_policyd_refused_total counter\n"
+	    "ippool_policyd_refused_total{reason=\"clients\"} %lu\n"
+	    "ippool_policyd_refused_total{reason=\"cap\"} %lu\n"
+	    "# HELP ippool_policyd_slow_total Connections closed for a request not complete in time or replies not read.\n"
+	    "# TYPE ippool_policyd_slow_total counter\n"
+	    "ippool_policyd_slow_total %lu\n",
 	    metrics_get(M_SM_MALFORMED), metrics_get(M_PL_MALFORMED),
-	    metrics_get(M_SM_CONNS), metrics_get(M_PL_CONNS));
+	    metrics_get(M_SM_CONNS), metrics_get(M_PL_CONNS), metrics_get(M_MX_CONNS),
+	    metrics_get(M_REFUSED), metrics_get(M_OVERCAP), metrics_get(M_SLOW));
 }
 
 static int
-warmup_page(struct evbuffer *b, const struct ipp_config *cfg)
+warmup_page(struct evbuffer *b, struct ipp_store *mstore, const struct ipp_config *cfg)
 {
 	static const char *const names[] = { "day", "sent_today", "reserved", "capacity_today",
 	    "paused" };
@@ -128,64 +134,15 @@ warmup_page(struct evbuffer *b, const struct ipp_config *cfg)
 	return (IPP_OK);
 }
 
-static void
-on_request(struct evhttp_request *req, void *arg)
+void
+metrics_page(struct evbuffer *b, struct ipp_store *store)
 {
-	struct ipp_confref *ref;
-	struct evbuffer *b;
-	const char *uri = evhttp_request_get_uri(req);
-	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	struct ipp_confref *ref = ipp_confref_get();
 
-	(void) arg;
-	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
-		evhttp_send_error(req, 405, "only GET /metrics");
-		return;
-	}
-	if (uri == NULL || (strcmp(uri, "/metrics") != 0 && strncmp(uri, "/metrics?", 9) != 0)) {
-		evhttp_send_error(req, HTTP_NOTFOUND, "see /metrics");
-		return;
-	}
-	if ((b = evbuffer_new()) == NULL || (ref = ipp_confref_get()) == NULL) {
-		if (b)
-			evbuffer_free(b);
-		evhttp_send_error(req, HTTP_INTERNAL, "out of memory");
-		return;
-	}
 	counters_page(b);
-	if (warmup_page(b, ipp_confref_cfg(ref)) < 0) {
+	if (warmup_page(b, store, ipp_confref_cfg(ref)) < 0) {
 		/* the counters are still worth having: serve them */
 		msg_warn_limited(&scrape_lim, 60, "metrics: cannot read the warm-up state from the store");
 	}
 	ipp_confref_put(ref);
-	(void) evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-	    "text/plain; version=0.0.4");
-	evhttp_send_reply(req, HTTP_OK, "OK", b);
-	evbuffer_free(b);
-}
-
-int
-metrics_serve(struct event_base *base, int fd, struct ipp_store *store)
-{
-	mstore = store;
-	if ((http = evhttp_new(base)) == NULL)
-		return (-1);
-	evhttp_set_timeout(http, 10);
-	evhttp_set_max_headers_size(http, 8192);
-	evhttp_set_max_body_size(http, 1024);
-	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST);
-	evhttp_set_gencb(http, on_request, NULL);
-	if (evhttp_accept_socket_with_handle(http, fd) == NULL) {
-		evhttp_free(http);
-		http = NULL;
-		return (-1);
-	}
-	return (0);
-}
-
-void
-metrics_close(void)
-{
-	if (http != NULL)
-		evhttp_free(http);
-	http = NULL;
 }

@@ -7,7 +7,7 @@
 
 #include "store.h"
 
-struct event_base;
+struct evbuffer;
 
 enum metric {
 	M_SM_ROUTE,		/* socketmap: OK ippool_POOL_N: */
@@ -23,14 +23,17 @@ enum metric {
 	M_PL_MALFORMED,
 	M_SM_CONNS,		/* gauges: open connections */
 	M_PL_CONNS,
+	M_MX_CONNS,		/* the metrics listener's */
+	M_REFUSED,		/* connections refused: not in [policy] clients */
+	M_OVERCAP,		/* connections refused: the listener's cap */
+	M_SLOW,			/* connections closed: request or reply too slow */
 	M_COUNT
 };
 
 void	metrics_add(enum metric, long delta);
 unsigned long metrics_get(enum metric);
 
-/* Serve GET /metrics on spec (an inet listener fd opened already). */
-int	metrics_serve(struct event_base *, int fd, struct ipp_store *);
-void	metrics_close(void);
+/* The page: every counter, then the warm-up state read from the store. */
+void	metrics_page(struct evbuffer *, struct ipp_store *);
 
 #endif

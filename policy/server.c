@@ -5,7 +5,11 @@
  * client cannot queue work without waiting for answers.  Bad input (a
  * broken netstring, a line that is not NAME=VALUE, a request over the
  * size limit) closes that connection only, with one log line naming the
- * peer and the problem. */
+ * peer and the problem.  Hostile clients are bounded too: a request must
+ * be complete within REQUEST_TIMEOUT of its first byte (a byte every few
+ * seconds does not keep a connection), replies must be read within
+ * WRITE_TIMEOUT, each listener has its cap of connections (answered, then
+ * closed, past it) and an inet client must be in [policy] clients. */
 #include "autoconfig.h"
 
 #include <arpa/inet.h>
@@ -26,8 +30,11 @@
 
 #include "answer.h"
 #include "confref.h"
+#include "frame.h"
+#include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "parse.h"
 #include "server.h"
 #include "workers.h"
 
@@ -35,30 +42,38 @@
 
 struct conn;
 
+struct listener {
+	struct evconnlistener *l;
+	enum proto proto;
+	char	spec[128];
+	struct event *retry;
+	size_t	nconns, max;		/* open connections, the cap */
+	struct ipp_log_limit refuse_lim, cap_lim;
+};
+
 struct server {
 	struct event_base *base;
 	struct ipp_store *store;
 	struct workers *workers;
-	struct {
-		struct evconnlistener *l;
-		enum proto proto;
-		char	spec[128];
-		struct event *retry;
-	} lis[LISTENERS_MAX];
+	struct listener lis[LISTENERS_MAX];
 	int	nlis;
 	struct conn *conns;		/* every open connection */
 	size_t	nconns;
-	struct ipp_log_limit accept_lim, busy_lim;
+	struct ipp_log_limit accept_lim, busy_lim, slow_lim, write_lim;
 };
 
 struct conn {
 	struct conn *prev, *next;
 	struct server *srv;
+	struct listener *lis;
 	struct bufferevent *bev;
+	struct event *deadline;		/* REQUEST_TIMEOUT for a partial request */
 	enum proto proto;
 	char	peer[INET6_ADDRSTRLEN + 16];
+	size_t	scan;			/* input bytes searched for a frame's end */
 	int	busy;			/* a lookup is with the workers */
 	int	closing;		/* close when it comes back */
+	int	last;			/* close once the queued reply is written */
 };
 
 struct smjob {
@@ -77,7 +92,13 @@ struct smjob {
 static const char *
 proto_name(enum proto p)
 {
-	return (p == PROTO_SOCKETMAP ? "socketmap" : "policy");
+	return (p == PROTO_SOCKETMAP ? "socketmap" : p == PROTO_POLICY ? "policy" : "metrics");
+}
+
+static enum metric
+conns_metric(enum proto p)
+{
+	return (p == PROTO_SOCKETMAP ? M_SM_CONNS : p == PROTO_POLICY ? M_PL_CONNS : M_MX_CONNS);
 }
 
 static void process(struct conn *);
@@ -94,7 +115,10 @@ conn_free(struct conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	s->nconns--;
-	metrics_add(c->proto == PROTO_SOCKETMAP ? M_SM_CONNS : M_PL_CONNS, -1);
+	c->lis->nconns--;
+	metrics_add(conns_metric(c->proto), -1);
+	if (c->deadline)
+		event_free(c->deadline);
 	bufferevent_free(c->bev);
 	free(c);
 }
@@ -114,7 +138,8 @@ static void
 malformed(struct conn *c, const char *why)
 {
 	msg_warn("%s client %s: %s; closing the connection", proto_name(c->proto), c->peer, why);
-	metrics_add(c->proto == PROTO_SOCKETMAP ? M_SM_MALFORMED : M_PL_MALFORMED, 1);
+	if (c->proto != PROTO_METRICS)
+		metrics_add(c->proto == PROTO_SOCKETMAP ? M_SM_MALFORMED : M_PL_MALFORMED, 1);
 	conn_close(c);
 }
 
@@ -136,96 +161,6 @@ reply(struct conn *c, const char *text)
 		return (-1);
 	}
 	return (0);
-}
-
-/* --- framing -------------------------------------------------------------- */
-
-enum frame { FRAME_MORE, FRAME_GOT, FRAME_BAD };
-
-/* A netstring "LEN:DATA," of at most SOCKETMAP_MAX data bytes. */
-static enum frame
-frame_netstring(struct evbuffer *in, char **req, size_t *len, char *why, size_t wlen)
-{
-	char	hdr[8], comma;
-	size_t	have = evbuffer_get_length(in), got, i, n = 0;
-
-	got = evbuffer_copyout(in, hdr, have < sizeof(hdr) ? have : sizeof(hdr)) < 0 ? 0
-	    : (have < sizeof(hdr) ? have : sizeof(hdr));
-	for (i = 0; i < got && isdigit((unsigned char) hdr[i]); i++)
-		n = n * 10 + (size_t) (hdr[i] - '0');
-	if (i == got) {
-		if (got < sizeof(hdr))
-			return (FRAME_MORE);
-		(void) snprintf(why, wlen, "oversized request (a length of %zu digits)", got);
-		return (FRAME_BAD);
-	}
-	if (i == 0 || hdr[i] != ':') {
-		(void) snprintf(why, wlen, "malformed netstring (expected LENGTH:)");
-		return (FRAME_BAD);
-	}
-	if (i > 5 || n > SOCKETMAP_MAX) {
-		(void) snprintf(why, wlen, "oversized request (%zu bytes, limit %d)", n,
-		    SOCKETMAP_MAX);
-		return (FRAME_BAD);
-	}
-	if (have < i + 1 + n + 1)
-		return (FRAME_MORE);
-	if ((*req = malloc(n + 1)) == NULL) {
-		(void) snprintf(why, wlen, "out of memory");
-		return (FRAME_BAD);
-	}
-	if (evbuffer_drain(in, i + 1) != 0 || evbuffer_remove(in, *req, n) != (int) n
-	    || evbuffer_remove(in, &comma, 1) != 1 || comma != ',') {
-		free(*req);
-		*req = NULL;
-		(void) snprintf(why, wlen, "malformed netstring (no comma after %zu bytes)", n);
-		return (FRAME_BAD);
-	}
-	(*req)[n] = '\0';
-	*len = n;
-	return (FRAME_GOT);
-}
-
-/* Attribute lines up to an empty line, at most POLICY_MAX bytes. */
-static enum frame
-frame_policy(struct evbuffer *in, char **req, size_t *len, char *why, size_t wlen)
-{
-	struct evbuffer_ptr end;
-	size_t	have = evbuffer_get_length(in), n;
-	char	first;
-
-	if (have == 0)
-		return (FRAME_MORE);
-	if (evbuffer_copyout(in, &first, 1) == 1 && first == '\n') {
-		(void) snprintf(why, wlen, "empty request");
-		return (FRAME_BAD);
-	}
-	end = evbuffer_search(in, "\n\n", 2, NULL);
-	if (end.pos < 0) {
-		if (have > POLICY_MAX) {
-			(void) snprintf(why, wlen, "oversized request (over %d bytes)", POLICY_MAX);
-			return (FRAME_BAD);
-		}
-		return (FRAME_MORE);
-	}
-	n = (size_t) end.pos + 1;	/* the last line's newline included */
-	if (n > POLICY_MAX) {
-		(void) snprintf(why, wlen, "oversized request (%zu bytes, limit %d)", n, POLICY_MAX);
-		return (FRAME_BAD);
-	}
-	if ((*req = malloc(n + 1)) == NULL) {
-		(void) snprintf(why, wlen, "out of memory");
-		return (FRAME_BAD);
-	}
-	if (evbuffer_remove(in, *req, n) != (int) n || evbuffer_drain(in, 1) != 0) {
-		free(*req);
-		*req = NULL;
-		(void) snprintf(why, wlen, "cannot read the request");
-		return (FRAME_BAD);
-	}
-	(*req)[n] = '\0';
-	*len = n;
-	return (FRAME_GOT);
 }
 
 /* --- lookups in workers -------------------------------------------------------- */
@@ -262,19 +197,66 @@ sm_done(struct job *j)
 	free(sj);
 }
 
+/* A metrics request: the page, or why not; the connection then closes. */
+static int
+dispatch_http(struct conn *c, char *req, size_t len)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev), *body;
+	enum http_want w = http_request(req, len);
+	int	rc, status;
+
+	free(req);
+	if ((body = evbuffer_new()) == NULL) {
+		conn_close(c);
+		return (-1);
+	}
+	switch (w) {
+	case HTTP_WANT_METRICS:
+	case HTTP_WANT_HEAD:
+		metrics_page(body, c->srv->store);
+		status = 200;
+		break;
+	case HTTP_WANT_NOTFOUND:
+		(void) evbuffer_add_printf(body, "see /metrics\n");
+		status = 404;
+		break;
+	case HTTP_WANT_METHOD:
+		(void) evbuffer_add_printf(body, "only GET /metrics\n");
+		status = 405;
+		break;
+	default:
+		(void) evbuffer_add_printf(body, "not an HTTP/1.x request\n");
+		status = 400;
+	}
+	rc = http_reply(out, status, status == 200 ? "text/plain; version=0.0.4"
+	    : "text/plain", body, w == HTTP_WANT_HEAD);
+	evbuffer_free(body);
+	if (rc != 0) {
+		conn_close(c);
+		return (-1);
+	}
+	c->last = 1;
+	(void) bufferevent_disable(c->bev, EV_READ);
+	return (0);
+}
+
 /* Answer one framed request, here or through a worker; takes req.
  * Returns -1 when the connection was closed (and freed). */
 static int
 dispatch(struct conn *c, char *req, size_t len)
 {
 	struct server *s = c->srv;
-	struct ipp_confref *ref = ipp_confref_get();
-	const struct ipp_config *cfg = ipp_confref_cfg(ref);
+	struct ipp_confref *ref;
+	const struct ipp_config *cfg;
 	char	text[ANSWER_MAX], why[128];
 	enum answer_status st;
 	enum metric kind;
 	struct smjob *sj;
 
+	if (c->proto == PROTO_METRICS)
+		return (dispatch_http(c, req, len));
+	ref = ipp_confref_get();
+	cfg = ipp_confref_cfg(ref);
 	if (c->proto == PROTO_SOCKETMAP && answer_socketmap_blocks(cfg, req, len)) {
 		if ((sj = calloc(1, sizeof(*sj))) != NULL) {
 			sj->job.run = sm_run;
@@ -314,6 +296,51 @@ dispatch(struct conn *c, char *req, size_t len)
 	return (reply(c, text));
 }
 
+/* A request under way must be complete REQUEST_TIMEOUT after we first
+ * saw a byte of it; no deadline while idle, while a lookup runs or while
+ * we do not read (replies unread: WRITE_TIMEOUT is the bound). */
+static void
+deadline_update(struct conn *c)
+{
+	struct timeval tv = { REQUEST_TIMEOUT, 0 };
+	int	partial = evbuffer_get_length(bufferevent_get_input(c->bev)) > 0;
+
+	if (partial && !c->busy && !c->closing && !c->last
+	    && (bufferevent_get_enabled(c->bev) & EV_READ)) {
+		if (!evtimer_pending(c->deadline, NULL))
+			(void) evtimer_add(c->deadline, &tv);
+	} else {
+		(void) evtimer_del(c->deadline);
+	}
+}
+
+static void
+on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	(void) fd;
+	(void) what;
+	msg_warn_limited(&c->srv->slow_lim, 60,
+	    "%s client %s: request not complete within %d s; closing the connection",
+	    proto_name(c->proto), c->peer, REQUEST_TIMEOUT);
+	metrics_add(M_SLOW, 1);
+	conn_close(c);
+}
+
+static enum frame
+frame(struct conn *c, struct evbuffer *in, char **req, size_t *len, char *why, size_t wlen)
+{
+	switch (c->proto) {
+	case PROTO_SOCKETMAP:
+		return (frame_netstring(in, &c->scan, req, len, why, wlen));
+	case PROTO_POLICY:
+		return (frame_policy(in, &c->scan, req, len, why, wlen));
+	default:
+		return (frame_http(in, &c->scan, req, len, why, wlen));
+	}
+}
+
 /* Answer what is buffered, one request at a time. */
 static void
 process(struct conn *c)
@@ -323,17 +350,21 @@ process(struct conn *c)
 	size_t	len = 0;
 	enum frame f;
 
-	while (!c->busy && !c->closing) {
+	if (c->last) {
+		/* refused, or the metrics reply is queued: input is not read */
+		(void) evbuffer_drain(in, evbuffer_get_length(in));
+		return;
+	}
+	while (!c->busy && !c->closing && !c->last) {
 		if (evbuffer_get_length(bufferevent_get_output(c->bev)) > OUTPUT_MAX) {
-			/* the client does not read its answers: wait until it does */
+			/* the client does not read its answers: wait until it does
+			 * (for at most WRITE_TIMEOUT) */
 			(void) bufferevent_disable(c->bev, EV_READ);
-			return;
+			break;
 		}
-		f = c->proto == PROTO_SOCKETMAP
-		    ? frame_netstring(in, &req, &len, why, sizeof(why))
-		    : frame_policy(in, &req, &len, why, sizeof(why));
+		f = frame(c, in, &req, &len, why, sizeof(why));
 		if (f == FRAME_MORE)
-			return;
+			break;
 		if (f == FRAME_BAD) {
 			malformed(c, why);
 			return;
@@ -341,6 +372,7 @@ process(struct conn *c)
 		if (dispatch(c, req, len) != 0)
 			return;
 	}
+	deadline_update(c);
 }
 
 static void
@@ -350,12 +382,17 @@ on_read(struct bufferevent *bev, void *arg)
 	process(arg);
 }
 
-/* The output drained (write low watermark 0): read again if we stopped. */
+/* The output drained (write low watermark 0): close after the last
+ * reply, else read again if we stopped. */
 static void
 on_write(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;
 
+	if (c->last && !c->busy) {
+		conn_close(c);
+		return;
+	}
 	if (!c->busy && !c->closing && !(bufferevent_get_enabled(bev) & EV_READ)) {
 		(void) bufferevent_enable(bev, EV_READ);
 		process(c);
@@ -368,7 +405,12 @@ on_event(struct bufferevent *bev, short what, void *arg)
 	struct conn *c = arg;
 
 	(void) bev;
-	if (what & BEV_EVENT_TIMEOUT)
+	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_WRITING)) {
+		msg_warn_limited(&c->srv->write_lim, 60,
+		    "%s client %s: replies not read for %d s; closing the connection",
+		    proto_name(c->proto), c->peer, WRITE_TIMEOUT);
+		metrics_add(M_SLOW, 1);
+	} else if (what & BEV_EVENT_TIMEOUT)
 		msg_info("%s client %s: idle for %d s; closing", proto_name(c->proto), c->peer,
 		    IDLE_TIMEOUT);
 	else if ((what & BEV_EVENT_ERROR) && errno != ECONNRESET && errno != EPIPE)
@@ -379,21 +421,71 @@ on_event(struct bufferevent *bev, short what, void *arg)
 /* --- listeners ------------------------------------------------------------ */
 
 static void
-peer_name(const struct sockaddr *sa, enum proto p, char *buf, size_t len)
+peer_name(const struct sockaddr *sa, char *buf, size_t len, struct ipp_ip *ip)
 {
 	char	a[INET6_ADDRSTRLEN];
 
-	(void) p;
+	memset(ip, 0, sizeof(*ip));
 	if (sa->sa_family == AF_INET
-	    && inet_ntop(AF_INET, &((const struct sockaddr_in *) sa)->sin_addr, a, sizeof(a)))
+	    && inet_ntop(AF_INET, &((const struct sockaddr_in *) sa)->sin_addr, a, sizeof(a))) {
 		(void) snprintf(buf, len, "%s:%u", a,
 		    ntohs(((const struct sockaddr_in *) sa)->sin_port));
-	else if (sa->sa_family == AF_INET6
-	    && inet_ntop(AF_INET6, &((const struct sockaddr_in6 *) sa)->sin6_addr, a, sizeof(a)))
+		ip->family = AF_INET;
+		ip->a.v4 = ((const struct sockaddr_in *) sa)->sin_addr;
+	} else if (sa->sa_family == AF_INET6
+	    && inet_ntop(AF_INET6, &((const struct sockaddr_in6 *) sa)->sin6_addr, a, sizeof(a))) {
 		(void) snprintf(buf, len, "[%s]:%u", a,
 		    ntohs(((const struct sockaddr_in6 *) sa)->sin6_port));
-	else
+		ip->family = AF_INET6;
+		ip->a.v6 = ((const struct sockaddr_in6 *) sa)->sin6_addr;
+	} else {
 		(void) snprintf(buf, len, "unix");
+		return;
+	}
+	(void) snprintf(ip->text, sizeof(ip->text), "%s", a);
+}
+
+/* May this client connect?  A unix socket's mode decides for it. */
+static int
+client_allowed(const struct ipp_ip *ip)
+{
+	struct ipp_confref *ref;
+	const struct ipp_config *cfg;
+	size_t	i;
+	int	yes = 0;
+
+	if (ip->family == 0)
+		return (1);
+	ref = ipp_confref_get();
+	cfg = ipp_confref_cfg(ref);
+	for (i = 0; i < cfg->npolicy_clients && !yes; i++)
+		yes = ipp_net_contains(&cfg->policy_clients[i], ip);
+	ipp_confref_put(ref);
+	return (yes);
+}
+
+/* Past the listener's cap: say so in the listener's protocol, then close
+ * (once the answer is written; the client's input is not read). */
+static void
+refuse_busy(struct conn *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	int	rc;
+
+	switch (c->proto) {
+	case PROTO_SOCKETMAP:
+		rc = evbuffer_add_printf(out, "%zu:%s,", strlen(CAP_SOCKETMAP_ANSWER),
+		    CAP_SOCKETMAP_ANSWER) < 0 ? -1 : 0;
+		break;
+	case PROTO_POLICY:
+		rc = evbuffer_add_printf(out, "%s\n\n", CAP_POLICY_ANSWER) < 0 ? -1 : 0;
+		break;
+	default:
+		rc = http_reply(out, 503, "text/plain", NULL, 0);
+	}
+	c->last = 1;
+	if (rc != 0)
+		conn_close(c);
 }
 
 static void
@@ -401,43 +493,72 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
     void *arg)
 {
 	struct server *s = arg;
-	struct timeval idle = { IDLE_TIMEOUT, 0 };
-	enum proto p = PROTO_SOCKETMAP;
+	struct timeval idle = { IDLE_TIMEOUT, 0 }, wr = { WRITE_TIMEOUT, 0 };
+	struct listener *lis = &s->lis[0];
+	struct ipp_ip ip;
 	struct conn *c;
-	int	i, on = 1;
+	char	peer[INET6_ADDRSTRLEN + 16];
+	int	i, on = 1, over;
 
 	(void) salen;
 	for (i = 0; i < s->nlis; i++)
 		if (s->lis[i].l == l)
-			p = s->lis[i].proto;
+			lis = &s->lis[i];
+	peer_name(sa, peer, sizeof(peer), &ip);
+	if (!client_allowed(&ip)) {
+		msg_warn_limited(&lis->refuse_lim, 60,
+		    "%s client %s: not in [policy] clients; connection refused",
+		    proto_name(lis->proto), peer);
+		metrics_add(M_REFUSED, 1);
+		(void) evutil_closesocket(fd);
+		return;
+	}
 	if (s->nconns >= CONNS_MAX) {
 		msg_warn_limited(&s->accept_lim, 10,
-		    "%zu connections open, the limit: refusing a %s client", s->nconns, proto_name(p));
+		    "%zu connections open, the limit: refusing a %s client", s->nconns,
+		    proto_name(lis->proto));
+		metrics_add(M_OVERCAP, 1);
 		(void) evutil_closesocket(fd);
 		return;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL
-	    || (c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+	    || (c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE)) == NULL
+	    || (c->deadline = evtimer_new(s->base, on_deadline, c)) == NULL) {
 		msg_warn_limited(&s->accept_lim, 10, "out of memory: refusing a %s client",
-		    proto_name(p));
+		    proto_name(lis->proto));
+		if (c && c->bev)
+			bufferevent_free(c->bev);
+		else
+			(void) evutil_closesocket(fd);
 		free(c);
-		(void) evutil_closesocket(fd);
 		return;
 	}
 	if (sa->sa_family != AF_UNIX)
 		(void) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	c->srv = s;
-	c->proto = p;
-	peer_name(sa, p, c->peer, sizeof(c->peer));
+	c->lis = lis;
+	c->proto = lis->proto;
+	(void) snprintf(c->peer, sizeof(c->peer), "%s", peer);
 	c->next = s->conns;
 	if (s->conns)
 		s->conns->prev = c;
 	s->conns = c;
 	s->nconns++;
-	metrics_add(p == PROTO_SOCKETMAP ? M_SM_CONNS : M_PL_CONNS, 1);
+	over = lis->nconns >= lis->max;
+	lis->nconns++;
+	metrics_add(conns_metric(c->proto), 1);
 	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
-	(void) bufferevent_set_timeouts(c->bev, &idle, NULL);
+	(void) bufferevent_set_timeouts(c->bev,
+	    c->proto == PROTO_METRICS ? &wr : &idle, &wr);
+	if (over) {
+		msg_warn_limited(&lis->cap_lim, 60,
+		    "%s: %zu connections open, the listener's limit: refusing %s",
+		    lis->spec, lis->max, c->peer);
+		metrics_add(M_OVERCAP, 1);
+		refuse_busy(c);
+		return;
+	}
 	if (bufferevent_enable(c->bev, EV_READ) != 0)
 		conn_close(c);
 }
@@ -492,6 +613,8 @@ server_listen(struct server *s, enum proto p, int fd, const char *spec)
 	if (i >= LISTENERS_MAX)
 		return (-1);
 	s->lis[i].proto = p;
+	s->lis[i].max = p == PROTO_SOCKETMAP ? CONNS_SOCKETMAP : p == PROTO_POLICY ? CONNS_POLICY
+	    : CONNS_METRICS;
 	(void) snprintf(s->lis[i].spec, sizeof(s->lis[i].spec), "%s", spec);
 	s->lis[i].l = evconnlistener_new(s->base, on_accept, s,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);

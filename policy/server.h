@@ -1,7 +1,7 @@
 /* server.h - ippool-policyd's client connections: one event loop for
- * every socketmap and policy connection (hundreds of idle ones cost a
- * few hundred bytes each), request framing with hard size limits, and
- * the hand-off of blocking lookups to the worker threads. */
+ * every socketmap, policy and metrics connection (hundreds of idle ones
+ * cost a few hundred bytes each), their deadlines, caps and access list,
+ * and the hand-off of blocking lookups to the worker threads. */
 #ifndef POLICY_SERVER_H
 #define POLICY_SERVER_H
 
@@ -10,16 +10,23 @@
 struct event_base;
 struct server;
 
-enum proto { PROTO_SOCKETMAP, PROTO_POLICY };
+enum proto { PROTO_SOCKETMAP, PROTO_POLICY, PROTO_METRICS };
 
-/* Limits (documented in ippool-policyd(8)). */
-#define SOCKETMAP_MAX	10000		/* bytes of one socketmap request */
-#define POLICY_MAX	32768		/* bytes of one policy request */
+/* Limits (documented in ippool-policyd(8); request sizes in frame.h). */
 #define OUTPUT_MAX	65536		/* unread replies before we stop reading */
 #define IDLE_TIMEOUT	1000		/* seconds; Postfix closes idle ones sooner */
-#define CONNS_MAX	4096
+#define REQUEST_TIMEOUT	10		/* seconds from a request's first byte to its end */
+#define WRITE_TIMEOUT	10		/* seconds a queued reply may wait to be read */
+#define CONNS_MAX	4096		/* every listener together */
+#define CONNS_POLICY	1024		/* per listener */
+#define CONNS_SOCKETMAP	1024
+#define CONNS_METRICS	16
 #define WORKERS		4
 #define JOBS_MAX	10000
+
+/* What a client past its listener's cap is told before the close. */
+#define CAP_SOCKETMAP_ANSWER	"TEMP ippool-policyd: too many connections"
+#define CAP_POLICY_ANSWER	"action=DEFER_IF_PERMIT 4.3.2 ippool-policyd: too many connections"
 
 struct server *server_new(struct event_base *, struct ipp_store *);
 

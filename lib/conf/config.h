@@ -99,6 +99,8 @@ struct ipp_config {
 	char   *relay;
 	char   *metrics;
 	char   *transport_prefix;
+	struct ipp_net *policy_clients;	/* who may connect to the inet listeners */
+	size_t	npolicy_clients;
 	char   *policy_user;
 	int	policy_user_line;	/* 0: no "user" key, the [milter] user applies */
 

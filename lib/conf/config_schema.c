@@ -75,6 +75,8 @@ static const struct conf_key policy_keys[] = {
 	    .def = "inet:9465@127.0.0.1", .flags = CF_RESTART | CF_OPTIONAL },
 	{ "transport_prefix", &conf_t_word, C(transport_prefix),
 	    .check = conf_check_prefix, .def = "ippool_" },
+	{ "clients", &conf_t_nets, C(policy_clients), C(npolicy_clients),
+	    .def = "127.0.0.0/8 ::1" },
 	/* absent: the [milter] user applies; empty: no privilege drop */
 	{ "user", &conf_t_word, C(policy_user), .line_off = C(policy_user_line),
 	    .flags = CF_RESTART | CF_OPTIONAL | CF_PRESENCE },

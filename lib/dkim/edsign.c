@@ -21,7 +21,7 @@
 struct field {
 	const char *text;	/* "Name:value" */
 	size_t	len, namelen;
-	int	used;
+	int	used, listed;
 };
 
 struct edsign {
@@ -32,6 +32,7 @@ struct edsign {
 	long long now;
 	EVP_MD_CTX *hh, *bh;
 	char	hlist[4096];
+	size_t	left_out;		/* signed fields not in h= (edsign_left_out) */
 	int	headers_done;
 	/* body canonicalization */
 	unsigned char out[OUTBUF];
@@ -153,12 +154,13 @@ hash_field(struct edsign *e, const char *text, size_t len, size_t namelen, int c
 	return (h.failed ? -1 : 0);
 }
 
+/* Append name to h= unless that makes it longer than max bytes. */
 static int
-hlist_add(struct edsign *e, const char *name, size_t len)
+hlist_add(struct edsign *e, const char *name, size_t len, size_t max)
 {
 	size_t	off = strlen(e->hlist), i;
 
-	if (off + len + 2 > sizeof(e->hlist))
+	if (off + len + 2 > sizeof(e->hlist) || off + (off > 0) + len > max)
 		return (-1);
 	if (off)
 		e->hlist[off++] = ':';
@@ -168,12 +170,82 @@ hlist_add(struct edsign *e, const char *name, size_t len)
 	return (0);
 }
 
+/* Whether h= lists name already. */
+static int
+hlist_has(const struct edsign *e, const char *name, size_t len)
+{
+	const char *p;
+	size_t	n;
+
+	for (p = e->hlist; *p; p += n + (p[n] == ':')) {
+		n = strcspn(p, ":");
+		if (n == len && strncasecmp(p, name, len) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* The bytes h= may take for the signature to fit on one line of SIG_MAX
+ * (edsign_finish: the fixed tags, a 44-byte bh= and an 88-byte b=). */
+static size_t
+hlist_budget(const struct edsign *e)
+{
+	int	fixed = snprintf(NULL, 0,
+	    "v=1; a=ed25519-sha256; c=%s/%s; d=%s; s=%s; t=%lld; h=; bh=; b=",
+	    e->hrelaxed ? "relaxed" : "simple", e->brelaxed ? "relaxed" : "simple",
+	    e->domain, e->selector, e->now);
+
+	return (fixed < 0 || (size_t) fixed + 44 + 88 >= SIG_MAX ? 0
+	    : SIG_MAX - (size_t) fixed - 44 - 88);
+}
+
+/*
+ * h=: every signed field, top to bottom, then each oversigned name once
+ * more.  When that is too long for the signature's line (a message with
+ * 300 Cc: fields), h= takes first each signed name once, then the
+ * oversigned names, then further occurrences while they fit; the rest
+ * are left out (counted), and the signature still verifies: a verifier
+ * hashes the fields h= names, each name's occurrences from the bottom up.
+ */
+static int
+hlist_build(struct edsign *e, struct field *f, size_t n)
+{
+	size_t	i, max = hlist_budget(e), room = sizeof(e->hlist);
+	int	fits = 1;
+
+	e->hlist[0] = '\0';
+	for (i = 0; i < n && fits; i++)
+		if (in_list(e->signhdrs, f[i].text, f[i].namelen))
+			fits = hlist_add(e, f[i].text, f[i].namelen, room) == 0;
+	for (i = 0; e->oversign && e->oversign[i] && fits; i++)
+		fits = hlist_add(e, e->oversign[i], strlen(e->oversign[i]), room) == 0;
+	if (fits && strlen(e->hlist) <= max)
+		return (0);
+
+	e->hlist[0] = '\0';
+	for (i = 0; i < n; i++) {
+		f[i].listed = 0;
+		if (in_list(e->signhdrs, f[i].text, f[i].namelen)
+		    && !hlist_has(e, f[i].text, f[i].namelen)
+		    && hlist_add(e, f[i].text, f[i].namelen, max) == 0)
+			f[i].listed = 1;
+	}
+	for (i = 0; e->oversign && e->oversign[i]; i++)
+		(void) hlist_add(e, e->oversign[i], strlen(e->oversign[i]), max);
+	e->left_out = 0;
+	for (i = 0; i < n; i++)
+		if (in_list(e->signhdrs, f[i].text, f[i].namelen) && !f[i].listed
+		    && hlist_add(e, f[i].text, f[i].namelen, max) != 0)
+			e->left_out++;
+	return (e->hlist[0] == '\0' ? -1 : 0);
+}
+
 int
 edsign_headers(struct edsign *e, const char *hdrs, size_t hlen, const char *extra)
 {
 	struct field *f;
 	const char *p, *colon, *name;
-	size_t	n = 0, i, j, len;
+	size_t	n = 0, j, len;
 	int	rc = -1;
 
 	if ((f = calloc(MAX_FIELDS, sizeof(*f))) == NULL)
@@ -189,14 +261,8 @@ edsign_headers(struct edsign *e, const char *hdrs, size_t hlen, const char *extr
 		f[n].len = strlen(extra);
 		f[n++].namelen = (size_t) (colon - extra);
 	}
-	/* h=: every signed field, top to bottom, then each oversigned name once more */
-	for (i = 0; i < n; i++)
-		if (in_list(e->signhdrs, f[i].text, f[i].namelen)
-		    && hlist_add(e, f[i].text, f[i].namelen) != 0)
-			goto out;
-	for (i = 0; e->oversign && e->oversign[i]; i++)
-		if (hlist_add(e, e->oversign[i], strlen(e->oversign[i])) != 0)
-			goto out;
+	if (hlist_build(e, f, n) != 0)
+		goto out;
 	/* hash in h= order, each name taking its occurrences from the bottom up */
 	for (name = e->hlist; *name; name += len + (name[len] == ':')) {
 		len = strcspn(name, ":");
@@ -216,6 +282,12 @@ edsign_headers(struct edsign *e, const char *hdrs, size_t hlen, const char *extr
 out:
 	free(f);
 	return (rc);
+}
+
+size_t
+edsign_left_out(const struct edsign *e)
+{
+	return (e->left_out);
 }
 
 /* --- body ------------------------------------------------------------------- */

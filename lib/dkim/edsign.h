@@ -30,6 +30,10 @@ struct edsign *edsign_new(EVP_PKEY *, const char *domain, const char *selector,
  */
 int	edsign_headers(struct edsign *, const char *hdrs, size_t hlen, const char *extra);
 
+/* How many signed header fields h= had to leave out for the signature
+ * to fit on one line (a message with hundreds of Cc: fields); 0 usually. */
+size_t	edsign_left_out(const struct edsign *);
+
 /* Body bytes as the MTA passes them (CRLF or LF line ends). */
 int	edsign_body(struct edsign *, const unsigned char *, size_t);
 

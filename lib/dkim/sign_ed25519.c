@@ -87,6 +87,14 @@ ed_end(void *p, char *err, size_t errlen)
 	return (v);
 }
 
+static size_t
+ed_left_out(void *p)
+{
+	struct ed_msg *h = p;
+
+	return (edsign_left_out(h->ed));
+}
+
 const struct ipp_sign_alg ipp_sign_ed25519 = {
 	IPP_KEY_ED25519,
 	NULL,			/* init: the key was parsed with the keytable */
@@ -95,5 +103,6 @@ const struct ipp_sign_alg ipp_sign_ed25519 = {
 	ed_header,
 	ed_body,
 	ed_end,
-	ed_free
+	ed_free,
+	ed_left_out
 };

@@ -54,6 +54,9 @@ struct ipp_sign_alg {
 	 */
 	char   *(*end)(void *, char *err, size_t);
 	void	(*free)(void *);
+	/* After end: signed header fields left out of h= to keep it on one
+	 * line (NULL: the signer never leaves any out). */
+	size_t	(*left_out)(void *);
 };
 
 /* ed25519-sha256 (RFC 8463) on edsign.c. */

@@ -26,6 +26,11 @@ static const char *const postfix_programs[] = {
 #define FAIL(...) do { (void) snprintf(err, errlen, __VA_ARGS__); \
 	return (IPP_LOGP_MALFORMED); } while (0)
 
+/* At most 20 bytes of the line from p for an error message, as "%.*s"
+ * arguments: the line is not NUL-terminated, so "%.20s" would read past
+ * its end when fewer than 20 bytes are left. */
+#define SHOWN(p, end)	(int) ((end) - (p) > 20 ? 20 : (end) - (p)), (p)
+
 static int
 digits(const char *s, int n)
 {
@@ -219,7 +224,7 @@ delivery_fields(const char *p, const char *end, struct ipp_logline *ll,
 		const char *comma, *eq;
 
 		if (end - p < 2 || p[0] != ',' || p[1] != ' ')
-			FAIL("expected \", \" between fields at \"%.20s\"", p);
+			FAIL("expected \", \" between fields at \"%.*s\"", SHOWN(p, end));
 		p += 2;
 		if ((size_t) (end - p) >= 7 && memcmp(p, "status=", 7) == 0) {
 			st = p + 7;
@@ -238,7 +243,7 @@ delivery_fields(const char *p, const char *end, struct ipp_logline *ll,
 			comma = end;
 		eq = memchr(p, '=', (size_t) (comma - p));
 		if (eq == NULL)
-			FAIL("field without '=' at \"%.20s\"", p);
+			FAIL("field without '=' at \"%.*s\"", SHOWN(p, end));
 		if (eq - p == 5 && memcmp(p, "relay", 5) == 0) {
 			if (copy_field(ll->relay, sizeof(ll->relay), eq + 1, (size_t) (comma - eq - 1)) != 0)
 				FAIL("relay too long");

@@ -2,6 +2,8 @@
  * pool transport syslog names, every status, foreign and malformed lines. */
 #include "autoconfig.h"
 
+#include <stdlib.h>
+
 #include "clock.h"
 #include "logparse.h"
 #include "tap.h"
@@ -11,6 +13,23 @@ parse(const char *line, struct ipp_logline *ll, char *err)
 {
 	/* "now" is 2026-11-23 12:00 UTC */
 	return (ipp_logparse(line, strlen(line), 1795435200, ll, err, 256));
+}
+
+/* As "ippoolctl ingest" passes a line: in a buffer without a NUL after it
+ * (a heap copy of exactly its bytes, so that ASan sees any read past it). */
+static enum ipp_logparse_result
+parse_unterminated(const char *line, struct ipp_logline *ll, char *err)
+{
+	size_t	n = strlen(line);
+	char   *copy = malloc(n);
+	enum ipp_logparse_result r;
+
+	if (copy == NULL)
+		abort();
+	(void) memcpy(copy, line, n);
+	r = ipp_logparse(copy, n, 1795435200, ll, err, 256);
+	free(copy);
+	return (r);
 }
 
 int
@@ -94,5 +113,12 @@ main(void)
 	    &ll, err), IPP_LOGP_FOREIGN, "day 32: not a timestamp, foreign");
 	is_int(parse("2026-13-01T00:00:00Z mta postfix/smtp[59]: 0A1B2C3D4E: to=<a@example.com>, relay=x, dsn=2.0.0, status=sent (ok)",
 	    &ll, err), IPP_LOGP_FOREIGN, "month 13: foreign");
+	/* error messages quote at most 20 bytes, never past the line's end */
+	is_int(parse_unterminated("Nov 23 08:00:15 mta postfix/smtp[60]: 0A1B2C3D4E: to=<a@example.com>, relay=x, dsn",
+	    &ll, err), IPP_LOGP_MALFORMED, "unterminated buffer, field without '=' at the end: malformed");
+	is_str(err, "field without '=' at \"dsn\"", "  reason quotes what is there");
+	is_int(parse_unterminated("Nov 23 08:00:16 mta postfix/smtp[61]: 0A1B2C3D4E: to=<a@example.com>,;",
+	    &ll, err), IPP_LOGP_MALFORMED, "unterminated buffer, no \", \" at the end: malformed");
+	is_str(err, "expected \", \" between fields at \",;\"", "  reason quotes what is there");
 	return (done_testing());
 }
