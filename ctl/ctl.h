@@ -3,6 +3,7 @@
 #ifndef IPP_CTL_H
 #define IPP_CTL_H
 
+#include <sys/types.h>
 #include <sysexits.h>
 
 #include "config.h"
@@ -13,6 +14,9 @@ struct ctl {
 	struct ipp_config *cfg;
 	struct ipp_store *store;
 	int	verbose;
+	/* groups to keep when dropping privileges (ingest: its logs' groups) */
+	const gid_t *keep_groups;
+	size_t	nkeep_groups;
 };
 
 /* Load the config on first use; exits 78 with FILE:LINE errors. */

@@ -92,7 +92,8 @@ ctl_store(struct ctl *ctl)
 		return (ctl->store);
 	/* files the daemons must keep using may not end up owned by root */
 	if (ipp_store_prepare(cfg, cfg->milter_user, err, sizeof(err)) != 0
-	    || ipp_privs_drop(cfg->milter_user, err, sizeof(err)) != 0)
+	    || ipp_privs_drop_keep(cfg->milter_user, ctl->keep_groups,
+	    ctl->nkeep_groups, err, sizeof(err)) != 0)
 		msg_fatal_status(IPP_EX_CONFIG, "%s", err);
 	if ((ctl->store = ipp_store_open(cfg, err, sizeof(err))) == NULL)
 		msg_fatal_status(EX_TEMPFAIL, "%s", err);

@@ -6,6 +6,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -44,13 +45,49 @@ ipp_privs_target(const char *user, uid_t *uid, gid_t *gid, char *err,
 int
 ipp_privs_drop(const char *user, char *err, size_t errlen)
 {
+	return (ipp_privs_drop_keep(user, NULL, 0, err, errlen));
+}
+
+/* Add extra to the supplementary groups initgroups() set. */
+static int
+keep_groups(const gid_t *extra, size_t n)
+{
+	gid_t  *groups;
+	int	ng, rc;
+	size_t	i, j, cap;
+
+	if ((ng = getgroups(0, NULL)) < 0)
+		return (-1);
+	cap = (size_t) ng + n;
+	if ((groups = calloc(cap ? cap : 1, sizeof(*groups))) == NULL)
+		return (-1);
+	if ((ng = getgroups(ng, groups)) < 0) {
+		free(groups);
+		return (-1);
+	}
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < (size_t) ng && groups[j] != extra[i]; j++)
+			;
+		if (j == (size_t) ng)
+			groups[ng++] = extra[i];
+	}
+	rc = setgroups((size_t) ng, groups);
+	free(groups);
+	return (rc);
+}
+
+int
+ipp_privs_drop_keep(const char *user, const gid_t *extra, size_t n, char *err,
+    size_t errlen)
+{
 	uid_t	uid;
 	gid_t	gid;
 	int	rc;
 
 	if ((rc = ipp_privs_target(user, &uid, &gid, err, errlen)) <= 0)
 		return (rc);
-	if (initgroups(user, gid) != 0 || setgid(gid) != 0 || setuid(uid) != 0) {
+	if (initgroups(user, gid) != 0 || (n > 0 && keep_groups(extra, n) != 0)
+	    || setgid(gid) != 0 || setuid(uid) != 0) {
 		(void) snprintf(err, errlen, "cannot switch to user %s: %s", user,
 		    strerror(errno));
 		return (-1);

@@ -25,4 +25,13 @@ int	ipp_privs_target(const char *user, uid_t *, gid_t *, char *err,
  */
 int	ipp_privs_drop(const char *user, char *err, size_t errlen);
 
+/*
+ * The same, keeping also the groups in extra (n of them) as supplementary
+ * groups: "ippoolctl ingest" keeps the group that lets it read the log it
+ * opened as root (adm for Debian's /var/log/mail.log), so that it can
+ * reopen the file after a rotation.
+ */
+int	ipp_privs_drop_keep(const char *user, const gid_t *extra, size_t n,
+	    char *err, size_t errlen);
+
 #endif
