@@ -4,7 +4,8 @@
 # /var/log/mail.log, root:adm 0640) is read, and followed through rotation
 # by rename (the new file has the same owner and mode) and by copytruncate;
 # the standard input is read for "-"; a file it cannot open is said so,
-# also while following, rather than retried in silence.
+# also while following, rather than retried in silence; the unit reads
+# Postfix's own maillog_file, which local users cannot forge lines in.
 . "$(dirname "$0")/lib.sh"
 need_root
 need "$CTL"
@@ -99,6 +100,12 @@ wait_for 5 sh -c "! kill -0 $follower 2>/dev/null"
 is "$(cat "$T/follow.out")" \
 	"ingest: 7 lines read, 6 applied, 1 already applied, 0 ignored, 0 skipped" \
 	"SIGTERM: the summary counts every line of every generation (the first was applied before)"
+
+# --- the trusted input is the documented default ---------------------------------
+grep -q '^ExecStart=.* ingest --follow /var/log/postfix.log$' "$src/contrib/ippool-ingest.service"
+ok $? "the ingest unit reads Postfix's maillog_file, not the syslog file"
+grep -q 'logger -t postfix/smtp' "$src/man/ippoolctl.8"
+ok $? "  and ippoolctl(8) says what the syslog file risks"
 
 # --- cannot read ---------------------------------------------------------------
 "$CTL" -c "$T/ippool.conf" ingest --follow "$T/log/absent.log" >/dev/null 2>"$T/absent.err" &
