@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -97,4 +98,50 @@ ipp_privs_drop_keep(const char *user, const gid_t *extra, size_t n, char *err,
 		return (-1);
 	}
 	return (0);
+}
+
+gid_t
+ipp_privs_run_gid(const char *user)
+{
+	char	err[256];
+	uid_t	uid;
+	gid_t	gid;
+
+	if (ipp_privs_target(user, &uid, &gid, err, sizeof(err)) == 1)
+		return (gid);
+	return (getegid());
+}
+
+int
+ipp_privs_run_as(const char *user, int (*fn)(void *), void *arg, int *status,
+    char *err, size_t errlen)
+{
+	uid_t	uid;
+	gid_t	gid;
+	pid_t	pid;
+	int	rc, ws;
+
+	if ((rc = ipp_privs_target(user, &uid, &gid, err, errlen)) <= 0)
+		return (rc);
+	(void) fflush(NULL);
+	if ((pid = fork()) < 0) {
+		(void) snprintf(err, errlen, "cannot fork: %s", strerror(errno));
+		return (-1);
+	}
+	if (pid == 0) {
+		if (ipp_privs_drop(user, err, errlen) != 0) {
+			(void) fprintf(stderr, "%s: %s\n", ipp_log_progname(), err);
+			_exit(70);
+		}
+		rc = fn(arg);
+		(void) fflush(NULL);
+		_exit(rc);
+	}
+	while (waitpid(pid, &ws, 0) < 0)
+		if (errno != EINTR) {
+			(void) snprintf(err, errlen, "waitpid: %s", strerror(errno));
+			return (-1);
+		}
+	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 70;
+	return (1);
 }
