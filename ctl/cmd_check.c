@@ -1,13 +1,34 @@
 /* cmd_check.c - "ippoolctl check": the configuration loads, the DKIM
- * keytable and its keys load, the store opens (running recovery if a
- * process died), and what it holds. */
+ * keytable and its keys load as ippool-milter's start loads them, a
+ * reload as the [milter] user would succeed (the milter's SIGHUP), the
+ * store opens (running recovery if a process died), and what it holds. */
 #include "autoconfig.h"
 
 #include <stdio.h>
 
 #include "config.h"
+#include "confref.h"
 #include "ctl.h"
+#include "daemon.h"
 #include "keytable.h"
+#include "privs.h"
+
+static struct ipp_keytable *started_keys;	/* as ippool-milter's start loads them */
+
+/* The keytable part of the milter's reload (sign_prepare), as the user. */
+static int
+reload_keys(struct ipp_config *new, const struct ipp_config *old, FILE *errs)
+{
+	struct ipp_keytable *kt;
+
+	(void) old;
+	if (!new->dkim || new->keytable == NULL || *new->keytable == '\0')
+		return (0);
+	if ((kt = ipp_keytable_load(new->keytable, started_keys, errs)) == NULL)
+		return (-1);
+	ipp_keytable_free(kt);
+	return (0);
+}
 
 int
 cmd_check(struct ctl *ctl, int argc, char **argv)
@@ -27,16 +48,37 @@ cmd_check(struct ctl *ctl, int argc, char **argv)
 		(void) printf("%s %s (%zu ip%s)", i ? "," : ":", cfg->pools[i].name,
 		    cfg->pools[i].nips, cfg->pools[i].nips == 1 ? "" : "s");
 	(void) printf("\n");
-	/* before ctl_store drops privileges: keys are readable by root only */
+	/* before ctl_store drops privileges: keys may be readable by root only */
+	ipp_keytable_set_group(ipp_privs_run_gid(cfg->milter_user));
 	if (cfg->dkim && cfg->keytable != NULL && *cfg->keytable != '\0') {
-		struct ipp_keytable *kt = ipp_keytable_load(cfg->keytable, NULL, stderr);
-
-		if (kt == NULL)
+		if ((started_keys = ipp_keytable_load(cfg->keytable, NULL, stderr)) == NULL)
 			return (IPP_EX_CONFIG);
-		(void) printf("keytable %s: ok, %zu key%s\n", kt->file, kt->nkeys,
-		    kt->nkeys == 1 ? "" : "s");
-		ipp_keytable_free(kt);
+		(void) printf("keytable %s: ok, %zu key%s\n", started_keys->file,
+		    started_keys->nkeys, started_keys->nkeys == 1 ? "" : "s");
 	}
+	/* what ippool-milter's SIGHUP does, as the user it runs as by then */
+	{
+		uid_t	uid;
+		gid_t	gid;
+		char	err[512];
+		int	will = ipp_privs_target(cfg->milter_user, &uid, &gid, err, sizeof(err));
+
+		if (will < 0) {
+			(void) fprintf(stderr, "ippoolctl: check: %s\n", err);
+			ipp_keytable_free(started_keys);
+			return (IPP_EX_CONFIG);
+		}
+		if (will > 0) {
+			if (ipp_daemon_reload_check(ctl->conf_file, ctl->cfg, cfg->milter_user,
+			    reload_keys) != 0) {
+				ipp_keytable_free(started_keys);
+				return (IPP_EX_CONFIG);
+			}
+			(void) printf("reload as %s: ok\n", cfg->milter_user);
+		}
+	}
+	ipp_keytable_free(started_keys);
+	started_keys = NULL;
 	st = ctl_store(ctl);
 	if (ipp_store_check(st, report, sizeof(report)) != 0) {
 		(void) fprintf(stderr, "ippoolctl: check: %s: cannot read the store\n",

@@ -29,6 +29,7 @@
 #include "ctl.h"
 #include "dns.h"
 #include "keytable.h"
+#include "privs.h"
 #include "log.h"
 #include "parse.h"
 #include "pool.h"
@@ -340,6 +341,7 @@ check_dkim(struct report *r, const struct ipp_config *cfg, struct ipp_keytable *
 		say(r, "dkim", NULL, ST_UNKNOWN, NULL, "out of memory");
 		return (NULL);
 	}
+	ipp_keytable_set_group(ipp_privs_run_gid(cfg->milter_user));
 	kt = ipp_keytable_load(cfg->keytable, NULL, errs);
 	(void) fclose(errs);
 	if (kt == NULL) {

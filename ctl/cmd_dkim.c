@@ -1,11 +1,14 @@
 /* cmd_dkim.c - "ippoolctl dkim genkey DOMAIN SELECTOR": make a DKIM key
- * (OpenSSL 3), write it mode 0600 where the milter will read it, and print
- * the DNS record to publish and the keytable line to add. */
+ * (OpenSSL 3), write it where the milter will read it (mode 0600, or
+ * 0640 in the [milter] user's group when root writes it for that user, so
+ * that a reload can read it), and print the DNS record to publish and the
+ * keytable line to add. */
 #include "autoconfig.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,8 +24,21 @@
 #include "ctl.h"
 #include "keytable.h"
 #include "parse.h"
+#include "privs.h"
 
 #define TXT_CHUNK 255		/* a DNS character-string holds 255 bytes */
+
+static const char *
+group_name(gid_t gid)
+{
+	static char num[32];
+	struct group *gr = getgrgid(gid);
+
+	if (gr != NULL)
+		return (gr->gr_name);
+	(void) snprintf(num, sizeof(num), "%u", (unsigned) gid);
+	return (num);
+}
 
 static int
 genkey_usage(void)
@@ -32,10 +48,14 @@ genkey_usage(void)
 	return (EX_USAGE);
 }
 
-/* Write the key where nobody else can read it, never over an existing file. */
+/*
+ * Write the key where nobody else can read it (but GID, the group of the
+ * user the milter runs as, when not -1), never over an existing file.
+ */
 static int
-write_key(const char *path, EVP_PKEY *pkey)
+write_key(const char *path, EVP_PKEY *pkey, gid_t gid)
 {
+	mode_t	mode = gid != (gid_t) -1 ? 0640 : 0600;
 	FILE   *fp;
 	int	fd, ok;
 
@@ -45,8 +65,10 @@ write_key(const char *path, EVP_PKEY *pkey)
 		    errno == EEXIST ? " (remove it first, or choose another selector)" : "");
 		return (-1);
 	}
-	/* a umask may have taken bits away, never added any; be explicit */
-	if (fchmod(fd, 0600) != 0 || (fp = fdopen(fd, "w")) == NULL) {
+	/* a umask may have taken bits away, never added any; be explicit;
+	 * the group first, so the key is never readable by another one */
+	if ((gid != (gid_t) -1 && fchown(fd, (uid_t) -1, gid) != 0)
+	    || fchmod(fd, mode) != 0 || (fp = fdopen(fd, "w")) == NULL) {
 		(void) fprintf(stderr, "ippoolctl: dkim genkey: %s: %s\n", path, strerror(errno));
 		(void) close(fd);
 		(void) unlink(path);
@@ -64,6 +86,48 @@ write_key(const char *path, EVP_PKEY *pkey)
 	return (0);
 }
 
+/*
+ * The group to give the key: that of the [milter] user, when root runs
+ * this with a configuration naming an existing user other than root
+ * (the milter reads the key again as that user on a reload); else -1.
+ */
+static gid_t
+key_group(struct ctl *ctl, const char **user)
+{
+	struct ipp_config *cfg;
+	char	err[256];
+	uid_t	uid;
+	gid_t	gid = (gid_t) -1, g;
+
+	*user = NULL;
+	if (ctl == NULL || geteuid() != 0
+	    || (cfg = ipp_config_load(ctl->conf_file, NULL)) == NULL)
+		return (gid);
+	if (ipp_privs_target(cfg->milter_user, &uid, &g, err, sizeof(err)) == 1) {
+		static char name[256];
+
+		(void) snprintf(name, sizeof(name), "%s", cfg->milter_user);
+		*user = name;
+		gid = g;
+	}
+	ipp_config_free(cfg);
+	return (gid);
+}
+
+/* A reload, made as USER, reads the key again: can USER reach DIR? */
+static void
+check_dir(const char *dir, const char *user, gid_t gid)
+{
+	struct stat st;
+
+	if (user == NULL || stat(dir, &st) != 0 || (st.st_mode & S_IXOTH)
+	    || (st.st_gid == gid && (st.st_mode & S_IXGRP)))
+		return;
+	(void) fprintf(stderr,
+	    "ippoolctl: dkim genkey: warning: %s (mode %04o) cannot be searched by %s, which ippool-milter runs as: a reload will not read the key; chgrp %s %s && chmod 750 %s\n",
+	    dir, (unsigned) (st.st_mode & 07777), user, group_name(gid), dir, dir);
+}
+
 /* NAME IN TXT "..." "...": one line, the value cut into 255-byte strings. */
 static void
 print_record(const struct ipp_dkim_key *key, const char *txt)
@@ -78,7 +142,7 @@ print_record(const struct ipp_dkim_key *key, const char *txt)
 }
 
 static int
-genkey(int argc, char **argv)
+genkey(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "type", required_argument, NULL, 't' },
@@ -91,6 +155,8 @@ genkey(int argc, char **argv)
 	unsigned long long bits = 0;
 	struct ipp_dkim_key key;
 	EVP_PKEY *pkey;
+	const char *user;
+	gid_t	gid;
 	char   *txt;
 	int	ch;
 
@@ -164,7 +230,9 @@ genkey(int argc, char **argv)
 	}
 	(void) snprintf(path, sizeof(path), "%s/%s.%s.key", strcmp(dirabs, "/") ? dirabs : "",
 	    domain, argv[optind + 1]);
-	if (write_key(path, pkey) != 0) {
+	gid = key_group(ctl, &user);
+	ipp_keytable_set_group(gid);
+	if (write_key(path, pkey, gid) != 0) {
 		EVP_PKEY_free(pkey);
 		return (EX_CANTCREAT);
 	}
@@ -183,8 +251,13 @@ genkey(int argc, char **argv)
 		ipp_dkim_key_clear(&key);
 		return (EX_SOFTWARE);
 	}
-	(void) printf("# wrote %s (%s, %u bits, mode 0600)\n", path, ipp_key_type_name(key.type),
-	    key.bits);
+	if (gid != (gid_t) -1)
+		(void) printf("# wrote %s (%s, %u bits, mode 0640, group %s)\n", path,
+		    ipp_key_type_name(key.type), key.bits, group_name(gid));
+	else
+		(void) printf("# wrote %s (%s, %u bits, mode 0600)\n", path,
+		    ipp_key_type_name(key.type), key.bits);
+	check_dir(dirabs, user, gid);
 	(void) printf("# DNS record to publish:\n");
 	print_record(&key, txt);
 	(void) printf("# keytable line (then reload ippool-milter):\n");
@@ -197,8 +270,7 @@ genkey(int argc, char **argv)
 int
 cmd_dkim(struct ctl *ctl, int argc, char **argv)
 {
-	(void) ctl;
 	if (argc >= 2 && strcmp(argv[1], "genkey") == 0)
-		return (genkey(argc - 1, argv + 1));
+		return (genkey(ctl, argc - 1, argv + 1));
 	return (ctl_usage(ctl_find("dkim")));
 }

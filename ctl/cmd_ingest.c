@@ -2,7 +2,11 @@
  * and apply each line once (lib/ingest/ingest.c).  With --follow it keeps reading
  * like "tail -F": appended lines are picked up, a rotated or truncated
  * file is finished and then reopened, and a half-written last line waits
- * for its newline. */
+ * for its newline.  "-" is the standard input.  The files are opened
+ * before privileges are dropped, and the group of each stays with the
+ * process, so that a log only root and its group may read (Debian's
+ * /var/log/mail.log, root:adm 0640) is read, and reopened after rotation;
+ * a file that cannot be read is said so loudly, once per interval. */
 #include "autoconfig.h"
 
 #include <errno.h>
@@ -23,6 +27,7 @@
 #define READ_CHUNK	65536
 #define LINE_LIMIT	(64 * 1024)	/* a longer "line" is not a log line */
 #define POLL_US		250000
+#define WARN_INTERVAL	300		/* seconds between "cannot read" warnings */
 
 struct logfile {
 	const char *path;
@@ -34,6 +39,8 @@ struct logfile {
 	char   *buf;			/* a partial line carried over */
 	size_t	len, cap;
 	int	overlong;		/* discarding the rest of an overlong line */
+	int	is_stdin;		/* "-": read to its end, never reopened */
+	int	done;			/* the standard input has ended */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -45,21 +52,43 @@ on_stop(int sig)
 	stop_requested = 1;
 }
 
+/*
+ * Open the file (or take the standard input for "-").  A failure is
+ * logged unless quiet; with --follow (limited) at most once per
+ * WARN_INTERVAL, with what to do, since the unit keeps running on.
+ */
 static int
-open_log(struct logfile *lf, int quiet)
+open_log(struct logfile *lf, int quiet, int limited)
 {
 	struct stat st;
+	char	key[1100];
 
-	if ((lf->fd = open(lf->path, O_RDONLY | O_CLOEXEC)) < 0) {
-		if (!quiet)
-			msg_warn("ingest: cannot open %s: %s", lf->path, strerror(errno));
+	(void) snprintf(key, sizeof(key), "ingest-open:%s", lf->path);
+	if (lf->is_stdin) {
+		if (lf->done)
+			return (-1);
+		lf->fd = STDIN_FILENO;
+	} else if ((lf->fd = open(lf->path, O_RDONLY | O_CLOEXEC)) < 0) {
+		int	e = errno;
+		char	hint[200] = "";
+
+		if (quiet || (limited && !ipp_log_once(key, WARN_INTERVAL)))
+			return (-1);
+		if (e == EACCES)
+			(void) snprintf(hint, sizeof(hint),
+			    " (as uid %u: give this user the file's group, or read Postfix's maillog_file)",
+			    (unsigned) geteuid());
+		msg_warn("ingest: cannot open %s: %s%s%s", lf->path, strerror(e), hint,
+		    limited ? "; still trying" : "");
 		return (-1);
 	}
 	if (fstat(lf->fd, &st) != 0) {
-		(void) close(lf->fd);
+		if (!lf->is_stdin)
+			(void) close(lf->fd);
 		lf->fd = -1;
 		return (-1);
 	}
+	ipp_log_forget(key);
 	lf->dev = st.st_dev;
 	lf->ino = st.st_ino;
 	lf->offset = 0;
@@ -132,7 +161,11 @@ read_some(struct ctl *ctl, struct logfile *lf, struct ipp_ingest_stats *st, int 
 		n = read(lf->fd, lf->buf + lf->len, READ_CHUNK);
 	} while (n < 0 && errno == EINTR && !stop_requested);
 	if (n < 0) {
-		msg_warn("ingest: read %s: %s", lf->path, strerror(errno));
+		char	key[1100];
+
+		(void) snprintf(key, sizeof(key), "ingest-read:%s", lf->path);
+		if (ipp_log_once(key, WARN_INTERVAL))
+			msg_warn("ingest: read %s: %s", lf->path, strerror(errno));
 		return (-1);
 	}
 	if (n > 0) {
@@ -150,6 +183,8 @@ rotated(struct logfile *lf)
 {
 	struct stat st, cur;
 
+	if (lf->is_stdin)
+		return (0);
 	if (stat(lf->path, &st) != 0)
 		return (0);		/* gone for now: keep the old file */
 	if (st.st_dev != lf->dev || st.st_ino != lf->ino)
@@ -170,6 +205,30 @@ summary(const struct ipp_ingest_stats *st)
 	(void) fflush(stdout);
 }
 
+/* The group of each open file that its group may read, to keep (ctl_store). */
+static gid_t *
+file_groups(const struct logfile *files, int nfiles, size_t *n)
+{
+	gid_t  *g;
+	struct stat st;
+	size_t	j;
+	int	i;
+
+	*n = 0;
+	if ((g = calloc((size_t) nfiles + 1, sizeof(*g))) == NULL)
+		msg_fatal("out of memory");
+	for (i = 0; i < nfiles; i++) {
+		if (files[i].fd < 0 || files[i].is_stdin || fstat(files[i].fd, &st) != 0
+		    || !(st.st_mode & S_IRGRP))
+			continue;
+		for (j = 0; j < *n && g[j] != st.st_gid; j++)
+			;
+		if (j == *n)
+			g[(*n)++] = st.st_gid;
+	}
+	return (g);
+}
+
 int
 cmd_ingest(struct ctl *ctl, int argc, char **argv)
 {
@@ -180,7 +239,10 @@ cmd_ingest(struct ctl *ctl, int argc, char **argv)
 	struct ipp_ingest_stats st;
 	struct logfile *files;
 	struct sigaction sa;
-	int	ch, follow = 0, nfiles, i, failed = 0, opened = 0;
+	gid_t  *groups;
+	size_t	ngroups;
+	int	ch, follow = 0, nfiles, i, failed = 0, opened = 0, unreadable = 0;
+	int	nstdin = 0;
 
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "f", opts, NULL)) != -1) {
@@ -192,21 +254,33 @@ cmd_ingest(struct ctl *ctl, int argc, char **argv)
 	if (optind >= argc)
 		return (ctl_usage(ctl_find("ingest")));
 	(void) ctl_config(ctl);
-	(void) ctl_store(ctl);
 	memset(&st, 0, sizeof(st));
 	nfiles = argc - optind;
 	if ((files = calloc((size_t) nfiles, sizeof(*files))) == NULL)
 		msg_fatal("out of memory");
+	/* as started (root): the log may be readable by root and a group only */
 	for (i = 0; i < nfiles; i++) {
 		files[i].path = argv[optind + i];
 		files[i].fd = -1;
-		if (open_log(&files[i], 0) == 0)
+		if (strcmp(files[i].path, "-") == 0) {
+			files[i].is_stdin = 1;
+			if (nstdin++ > 0) {
+				(void) fprintf(stderr, "ippoolctl: ingest: \"-\" (the standard input) given twice\n");
+				free(files);
+				return (EX_USAGE);
+			}
+		}
+		if (open_log(&files[i], 0, follow) == 0)
 			opened++;
 	}
 	if (opened == 0 && !follow) {
 		free(files);
 		return (EX_NOINPUT);
 	}
+	groups = file_groups(files, nfiles, &ngroups);
+	ctl->keep_groups = groups;
+	ctl->nkeep_groups = ngroups;
+	(void) ctl_store(ctl);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;
 	(void) sigemptyset(&sa.sa_mask);
@@ -216,20 +290,33 @@ cmd_ingest(struct ctl *ctl, int argc, char **argv)
 		msg_warn("ingest: cannot purge old applied-line marks");
 
 	for (;;) {
-		int	progress = 0;
+		int	progress = 0, live = 0;
 
 		for (i = 0; i < nfiles && !stop_requested; i++) {
 			struct logfile *lf = &files[i];
-			ssize_t	n;
+			ssize_t	n = 0;
 
 			if (lf->fd < 0) {
-				if (follow && open_log(lf, 1) == 0)
+				if (lf->done)
+					continue;
+				live++;
+				if (follow && open_log(lf, 0, 1) == 0)
 					msg_info("ingest: following %s", lf->path);
 				if (lf->fd < 0)
 					continue;
 			}
+			live++;
 			while (!stop_requested && (n = read_some(ctl, lf, &st, &failed)) > 0)
 				progress = 1;
+			if (n < 0)
+				unreadable = 1;
+			if (lf->is_stdin && n == 0) {
+				/* the standard input has ended: it will not grow again */
+				(void) consume(ctl, lf, &st, 1);
+				lf->fd = -1;
+				lf->done = 1;
+				continue;
+			}
 			if (!follow || !rotated(lf))
 				continue;
 			/* finish the old file, then start the new one from its top */
@@ -238,11 +325,11 @@ cmd_ingest(struct ctl *ctl, int argc, char **argv)
 			(void) consume(ctl, lf, &st, 1);
 			(void) close(lf->fd);
 			lf->fd = -1;
-			if (open_log(lf, 1) == 0)
+			if (open_log(lf, 0, 1) == 0)
 				msg_info("ingest: %s was rotated; reading the new file", lf->path);
 			progress = 1;
 		}
-		if (!follow || stop_requested)
+		if (!follow || stop_requested || live == 0)
 			break;
 		if (!progress)
 			(void) usleep(POLL_US);
@@ -251,13 +338,17 @@ cmd_ingest(struct ctl *ctl, int argc, char **argv)
 		if (files[i].fd >= 0) {
 			if (!follow)
 				(void) consume(ctl, &files[i], &st, 1);
-			(void) close(files[i].fd);
+			if (!files[i].is_stdin)
+				(void) close(files[i].fd);
 		}
 		free(files[i].buf);
 	}
 	free(files);
+	free(groups);
+	ctl->keep_groups = NULL;
+	ctl->nkeep_groups = 0;
 	summary(&st);
 	if (failed || st.failed)
 		return (EX_TEMPFAIL);
-	return (opened < nfiles && !follow ? EX_NOINPUT : 0);
+	return ((opened < nfiles || unreadable) && !follow ? EX_NOINPUT : 0);
 }

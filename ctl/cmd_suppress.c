@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <pwd.h>
 
@@ -285,46 +286,115 @@ sub_list(struct ctl *ctl, int argc, char **argv, int show, int export)
 	return (0);
 }
 
+/* The columns of the export, in its order: what a header row may name. */
+enum col { COL_ADDRESS, COL_SENDER_DOMAIN, COL_REASON, COL_CREATED, COL_EXPIRES,
+	COL_SOURCE, NCOLS };
+static const char *const col_names[NCOLS] = {
+	"address", "sender_domain", "reason", "created", "expires", "source"
+};
+#define COL_LIST "address,sender_domain,reason,created,expires,source"
+
+/* Where each field of a row goes: the header's order, or the export's. */
+struct columns {
+	int	map[IPP_CSV_MAXFIELDS];
+	int	n;			/* 0: no header, the export's order */
+};
+
+/*
+ * Is LINE a header row?  Its fields name columns, none holds an "@" (an
+ * address always does).  Returns 1 with cols filled, 0 if it is data, -1
+ * with a reason if it is a header naming an unknown or repeated column.
+ */
+static int
+parse_header(const char *line, struct columns *cols, char *err, size_t errlen)
+{
+	char	copy[4096], *f[IPP_CSV_MAXFIELDS];
+	int	n, i, c, seen[NCOLS] = { 0 };
+
+	if (strchr(line, '@') != NULL || strlen(line) >= sizeof(copy))
+		return (0);
+	(void) strcpy(copy, line);
+	if ((n = ipp_csv_split(copy, f, IPP_CSV_MAXFIELDS, err, errlen)) < 0)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		char   *name = f[i] + strspn(f[i], " \t");
+		size_t	len = strlen(name);
+
+		while (len > 0 && (name[len - 1] == ' ' || name[len - 1] == '\t'))
+			name[--len] = '\0';
+		for (c = 0; c < NCOLS && strcasecmp(name, col_names[c]) != 0; c++)
+			;
+		if (c == NCOLS) {
+			(void) snprintf(err, errlen, "unknown column \"%s\" in the header (columns: " COL_LIST ")",
+			    name);
+			return (-1);
+		}
+		if (seen[c]++) {
+			(void) snprintf(err, errlen, "column \"%s\" named twice in the header", name);
+			return (-1);
+		}
+		cols->map[i] = c;
+	}
+	if (!seen[COL_ADDRESS]) {
+		(void) snprintf(err, errlen, "the header has no \"address\" column (columns: " COL_LIST ")");
+		return (-1);
+	}
+	cols->n = n;
+	return (1);
+}
+
 /* One CSV line into a record; returns 0, or -1 with a reason. */
 static int
-parse_row(char *line, time_t now, long long ttl, const char *delim, struct ipp_supp *s,
-    char *err, size_t errlen)
+parse_row(char *line, const struct columns *cols, time_t now, long long ttl,
+    const char *delim, struct ipp_supp *s, char *err, size_t errlen)
 {
-	char   *f[IPP_CSV_MAXFIELDS];
-	int	n;
+	char   *f[IPP_CSV_MAXFIELDS], *v[NCOLS] = { NULL };
+	int	n, i;
 
 	memset(s, 0, sizeof(*s));
 	if ((n = ipp_csv_split(line, f, IPP_CSV_MAXFIELDS, err, errlen)) < 0)
 		return (-1);
-	if (n < 1 || n > 6) {
-		(void) snprintf(err, errlen,
-		    "expected address,sender_domain,reason,created,expires,source (%d fields)", n);
+	if (cols->n == 0 && (n < 1 || n > NCOLS)) {
+		(void) snprintf(err, errlen, "expected " COL_LIST " (%d fields)", n);
 		return (-1);
 	}
-	if (ipp_supp_set_target(s, f[0], n > 1 ? f[1] : NULL, delim, err, errlen) != 0)
+	if (cols->n > 0 && n > cols->n) {
+		(void) snprintf(err, errlen, "%d fields, but the header names %d columns", n, cols->n);
+		return (-1);
+	}
+	for (i = 0; i < n; i++)
+		v[cols->n > 0 ? cols->map[i] : i] = f[i];
+	if (v[COL_ADDRESS] == NULL || *v[COL_ADDRESS] == '\0') {
+		(void) snprintf(err, errlen, "no address");
+		return (-1);
+	}
+	if (ipp_supp_set_target(s, v[COL_ADDRESS],
+	    v[COL_SENDER_DOMAIN] != NULL && *v[COL_SENDER_DOMAIN] ? v[COL_SENDER_DOMAIN] : NULL,
+	    delim, err, errlen) != 0)
 		return (-1);
 	s->reason = IPP_SUPP_MANUAL;
-	if (n > 2 && *f[2] && ipp_supp_reason_parse(f[2], &s->reason) != 0) {
-		(void) snprintf(err, errlen, "unknown reason \"%s\"", f[2]);
+	if (v[COL_REASON] && *v[COL_REASON] && ipp_supp_reason_parse(v[COL_REASON], &s->reason) != 0) {
+		(void) snprintf(err, errlen, "unknown reason \"%s\"", v[COL_REASON]);
 		return (-1);
 	}
 	s->created = now;
-	if (n > 3 && *f[3] && ipp_parse_iso(f[3], &s->created) != 0) {
+	if (v[COL_CREATED] && *v[COL_CREATED] && ipp_parse_iso(v[COL_CREATED], &s->created) != 0) {
 		(void) snprintf(err, errlen, "created \"%s\" is not a time (2026-11-23T14:05:00Z)",
-		    f[3]);
+		    v[COL_CREATED]);
 		return (-1);
 	}
 	s->expires = s->created + (time_t) ttl;
-	if (n > 4 && *f[4]) {
-		if (strcmp(f[4], "permanent") == 0)
+	if (v[COL_EXPIRES] && *v[COL_EXPIRES]) {
+		if (strcmp(v[COL_EXPIRES], "permanent") == 0)
 			s->expires = 0;
-		else if (ipp_parse_iso(f[4], &s->expires) != 0) {
+		else if (ipp_parse_iso(v[COL_EXPIRES], &s->expires) != 0) {
 			(void) snprintf(err, errlen,
-			    "expires \"%s\" is not a time (2026-11-23T14:05:00Z) or \"permanent\"", f[4]);
+			    "expires \"%s\" is not a time (2026-11-23T14:05:00Z) or \"permanent\"",
+			    v[COL_EXPIRES]);
 			return (-1);
 		}
 	}
-	(void) snprintf(s->source, sizeof(s->source), "%s", n > 5 ? f[5] : "");
+	(void) snprintf(s->source, sizeof(s->source), "%s", v[COL_SOURCE] ? v[COL_SOURCE] : "");
 	return (0);
 }
 
@@ -340,8 +410,11 @@ sub_import(struct ctl *ctl, int argc, char **argv)
 	ssize_t	len;
 	unsigned long lineno = 0, bad = 0;
 	time_t	now = ipp_now();
+	struct columns cols;
+	int	started = 0;
 	FILE   *fp;
 
+	memset(&cols, 0, sizeof(cols));
 	if (argc != 2)
 		return (usage());
 	if (strcmp(argv[1], "-") == 0)
@@ -352,21 +425,38 @@ sub_import(struct ctl *ctl, int argc, char **argv)
 		return (EX_NOINPUT);
 	}
 	while ((len = getline(&line, &lcap, fp)) >= 0) {
+		char   *l = line;
+		int	h;
+
 		lineno++;
 		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			line[--len] = '\0';
-		if (len == 0 || line[0] == '#')
+		/* a UTF-8 byte order mark, as spreadsheets write them */
+		if (lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
+			l += 3;
+			len -= 3;
+		}
+		if (len == 0 || l[0] == '#')
 			continue;
-		if (lineno == 1 && strncmp(line, "address,", 8) == 0)
-			continue;	/* our own export's header */
+		/* the first row may be a header naming the columns, in any order */
+		if (!started) {
+			started = 1;
+			if ((h = parse_header(l, &cols, err, sizeof(err))) != 0) {
+				if (h < 0) {
+					(void) fprintf(stderr, "%s:%lu: %s\n", argv[1], lineno, err);
+					bad++;
+				}
+				continue;
+			}
+		}
 		if (n == cap) {
 			cap = cap ? cap * 2 : 256;
 			if ((g = realloc(rows, cap * sizeof(*g))) == NULL)
 				msg_fatal("out of memory");
 			rows = g;
 		}
-		if (parse_row(line, now, cfg->suppress_ttl, cfg->recipient_delimiter, &rows[n], err,
-		    sizeof(err)) != 0) {
+		if (parse_row(l, &cols, now, cfg->suppress_ttl, cfg->recipient_delimiter, &rows[n],
+		    err, sizeof(err)) != 0) {
 			(void) fprintf(stderr, "%s:%lu: %s\n", argv[1], lineno, err);
 			bad++;
 			continue;

@@ -3,6 +3,7 @@
 #ifndef IPP_CTL_H
 #define IPP_CTL_H
 
+#include <sys/types.h>
 #include <sysexits.h>
 
 #include "config.h"
@@ -13,6 +14,9 @@ struct ctl {
 	struct ipp_config *cfg;
 	struct ipp_store *store;
 	int	verbose;
+	/* groups to keep when dropping privileges (ingest: its logs' groups) */
+	const gid_t *keep_groups;
+	size_t	nkeep_groups;
 };
 
 /* Load the config on first use; exits 78 with FILE:LINE errors. */
@@ -25,7 +29,12 @@ struct ctl_cmd {
 	int	(*run)(struct ctl *, int argc, char **argv);
 	const char *args;
 	const char *summary;
+	unsigned flags;
 };
+
+/* flags */
+#define CTL_NOOPTS	0x01	/* takes no options: "-x" is refused, not data */
+#define CTL_OWN_V	0x02	/* has a -v of its own (warmup simulate) */
 
 /* Print "usage: ippoolctl NAME ARGS" and return EX_USAGE. */
 int	ctl_usage(const struct ctl_cmd *);
@@ -33,6 +42,7 @@ const struct ctl_cmd *ctl_find(const char *name);
 
 int	cmd_decode(struct ctl *, int, char **);
 int	cmd_check(struct ctl *, int, char **);
+int	cmd_config(struct ctl *, int, char **);
 int	cmd_ingest(struct ctl *, int, char **);
 int	cmd_limits(struct ctl *, int, char **);
 int	cmd_sender(struct ctl *, int, char **);

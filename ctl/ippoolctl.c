@@ -16,28 +16,31 @@
 
 static const struct ctl_cmd commands[] = {
 	{ "decode", cmd_decode, "VALUE",
-	    "print the JSON of an X-Settings header value" },
+	    "print the JSON of an X-Settings header value", CTL_NOOPTS },
 	{ "check", cmd_check, "",
-	    "check the configuration and the store" },
+	    "check the configuration and the store", CTL_NOOPTS },
+	{ "config", cmd_config, "[-n]",
+	    "the effective configuration with defaults (-n: only what the file sets)", 0 },
 	{ "ingest", cmd_ingest, "[--follow] FILE...",
-	    "apply Postfix log lines: bounces, deferrals, deliveries" },
+	    "apply Postfix log lines: bounces, deferrals, deliveries", 0 },
 	{ "limits", cmd_limits, "show|reset ADDR",
-	    "a recipient's hourly window" },
+	    "a recipient's hourly window", CTL_NOOPTS },
 	{ "sendmail-mc", cmd_sendmail_mc, "[--milter-only]",
-	    "print the sendmail.mc fragment for ippool" },
+	    "print the sendmail.mc fragment for ippool", 0 },
 	{ "sender", cmd_sender, "status [DOMAIN] | resume DOMAIN",
-	    "the bounce-rate guard per sender domain" },
+	    "the bounce-rate guard per sender domain", CTL_NOOPTS },
 	{ "suppress", cmd_suppress, "add|del|show|list|import|export|purge ...",
-	    "the suppression list" },
+	    "the suppression list", 0 },
 	{ "dkim", cmd_dkim, "genkey DOMAIN SELECTOR [--type rsa|ed25519] [--bits N] [--dir DIR]",
-	    "make a DKIM key; print its DNS record and keytable line" },
+	    "make a DKIM key; print its DNS record and keytable line", 0 },
 	{ "check-domain", cmd_check_domain, "DOMAIN [--json]",
-	    "check MX, SPF for the pool IPs, DKIM keys, DMARC of a sender domain" },
+	    "check MX, SPF for the pool IPs, DKIM keys, DMARC of a sender domain", 0 },
 	{ "warmup", cmd_warmup, "status|set|reset|simulate|classify ...",
-	    "warm-up state per IP and ISP; import, reset, simulate" },
-	{ "postfix-setup", cmd_postfix_setup, "[--dry-run] [DIRS]",
-	    "create or update the Postfix main and pool instances" },
-	{ NULL, NULL, NULL, NULL }
+	    "warm-up state per IP and ISP; import, reset, simulate", CTL_OWN_V },
+	{ "postfix-setup", cmd_postfix_setup,
+	    "[--dry-run] [--main-dir DIR] [--pool-dir TEMPLATE]",
+	    "create or update the Postfix main and pool instances", 0 },
+	{ NULL, NULL, NULL, NULL, 0 }
 };
 
 static void
@@ -52,7 +55,10 @@ help(FILE *fp)
 	    "  -v       verbose\n\n"
 	    "commands:\n", ipp_config_default_path());
 	for (c = commands; c->name; c++)
-		(void) fprintf(fp, "  %-10s %-28s %s\n", c->name, c->args, c->summary);
+		if (*c->args != '\0')
+			(void) fprintf(fp, "  %-13s %s\n      %s\n", c->name, c->args, c->summary);
+		else
+			(void) fprintf(fp, "  %s\n      %s\n", c->name, c->summary);
 	(void) fprintf(fp, "\nSee ippoolctl(8).\n");
 }
 
@@ -74,6 +80,59 @@ ctl_usage(const struct ctl_cmd *c)
 	return (EX_USAGE);
 }
 
+/* "ippoolctl COMMAND ... --help": to stdout, exit 0. */
+static int
+command_help(const struct ctl_cmd *c)
+{
+	(void) printf("usage: ippoolctl [-c FILE] [-v] %s %s\n\n%s.\n\nSee ippoolctl(8), COMMANDS, %s.\n",
+	    c->name, c->args, c->summary, c->name);
+	return (0);
+}
+
+/*
+ * Before the command sees its arguments: --help anywhere (before "--")
+ * is help; the global -c and -v after the command say where they belong;
+ * a command without options refuses "-x" rather than take it as data
+ * ("sender status --json" is not about a domain named "--json"), and
+ * drops a "--" that ends its options.  Returns -1 to go on, else the
+ * exit status.
+ */
+static int
+check_args(const struct ctl_cmd *c, int *argcp, char **argv)
+{
+	int	i, argc = *argcp;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return (command_help(c));
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		const char *a = argv[i];
+
+		if (a[0] != '-' || a[1] == '\0')
+			continue;
+		if (strncmp(a, "-c", 2) == 0 || strcmp(a, "--config") == 0
+		    || (strcmp(a, "-v") == 0 && !(c->flags & CTL_OWN_V))) {
+			(void) fprintf(stderr,
+			    "ippoolctl: %.2s is an option of ippoolctl itself: put it before the command (ippoolctl %s %s ...)\n",
+			    a, a[1] == 'c' ? "-c FILE" : "-v", c->name);
+			return (EX_USAGE);
+		}
+		if (c->flags & CTL_NOOPTS) {
+			(void) fprintf(stderr, "ippoolctl %s: unknown option \"%s\" (\"--\" before an argument that starts with \"-\")\n",
+			    c->name, a);
+			return (ctl_usage(c));
+		}
+	}
+	if ((c->flags & CTL_NOOPTS) && i < argc) {
+		/* drop the "--" */
+		for (; i + 1 < argc; i++)
+			argv[i] = argv[i + 1];
+		argv[--argc] = NULL;
+		*argcp = argc;
+	}
+	return (-1);
+}
+
 const struct ipp_config *
 ctl_config(struct ctl *ctl)
 {
@@ -92,7 +151,8 @@ ctl_store(struct ctl *ctl)
 		return (ctl->store);
 	/* files the daemons must keep using may not end up owned by root */
 	if (ipp_store_prepare(cfg, cfg->milter_user, err, sizeof(err)) != 0
-	    || ipp_privs_drop(cfg->milter_user, err, sizeof(err)) != 0)
+	    || ipp_privs_drop_keep(cfg->milter_user, ctl->keep_groups,
+	    ctl->nkeep_groups, err, sizeof(err)) != 0)
 		msg_fatal_status(IPP_EX_CONFIG, "%s", err);
 	if ((ctl->store = ipp_store_open(cfg, err, sizeof(err))) == NULL)
 		msg_fatal_status(EX_TEMPFAIL, "%s", err);
@@ -157,7 +217,13 @@ main(int argc, char **argv)
 	}
 	/* each command parses its own options from its own argv[0] */
 	optind++;
-	rc = cmd->run(&ctl, argc - optind + 1, argv + optind - 1);
+	{
+		int	cargc = argc - optind + 1;
+
+		if ((rc = check_args(cmd, &cargc, argv + optind - 1)) >= 0)
+			return (rc);
+		rc = cmd->run(&ctl, cargc, argv + optind - 1);
+	}
 	ipp_store_close(ctl.store);
 	ipp_config_free(ctl.cfg);
 	return (rc);

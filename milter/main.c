@@ -31,10 +31,12 @@
 
 #include "confref.h"
 #include "daemon.h"
+#include "keytable.h"
 #include "listen.h"
 #include "log.h"
 #include "milter.h"
 #include "parse.h"
+#include "privs.h"
 #include "sign.h"
 #include "suppress.h"
 
@@ -195,14 +197,15 @@ run_user(const struct ipp_config *cfg)
 }
 
 /*
- * Keys are read now, as root if started so: the user we become may not
- * be able to read them (a reload reuses unchanged key files).  -n checks
- * the file alone, like every program's -n; "ippoolctl check" checks the
- * keys too.
+ * Keys are read now, as root if started so; a key file may be readable by
+ * the run user's group (root:ippool 0640), so that a reload, made as that
+ * user, can read it again.  -n makes these checks too, and tries a reload
+ * as the run user (lib/daemon), as the start does.
  */
 static int
 prepare(struct ipp_config *cfg)
 {
+	ipp_keytable_set_group(ipp_privs_run_gid(cfg->milter_user));
 	if (sign_prepare(cfg, NULL, stderr) != 0) {
 		(void) fprintf(stderr, "ippool-milter: fatal: refusing to start with a bad DKIM keytable\n");
 		return (-1);
@@ -286,6 +289,7 @@ main(int argc, char **argv)
 		.usage = usage,
 		.user = run_user,
 		.prepare = prepare,
+		.reload_prepare = sign_prepare,
 		.listen = open_socket,
 		.run = serve,
 	};

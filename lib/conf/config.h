@@ -166,4 +166,26 @@ int	ipp_config_reload_compat(const struct ipp_config *old,
 void	ipp_config_schema_visit(void (*fn)(void *arg, const char *section,
 	    const char *key, int restart), void *arg);
 
+/* One key of the effective configuration, as text (ipp_config_values_visit). */
+struct ipp_config_value {
+	const char *section;		/* "milter", "pool" */
+	const char *name;		/* [pool NAME]'s NAME; NULL for unnamed sections */
+	const char *key;
+	const char *value;		/* the file's text, continuations joined, or the
+					 * default; NULL: not set and no default (an
+					 * absent key can mean more than an empty one) */
+	int	set;			/* whether the file sets it */
+	int	restart;		/* a reload cannot change it */
+};
+
+/*
+ * Load FILE (errors as "FILE:LINE: message" lines to errs, -1), then call
+ * fn for every key of every section, in the schema's order, the unnamed
+ * sections first, then the built-in and the file's [isp NAME] and
+ * [pool NAME] sections in the file's order; a non-zero fn stops (returned).
+ */
+int	ipp_config_values_visit(const char *file,
+	    int (*fn)(void *arg, const struct ipp_config_value *), void *arg,
+	    FILE *errs);
+
 #endif

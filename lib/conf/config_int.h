@@ -138,6 +138,9 @@ int	conf_defaults(enum conf_sec, void *base);
 void	conf_free_section(enum conf_sec, void *base);
 /* The built-in [isp NAME] sections, with their defaults. */
 int	conf_builtin_isps(struct ipp_config *);
+/* The name of built-in ISP i (key NULL), or the text of its key (domains,
+ * mx; NULL for the others: the schema's default); NULL past the last. */
+const char *conf_builtin_isp(size_t i, const char *key);
 
 /* --- the load context -------------------------------------------------- */
 

@@ -211,6 +211,20 @@ static const struct {
 	{ "others", "", "" },
 };
 
+const char *
+conf_builtin_isp(size_t i, const char *key)
+{
+	if (i >= sizeof(builtin_isps) / sizeof(builtin_isps[0]))
+		return (NULL);
+	if (key == NULL)
+		return (builtin_isps[i].name);
+	if (strcmp(key, "domains") == 0)
+		return (builtin_isps[i].domains);
+	if (strcmp(key, "mx") == 0)
+		return (builtin_isps[i].mx);
+	return (NULL);
+}
+
 int
 conf_builtin_isps(struct ipp_config *cfg)
 {

@@ -96,8 +96,9 @@ warn_lines(char *buf)
 		msg_warn("%s", line);
 }
 
-int
-ipp_confref_reload_with(const char *file, ipp_confref_compat_fn compat,
+/* Load, check and prepare FILE as a reload would; NULL after warnings. */
+static struct ipp_config *
+reload_load(const char *file, ipp_confref_compat_fn compat,
     ipp_confref_prepare_fn prepare)
 {
 	struct ipp_confref *old;
@@ -109,7 +110,7 @@ ipp_confref_reload_with(const char *file, ipp_confref_compat_fn compat,
 
 	if ((errs = open_memstream(&buf, &len)) == NULL) {
 		msg_warn("reload of %s: cannot allocate memory; keeping the running configuration", file);
-		return (-1);
+		return (NULL);
 	}
 	cfg = ipp_config_load(file, errs);
 	(void) fflush(errs);
@@ -118,7 +119,7 @@ ipp_confref_reload_with(const char *file, ipp_confref_compat_fn compat,
 		warn_lines(buf);
 		msg_warn("reload of %s failed; keeping the running configuration", file);
 		free(buf);
-		return (-1);
+		return (NULL);
 	}
 	old = ipp_confref_get();
 	ok = old == NULL || compat == NULL || compat(ipp_confref_cfg(old), cfg) == 0;
@@ -129,7 +130,7 @@ ipp_confref_reload_with(const char *file, ipp_confref_compat_fn compat,
 		free(buf);
 		ipp_confref_put(old);
 		ipp_config_free(cfg);
-		return (-1);
+		return (NULL);
 	}
 	(void) fclose(errs);
 	free(buf);
@@ -137,13 +138,36 @@ ipp_confref_reload_with(const char *file, ipp_confref_compat_fn compat,
 	if (!ok) {
 		msg_warn("reload of %s refused; keeping the running configuration", file);
 		ipp_config_free(cfg);
-		return (-1);
+		return (NULL);
 	}
+	return (cfg);
+}
+
+int
+ipp_confref_reload_with(const char *file, ipp_confref_compat_fn compat,
+    ipp_confref_prepare_fn prepare)
+{
+	struct ipp_config *cfg;
+
+	if ((cfg = reload_load(file, compat, prepare)) == NULL)
+		return (-1);
 	if (ipp_confref_set(cfg) != 0) {
 		msg_warn("reload of %s: out of memory; keeping the running configuration", file);
 		ipp_config_free(cfg);
 		return (-1);
 	}
 	msg_info("configuration %s reloaded", file);
+	return (0);
+}
+
+int
+ipp_confref_reload_test(const char *file, ipp_confref_compat_fn compat,
+    ipp_confref_prepare_fn prepare)
+{
+	struct ipp_config *cfg;
+
+	if ((cfg = reload_load(file, compat, prepare)) == NULL)
+		return (-1);
+	ipp_config_free(cfg);
 	return (0);
 }

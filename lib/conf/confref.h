@@ -41,4 +41,9 @@ typedef int (*ipp_confref_prepare_fn)(struct ipp_config *new,
 	    const struct ipp_config *old, FILE *errs);
 int	ipp_confref_reload_with(const char *file, ipp_confref_compat_fn compat,
 	    ipp_confref_prepare_fn prepare);
+
+/* Every step of ipp_confref_reload_with() but installing the result:
+ * would a reload succeed now?  0 if so, else -1 after its warnings. */
+int	ipp_confref_reload_test(const char *file, ipp_confref_compat_fn compat,
+	    ipp_confref_prepare_fn prepare);
 #endif

@@ -80,6 +80,43 @@ ipp_daemon_getopt(int argc, char **argv, const char *name, void (*usage)(void),
 		usage();
 }
 
+struct reload_check {
+	const char *file;
+	struct ipp_config *cfg;
+	ipp_confref_prepare_fn prepare;
+};
+
+static int
+reload_as_user(void *arg)
+{
+	struct reload_check *rc = arg;
+
+	if (ipp_confref_set(rc->cfg) != 0)
+		return (EX_SOFTWARE);
+	return (ipp_confref_reload_test(rc->file, ipp_config_reload_compat,
+	    rc->prepare) == 0 ? 0 : IPP_EX_CONFIG);
+}
+
+int
+ipp_daemon_reload_check(const char *file, struct ipp_config *cfg,
+    const char *user, ipp_confref_prepare_fn prepare)
+{
+	struct reload_check rc = { file, cfg, prepare };
+	char	err[512];
+	int	status, ran;
+
+	if ((ran = ipp_privs_run_as(user, reload_as_user, &rc, &status, err,
+	    sizeof(err))) < 0) {
+		msg_warn("%s", err);
+		return (-1);
+	}
+	if (ran == 0 || status == 0)
+		return (0);
+	msg_warn("as user %s, a reload (SIGHUP) would fail: %s, the keytable and the keys must be readable by %s (keys root:GROUP 0640 in a directory root:GROUP 0750, GROUP being %s's group)",
+	    user, file, user, user);
+	return (-1);
+}
+
 int
 ipp_daemon_main(int argc, char **argv, const struct ipp_daemon *d)
 {
@@ -99,11 +136,9 @@ ipp_daemon_main(int argc, char **argv, const struct ipp_daemon *d)
 		msg_fatal_status(IPP_EX_CONFIG, "%s", err);
 	if ((cfg = ipp_config_load(opts.conf_file, stderr)) == NULL)
 		return (IPP_EX_CONFIG);
-	if (opts.check) {
-		ipp_config_free(cfg);
-		return (0);
-	}
-	ipp_log_init(argv[0], IPP_LOG_SYSLOG | (opts.foreground ? IPP_LOG_STDERR : 0));
+	/* -n checks all the start checks, and that a reload would work */
+	if (!opts.check)
+		ipp_log_init(argv[0], IPP_LOG_SYSLOG | (opts.foreground ? IPP_LOG_STDERR : 0));
 	ipp_log_verbose(opts.verbose);
 	(void) signal(SIGPIPE, SIG_IGN);
 	if (d->prepare != NULL && d->prepare(cfg) != 0) {
@@ -116,6 +151,11 @@ ipp_daemon_main(int argc, char **argv, const struct ipp_daemon *d)
 	if (user != NULL && *user != '\0' && geteuid() == 0
 	    && ipp_privs_lookup(user, &uid, &gid, err, sizeof(err)) != 0)
 		msg_fatal_status(IPP_EX_CONFIG, "%s", err);
+	rc = ipp_daemon_reload_check(opts.conf_file, cfg, user, d->reload_prepare);
+	if (opts.check) {
+		ipp_config_free(cfg);
+		return (rc == 0 ? 0 : IPP_EX_CONFIG);
+	}
 	d->listen(cfg, uid, gid);
 	if (!opts.foreground && ipp_daemonize() != 0)
 		msg_fatal("cannot detach from the terminal: %s", strerror(errno));

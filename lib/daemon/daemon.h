@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "confref.h"
 struct ipp_store;
 
 /* Returns 0 in the daemon, -1 on failure (parent exits 0 on success). */
@@ -38,6 +39,11 @@ struct ipp_daemon {
 	 * not read (DKIM keys); non-zero (after saying why on stderr) exits
 	 * 78.  May be NULL. */
 	int	(*prepare)(struct ipp_config *);
+	/* what a SIGHUP reload does between loading the new configuration
+	 * and installing it, as the run user (ipp_confref_reload_with's
+	 * prepare); the start and -n check that it would succeed.  May be
+	 * NULL. */
+	ipp_confref_prepare_fn reload_prepare;
 	/* as root: open the listening sockets (ipp_listen_*), handing unix
 	 * sockets to uid:gid ((uid_t) -1: not root or no user); exits on
 	 * failure */
@@ -50,13 +56,26 @@ struct ipp_daemon {
 
 /*
  * Start a daemon, in this order: options; the clock (a bad IPPOOL_NOW
- * exits 78); the configuration (78; -n stops here, 0); the log; the
- * daemon's prepare (78); the run user looked up (78); its listeners;
+ * exits 78); the configuration (78); the log; the daemon's prepare (78);
+ * the run user looked up (78); a reload tried as the run user, in a
+ * child (ipp_daemon_reload_check: a failure is a warning; -n stops here,
+ * 0, or 78 when any of these failed); its listeners;
  * leaving the terminal (unless -f); the store directory created for the
  * run user and privileges dropped (78); the store opened (75); the
  * configuration installed; then run.  Returns run's status, after
  * dropping the configuration and logging "stopped".
  */
 int	ipp_daemon_main(int argc, char **argv, const struct ipp_daemon *);
+
+/*
+ * Would a SIGHUP reload of FILE succeed once privileges are dropped to
+ * USER?  In a child that becomes USER, CFG (loaded and prepared as
+ * started) is installed as the running configuration and FILE reloaded
+ * with ipp_config_reload_compat and prepare, as the daemon would.
+ * Returns 0 if it would (or no switch of user is made), -1 after the
+ * reload's own warnings.
+ */
+int	ipp_daemon_reload_check(const char *file, struct ipp_config *cfg,
+	    const char *user, ipp_confref_prepare_fn prepare);
 
 #endif

@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -174,19 +175,50 @@ stamp_of(const struct stat *st, struct ipp_key_stamp *s)
 	s->ctime = st->st_ctim;
 }
 
-/* A key file must be secret: refuse one that others may read or replace. */
+/* The group that may read key files (the run user's); -1: none. */
+static gid_t key_group = (gid_t) -1;
+
+void
+ipp_keytable_set_group(gid_t gid)
+{
+	key_group = gid;
+}
+
+/*
+ * A key file must be secret: refuse one that others may read or replace.
+ * Readable by its group (and nothing more) is allowed only when that group
+ * is the run user's: root:ippool 0640 lets the daemon read its keys on a
+ * reload, after it has dropped root.
+ */
 static int
 mode_ok(const char *file, const struct stat *st, char *err, size_t errlen)
 {
+	mode_t	m = st->st_mode & 07777;
+
 	if (!S_ISREG(st->st_mode)) {
 		(void) snprintf(err, errlen, "%s: not a regular file", file);
 		return (-1);
 	}
-	if (st->st_mode & (S_IRWXG | S_IRWXO)) {
+	if ((m & (S_IRWXG | S_IRWXO)) == S_IRGRP && key_group != (gid_t) -1
+	    && st->st_gid == key_group)
+		return (0);
+	if (m & (S_IRWXG | S_IRWXO)) {
+		char	alt[PATH_MAX + 64] = "";
+
+		/* only the group is wrong: say which one would do */
+		if ((m & (S_IRWXG | S_IRWXO)) == S_IRGRP && key_group != (gid_t) -1) {
+			struct group *gr = getgrgid(key_group);
+
+			if (gr != NULL)
+				(void) snprintf(alt, sizeof(alt), " (or chgrp %s %s)", gr->gr_name, file);
+			else
+				(void) snprintf(alt, sizeof(alt), " (or chgrp %u %s)",
+				    (unsigned) key_group, file);
+		}
 		(void) snprintf(err, errlen,
-		    "%s: key file is %s by group or others (mode %04o): chmod 600 %s",
-		    file, st->st_mode & (S_IRGRP | S_IROTH) ? "readable" : "accessible",
-		    (unsigned) (st->st_mode & 07777), file);
+		    "%s: key file is %s by group or others (mode %04o): chmod 600 %s%s",
+		    file, m & (S_IRGRP | S_IROTH) ? "readable" : "accessible",
+		    (unsigned) m, file, alt);
 		return (-1);
 	}
 	return (0);

@@ -64,8 +64,17 @@ size_t	ipp_keytable_find(const struct ipp_keytable *, const char *domain,
 	    const struct ipp_dkim_key **keys);
 
 /*
+ * The group allowed to read key files: the group of the user the program
+ * runs as (ipp_privs_run_gid), so that keys root:GROUP 0640 stay readable
+ * after privileges are dropped.  Set once, before any key is read;
+ * (gid_t) -1 (the default): no group may read them.
+ */
+void	ipp_keytable_set_group(gid_t);
+
+/*
  * Read and check one private key file: a regular file, not accessible to
- * group or others, a PEM RSA key of at least 1024 bits or an Ed25519 key.
+ * others, not writable by its group, readable by its group only when that
+ * is the group set above, a PEM RSA key of at least 1024 bits or an Ed25519 key.
  * Fills key->type, bits, pem, pubkey, stamp.  Returns 0, or -1 with a
  * message naming the file in err.
  */

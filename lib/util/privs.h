@@ -25,4 +25,29 @@ int	ipp_privs_target(const char *user, uid_t *, gid_t *, char *err,
  */
 int	ipp_privs_drop(const char *user, char *err, size_t errlen);
 
+/*
+ * The same, keeping also the groups in extra (n of them) as supplementary
+ * groups: "ippoolctl ingest" keeps the group that lets it read the log it
+ * opened as root (adm for Debian's /var/log/mail.log), so that it can
+ * reopen the file after a rotation.
+ */
+int	ipp_privs_drop_keep(const char *user, const gid_t *extra, size_t n,
+	    char *err, size_t errlen);
+
+/*
+ * The group of the process that will read what the user is given: USER's
+ * when ipp_privs_drop(USER) will switch to it, else our own.
+ */
+gid_t	ipp_privs_run_gid(const char *user);
+
+/*
+ * Run fn(arg) as USER would, in a child that drops to USER: how "-n" and
+ * "ippoolctl check" apply the checks a reload applies after the daemon
+ * dropped root.  Returns 1 with *status (fn's return, a small exit
+ * status; 70 if the child died), 0 when no switch would be made (nothing
+ * run), -1 with err.  Standard output is flushed first.
+ */
+int	ipp_privs_run_as(const char *user, int (*fn)(void *), void *arg,
+	    int *status, char *err, size_t errlen);
+
 #endif

@@ -186,6 +186,30 @@ main(void)
 	(void) snprintf(want, sizeof(want),
 	    "1: %s: key file is accessible by group or others (mode 0602): chmod 600 %s", rsa, rsa);
 	is_str(err_of(text), want, "world-writable key refused");
+
+	/* readable by the run user's group (and nothing more): allowed */
+	{
+		struct stat kst;
+
+		(void) stat(rsa, &kst);
+		(void) chmod(rsa, 0640);
+		ipp_keytable_set_group(kst.st_gid);
+		is_str(err_of(text), "(loaded)", "group-readable key of the run user's group accepted");
+		(void) chmod(rsa, 0660);
+		(void) snprintf(want, sizeof(want),
+		    "1: %s: key file is readable by group or others (mode 0660): chmod 600 %s", rsa, rsa);
+		is_str(err_of(text), want, "  but not group-writable");
+		(void) chmod(rsa, 0644);
+		(void) snprintf(want, sizeof(want),
+		    "1: %s: key file is readable by group or others (mode 0644): chmod 600 %s", rsa, rsa);
+		is_str(err_of(text), want, "  nor world-readable");
+		(void) chmod(rsa, 0640);
+		ipp_keytable_set_group(kst.st_gid + 1);
+		ok(strstr(err_of(text), "(mode 0640): chmod 600 ") != NULL
+		    && strstr(err_of(text), "(or chgrp ") != NULL,
+		    "readable by another group: refused, saying chmod 600 or chgrp");
+		ipp_keytable_set_group((gid_t) -1);
+	}
 	(void) chmod(rsa, 0600);
 
 	/* truncated: the first half of a PEM key */
