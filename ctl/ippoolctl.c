@@ -35,6 +35,8 @@ static const struct ctl_cmd commands[] = {
 	    "check MX, SPF for the pool IPs, DKIM keys, DMARC of a sender domain" },
 	{ "warmup", cmd_warmup, "status|set|reset|simulate|classify ...",
 	    "warm-up state per IP and ISP; import, reset, simulate" },
+	{ "report", cmd_report, "[--days N] [--pool P] [--json] [--html FILE]",
+	    "sent, deferred, bounced, capacity, spillover per day; charts" },
 	{ "postfix-setup", cmd_postfix_setup, "[--dry-run] [DIRS]",
 	    "create or update the Postfix main and pool instances" },
 	{ NULL, NULL, NULL, NULL }
