@@ -278,16 +278,14 @@ pool_isps(const struct ipp_report *r, const struct ipp_config *cfg,
     const struct ipp_pool *pool, const struct ipp_isp **out)
 {
 	size_t	s, i, n = 0;
+	int	has;
 
 	for (s = 0; s < cfg->nisps; s++) {
-		for (i = 0; i < r->nips; i++)
-			if (r->ips[i].pool == pool && r->ips[i].isp == &cfg->isps[s])
-				break;
-		if (i == r->nips)
-			for (i = 0; i < r->nflows; i++)
-				if (r->flows[i].pool == pool && r->flows[i].isp == &cfg->isps[s])
-					break;
-		if (i < r->nips || i < r->nflows)
+		for (i = 0, has = 0; i < r->nips && !has; i++)
+			has = r->ips[i].pool == pool && r->ips[i].isp == &cfg->isps[s];
+		for (i = 0; i < r->nflows && !has; i++)
+			has = r->flows[i].pool == pool && r->flows[i].isp == &cfg->isps[s];
+		if (has)
 			out[n++] = &cfg->isps[s];
 	}
 	return (n);
@@ -358,8 +356,10 @@ pool_section(struct page *pg, const struct ipp_config *cfg, const struct ipp_poo
 	(void) snprintf(title, sizeof(title), "Sent per day by ISP: pool %s", pool->name);
 	chart(pg, 1, title, "messages", s, ns);
 
-	/* where the pool's mail went */
-	for (k = 0; k < r->ndays; k++) {
+	/* where the pool's mail went (a pool that only carries spillover routes nothing) */
+	for (k = 0, i = 0; k < r->nflows; k++)
+		i |= r->flows[k].pool == pool;
+	for (k = 0; k < r->ndays && i; k++) {
 		ipp_report_sum(r, pool, NULL, k, &sum, &fl);
 		values(pg, 0)[k] = (double) fl.own;
 		values(pg, 1)[k] = (double) fl.spilled;
@@ -369,7 +369,8 @@ pool_section(struct page *pg, const struct ipp_config *cfg, const struct ipp_poo
 	s[1] = (struct ipp_svg_series) { "spillover", values(pg, 1), 0 };
 	s[2] = (struct ipp_svg_series) { "deferred for capacity", values(pg, 2), 0 };
 	(void) snprintf(title, sizeof(title), "Routing decisions per day: pool %s", pool->name);
-	chart(pg, 1, title, "recipients", s, 3);
+	if (i)
+		chart(pg, 1, title, "recipients", s, 3);
 
 	/* rates */
 	for (k = 0; k < r->ndays; k++) {

@@ -14,7 +14,7 @@
 #define DEF_H	260
 #define TOP	28		/* title row */
 #define LEFT	56		/* y tick labels */
-#define RIGHT	12
+#define RIGHT	24
 #define BOTTOM	44		/* x labels, legend */
 
 static const char *const colours[] = {
