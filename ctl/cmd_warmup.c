@@ -1,12 +1,15 @@
 /* cmd_warmup.c - "ippoolctl warmup": the warm-up state of every pool IP at
  * every ISP (status), importing an IP that is already warm (set),
  * starting over (reset), what a daily volume would do over the coming
- * days (simulate, the same engine on states in memory), and which ISP a
+ * days (simulate, the same engine on states in memory; as a table, JSON
+ * or SVG charts), and which ISP a
  * domain counts as (classify). */
 #include "autoconfig.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +18,7 @@
 #include "ctl.h"
 #include "isp.h"
 #include "log.h"
+#include "svg.h"
 #include "warmup.h"
 
 #define SIM_VOLUME_MAX	10000000UL
@@ -311,6 +315,258 @@ sim_save(void *ctx, const struct ipp_ip *ip, const struct ipp_isp *isp,
 	return (IPP_OK);
 }
 
+/* One simulated day at one ISP: per IP what it sent, its capacity and
+ * warm-up day; what spilled over and what waits for the next day. */
+struct simday {
+	unsigned long *sent, *cap;
+	unsigned *level;
+	unsigned long spilled, deferred;
+};
+
+struct simrun {
+	const struct ipp_pool *pool;
+	const struct ipp_isp *isp;
+	size_t	days;
+	struct simday *d;
+};
+
+/* The engine on fresh states in memory: `volume` a day offered to pool at
+ * isp for `days` days, deferred ones offered again the next day. */
+static void
+sim_run(const struct ipp_config *cfg, const struct ipp_pool *pool, const struct ipp_isp *isp,
+    unsigned long volume, size_t days, time_t start, struct simrun *run)
+{
+	struct sim s = { NULL, 0, 0 };
+	struct ipp_wu_io io = { sim_load, sim_save, &s };
+	struct ipp_wu_decision d;
+	unsigned long backlog = 0, offered, m;
+	size_t	day, i, ncol = pool->nips;
+
+	run->pool = pool;
+	run->isp = isp;
+	run->days = days;
+	if ((run->d = calloc(days, sizeof(*run->d))) == NULL)
+		msg_fatal("out of memory");
+	for (day = 0; day < days; day++) {
+		struct simday *sd = &run->d[day];
+		time_t	now = start + (time_t) day * 86400;
+		long	today = ipp_day(now);
+		struct ipp_wu_state st;
+
+		if ((sd->sent = calloc(ncol, sizeof(*sd->sent))) == NULL
+		    || (sd->cap = calloc(ncol, sizeof(*sd->cap))) == NULL
+		    || (sd->level = calloc(ncol, sizeof(*sd->level))) == NULL)
+			msg_fatal("out of memory");
+		offered = backlog + volume;
+		for (m = 0; m < offered; m++) {
+			if (ipp_wu_route(cfg, &io, pool, isp, now, &d) != IPP_OK)
+				msg_fatal("out of memory");
+			if (d.kind == IPP_WU_DEFER) {
+				/* nothing changes before tomorrow: the rest waits too */
+				sd->deferred = offered - m;
+				break;
+			}
+			if (d.kind == IPP_WU_SPILL) {
+				sd->spilled++;
+				if (!d.pool->managed) {
+					/* an uncapped spillover pool takes the rest */
+					sd->spilled += offered - m - 1;
+					break;
+				}
+				continue;
+			}
+			sd->sent[d.ip]++;
+		}
+		backlog = sd->deferred;
+		for (i = 0; i < ncol; i++) {
+			(void) sim_load(&s, &pool->ips[i], isp, today, &st);
+			ipp_wu_roll(cfg, isp, &st, today);
+			sd->cap[i] = ipp_wu_capacity(cfg, pool, isp, &st);
+			sd->level[i] = st.level;
+		}
+	}
+	free(s.r);
+}
+
+static void
+sim_free(struct simrun *run)
+{
+	size_t	i;
+
+	for (i = 0; i < run->days; i++) {
+		free(run->d[i].sent);
+		free(run->d[i].cap);
+		free(run->d[i].level);
+	}
+	free(run->d);
+}
+
+static void
+sim_text(const struct simrun *run, unsigned long volume)
+{
+	const struct ipp_pool *pool = run->pool, *spill = pool->spill;
+	char	cell[64], lvl[16];
+	size_t	day, i;
+
+	(void) printf("pool %s (%s) at %s: %lu messages offered a day from fresh IPs;"
+	    " deferred ones are offered again the next day\n", pool->name,
+	    pool->managed ? "managed" : "standard", run->isp->name, volume);
+	(void) printf("cells: sent/capacity (warm-up day); spillover to %s\n\n",
+	    spill ? spill->name : "none");
+	(void) printf("%-5s", "DAY");
+	for (i = 0; i < pool->nips; i++)
+		(void) printf(" %-22s", pool->ips[i].text);
+	(void) printf(" %10s %10s\n", "SPILLED", "DEFERRED");
+	for (day = 0; day < run->days; day++) {
+		const struct simday *sd = &run->d[day];
+
+		(void) printf("%-5zu", day + 1);
+		for (i = 0; i < pool->nips; i++) {
+			if (pool->managed)
+				(void) snprintf(lvl, sizeof(lvl), " (d%u)", sd->level[i]);
+			else
+				lvl[0] = '\0';
+			if (sd->cap[i] == IPP_WU_UNLIMITED)
+				(void) snprintf(cell, sizeof(cell), "%lu/-%s", sd->sent[i], lvl);
+			else
+				(void) snprintf(cell, sizeof(cell), "%lu/%lu%s", sd->sent[i], sd->cap[i], lvl);
+			(void) printf(" %-22s", cell);
+		}
+		(void) printf(" %10lu %10lu\n", sd->spilled, sd->deferred);
+	}
+}
+
+static void
+jadd(json_t *o, const char *k, json_t *v)
+{
+	if (v == NULL || json_object_set_new(o, k, v) != 0)
+		msg_fatal("out of memory");
+}
+
+static json_t *
+sim_json(const struct simrun *run, unsigned long volume)
+{
+	const struct ipp_pool *pool = run->pool;
+	json_t *o = json_object(), *days = json_array();
+	size_t	day, i;
+
+	if (o == NULL || days == NULL)
+		msg_fatal("out of memory");
+	jadd(o, "pool", json_string(pool->name));
+	jadd(o, "mode", json_string(pool->managed ? "managed" : "standard"));
+	jadd(o, "isp", json_string(run->isp->name));
+	jadd(o, "volume", json_integer((json_int_t) volume));
+	jadd(o, "spillover", pool->spill ? json_string(pool->spill->name) : json_null());
+	for (day = 0; day < run->days; day++) {
+		const struct simday *sd = &run->d[day];
+		json_t *dd = json_object(), *ips = json_array();
+
+		if (dd == NULL || ips == NULL)
+			msg_fatal("out of memory");
+		jadd(dd, "day", json_integer((json_int_t) day + 1));
+		for (i = 0; i < pool->nips; i++) {
+			json_t *ip = json_object();
+
+			if (ip == NULL)
+				msg_fatal("out of memory");
+			jadd(ip, "ip", json_string(pool->ips[i].text));
+			jadd(ip, "sent", json_integer((json_int_t) sd->sent[i]));
+			jadd(ip, "capacity", sd->cap[i] == IPP_WU_UNLIMITED ? json_null()
+			    : json_integer((json_int_t) sd->cap[i]));
+			jadd(ip, "warmup_day", pool->managed ? json_integer(sd->level[i]) : json_null());
+			if (json_array_append_new(ips, ip) != 0)
+				msg_fatal("out of memory");
+		}
+		jadd(dd, "ips", ips);
+		jadd(dd, "spilled", json_integer((json_int_t) sd->spilled));
+		jadd(dd, "deferred", json_integer((json_int_t) sd->deferred));
+		if (json_array_append_new(days, dd) != 0)
+			msg_fatal("out of memory");
+	}
+	jadd(o, "days", days);
+	return (o);
+}
+
+#define SIM_SVG_W	720
+#define SIM_SVG_H	280
+
+/* Two charts per ISP: the daily volume by IP with what spilled over and
+ * what waited, stacked; and each IP's capacity, the warm-up curve. */
+static void
+sim_svg(FILE *fp, const struct simrun *run, int y)
+{
+	const struct ipp_pool *pool = run->pool;
+	struct ipp_svg_series *s;
+	struct ipp_svg_chart c;
+	const char **labels;
+	double *v;
+	size_t	ns = pool->nips + 2, day, i;
+	char	title[160], **names;
+
+	if ((s = calloc(ns, sizeof(*s))) == NULL || (names = calloc(ns, sizeof(*names))) == NULL
+	    || (v = calloc(ns * run->days, sizeof(*v))) == NULL
+	    || (labels = calloc(run->days, sizeof(*labels))) == NULL)
+		msg_fatal("out of memory");
+	for (day = 0; day < run->days; day++) {
+		char	*l = malloc(24);
+
+		if (l == NULL)
+			msg_fatal("out of memory");
+		(void) snprintf(l, 24, "%zu", day + 1);
+		labels[day] = l;
+		for (i = 0; i < pool->nips; i++)
+			v[i * run->days + day] = (double) run->d[day].sent[i];
+		v[pool->nips * run->days + day] = (double) run->d[day].spilled;
+		v[(pool->nips + 1) * run->days + day] = (double) run->d[day].deferred;
+	}
+	for (i = 0; i < ns; i++) {
+		s[i].name = i < pool->nips ? pool->ips[i].text : i == pool->nips
+		    ? "spilled over" : "waits for the next day";
+		s[i].v = v + i * run->days;
+	}
+	memset(&c, 0, sizeof(c));
+	(void) snprintf(title, sizeof(title), "Planned daily volume: pool %s at %s", pool->name,
+	    run->isp->name);
+	c.title = title;
+	c.ylabel = "messages";
+	c.xlabels = labels;
+	c.nx = run->days;
+	c.s = s;
+	c.ns = ns;
+	c.width = SIM_SVG_W;
+	c.height = SIM_SVG_H;
+	ipp_svg_at(fp, y);
+	ipp_svg_bars(fp, &c);
+	ipp_svg_end_at(fp);
+	/* the capacity of each IP: NAN past the schedule (no cap) */
+	for (day = 0; day < run->days; day++)
+		for (i = 0; i < pool->nips; i++)
+			v[i * run->days + day] = run->d[day].cap[i] == IPP_WU_UNLIMITED ? NAN
+			    : (double) run->d[day].cap[i];
+	for (i = 0; i < pool->nips; i++) {
+		size_t	n = strlen(pool->ips[i].text) + 12;
+
+		if ((names[i] = malloc(n)) == NULL)
+			msg_fatal("out of memory");
+		(void) snprintf(names[i], n, "%s capacity", pool->ips[i].text);
+		s[i].name = names[i];
+	}
+	(void) snprintf(title, sizeof(title), "Warm-up capacity: pool %s at %s", pool->name,
+	    run->isp->name);
+	c.ns = pool->nips;
+	ipp_svg_at(fp, y + SIM_SVG_H);
+	ipp_svg_line(fp, &c);
+	ipp_svg_end_at(fp);
+	for (day = 0; day < run->days; day++)
+		free((void *) labels[day]);
+	for (i = 0; i < ns; i++)
+		free(names[i]);
+	free(labels);
+	free(names);
+	free(v);
+	free(s);
+}
+
 static int
 simulate(struct ctl *ctl, int argc, char **argv)
 {
@@ -318,25 +574,25 @@ simulate(struct ctl *ctl, int argc, char **argv)
 		{ "volume", required_argument, NULL, 'v' },
 		{ "days", required_argument, NULL, 'd' },
 		{ "isp", required_argument, NULL, 'i' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "svg", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct ipp_config *cfg = ctl_config(ctl);
-	const struct ipp_pool *pool, *spill;
-	const struct ipp_isp *isp;
+	const struct ipp_pool *pool;
+	const struct ipp_isp *isps[16];
 	unsigned long long volume = 0, days = 30;
-	unsigned long *sent, spilled, deferred, backlog = 0, offered, m;
-	struct sim s = { NULL, 0, 0 };
-	struct ipp_wu_io io = { sim_load, sim_save, &s };
-	struct ipp_wu_decision d;
-	const char *ispname = "gmail";
-	char	err[IPP_ERRLEN], cell[64];
+	struct simrun runs[16];
+	const char *svg = NULL;
+	char	err[IPP_ERRLEN];
 	time_t	start = ipp_wu_next_day(ipp_now()) + 12 * 3600;
-	size_t	i, ncol;
-	unsigned long long day;
-	int	ch;
+	size_t	nisps = 0, i;
+	json_t *arr = NULL;
+	FILE   *fp;
+	int	ch, json = 0, bad;
 
 	optind = 0;	/* reinitialize: operands may come first */
-	while ((ch = getopt_long(argc, argv, "v:d:i:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "v:d:i:js:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'v':
 			if (ipp_parse_uint(optarg, SIM_VOLUME_MAX, &volume, err, sizeof(err)) != 0) {
@@ -351,7 +607,20 @@ simulate(struct ctl *ctl, int argc, char **argv)
 			}
 			break;
 		case 'i':
-			ispname = optarg;
+			/* each --isp is simulated on its own: the states are per ISP */
+			if (isp_arg(cfg, optarg) == NULL)
+				return (EX_DATAERR);
+			if (nisps == sizeof(isps) / sizeof(isps[0])) {
+				(void) fprintf(stderr, "ippoolctl: at most %zu --isp\n", nisps);
+				return (EX_USAGE);
+			}
+			isps[nisps++] = ipp_config_isp(cfg, optarg);
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 's':
+			svg = optarg;
 			break;
 		default:
 			return (EX_USAGE);
@@ -363,73 +632,54 @@ simulate(struct ctl *ctl, int argc, char **argv)
 		(void) fprintf(stderr, "ippoolctl: no pool named \"%s\"\n", argv[optind]);
 		return (EX_DATAERR);
 	}
-	if (isp_arg(cfg, ispname) == NULL)
-		return (EX_DATAERR);
-	isp = ipp_config_isp(cfg, ispname);
-	spill = pool->spill;
-	ncol = pool->nips;
-	if ((sent = calloc(ncol, sizeof(*sent))) == NULL)
-		msg_fatal("out of memory");
-	(void) printf("pool %s (%s) at %s: %llu messages offered a day from fresh IPs;"
-	    " deferred ones are offered again the next day\n", pool->name,
-	    pool->managed ? "managed" : "standard", isp->name, volume);
-	(void) printf("cells: sent/capacity (warm-up day); spillover to %s\n\n",
-	    spill ? spill->name : "none");
-	(void) printf("%-5s", "DAY");
-	for (i = 0; i < ncol; i++)
-		(void) printf(" %-22s", pool->ips[i].text);
-	(void) printf(" %10s %10s\n", "SPILLED", "DEFERRED");
-	for (day = 0; day < days; day++) {
-		time_t	now = start + (time_t) day * 86400;
-		long	today = ipp_day(now);
-		struct ipp_wu_state st;
-
-		memset(sent, 0, ncol * sizeof(*sent));
-		spilled = deferred = 0;
-		offered = backlog + (unsigned long) volume;
-		for (m = 0; m < offered; m++) {
-			if (ipp_wu_route(cfg, &io, pool, isp, now, &d) != IPP_OK)
-				msg_fatal("out of memory");
-			if (d.kind == IPP_WU_DEFER) {
-				/* nothing changes before tomorrow: the rest waits too */
-				deferred = offered - m;
-				break;
-			}
-			if (d.kind == IPP_WU_SPILL) {
-				spilled++;
-				if (!d.pool->managed) {
-					/* an uncapped spillover pool takes the rest */
-					spilled += offered - m - 1;
-					break;
-				}
-				continue;
-			}
-			sent[d.ip]++;
-		}
-		backlog = deferred;
-		(void) printf("%-5llu", day + 1);
-		for (i = 0; i < ncol; i++) {
-			unsigned long cap;
-			char	lvl[16];
-
-			(void) sim_load(&s, &pool->ips[i], isp, today, &st);
-			ipp_wu_roll(cfg, isp, &st, today);
-			cap = ipp_wu_capacity(cfg, pool, isp, &st);
-			if (pool->managed)
-				(void) snprintf(lvl, sizeof(lvl), " (d%u)", st.level);
-			else
-				lvl[0] = '\0';
-			if (cap == IPP_WU_UNLIMITED)
-				(void) snprintf(cell, sizeof(cell), "%lu/-%s", sent[i], lvl);
-			else
-				(void) snprintf(cell, sizeof(cell), "%lu/%lu%s", sent[i], cap, lvl);
-			(void) printf(" %-22s", cell);
-		}
-		(void) printf(" %10lu %10lu\n", spilled, deferred);
+	if (nisps == 0) {
+		if (isp_arg(cfg, "gmail") == NULL)
+			return (EX_DATAERR);
+		isps[nisps++] = ipp_config_isp(cfg, "gmail");
 	}
-	free(sent);
-	free(s.r);
-	return (0);
+	for (i = 0; i < nisps; i++)
+		sim_run(cfg, pool, isps[i], (unsigned long) volume, (size_t) days, start, &runs[i]);
+	if (json && (arr = json_array()) == NULL)
+		msg_fatal("out of memory");
+	for (i = 0; i < nisps; i++) {
+		if (json) {
+			if (json_array_append_new(arr, sim_json(&runs[i], (unsigned long) volume)) != 0)
+				msg_fatal("out of memory");
+		} else if (svg == NULL) {
+			if (i > 0)
+				(void) printf("\n");
+			sim_text(&runs[i], (unsigned long) volume);
+		}
+	}
+	if (json) {
+		char   *js = json_dumps(arr, JSON_INDENT(2));
+
+		if (js == NULL)
+			msg_fatal("out of memory");
+		(void) printf("%s\n", js);
+		free(js);
+		json_decref(arr);
+	}
+	bad = 0;
+	if (svg != NULL) {
+		if ((fp = fopen(svg, "w")) == NULL) {
+			(void) fprintf(stderr, "ippoolctl: cannot create %s: %s\n", svg, strerror(errno));
+			bad = EX_CANTCREAT;
+		} else {
+			ipp_svg_begin(fp, SIM_SVG_W, (int) nisps * 2 * SIM_SVG_H);
+			for (i = 0; i < nisps; i++)
+				sim_svg(fp, &runs[i], (int) i * 2 * SIM_SVG_H);
+			ipp_svg_end(fp);
+			if (ferror(fp) | (fclose(fp) != 0)) {
+				(void) fprintf(stderr, "ippoolctl: cannot write %s: %s\n", svg,
+				    strerror(errno));
+				bad = EX_IOERR;
+			}
+		}
+	}
+	for (i = 0; i < nisps; i++)
+		sim_free(&runs[i]);
+	return (bad);
 }
 
 static int
@@ -457,7 +707,8 @@ usage(void)
 	    "usage: ippoolctl warmup status [--isp ISP] [--pool POOL] [--json]\n"
 	    "       ippoolctl warmup set IP ISP|all --day N\n"
 	    "       ippoolctl warmup reset [IP [ISP]]\n"
-	    "       ippoolctl warmup simulate POOL --volume N [--isp ISP] [--days D]\n"
+	    "       ippoolctl warmup simulate POOL --volume N [--isp ISP]... [--days D]\n"
+	    "                [--json] [--svg FILE]\n"
 	    "       ippoolctl warmup classify DOMAIN|ADDRESS...\n");
 	return (EX_USAGE);
 }

@@ -1,10 +1,13 @@
-/* warmup_ingest.c - the warm-up engine's ingest handler. */
+/* warmup_ingest.c - the warm-up engine's ingest handler: a pool IP's
+ * delivery, deferral or bounce settles its reserved unit (warmup.h) and
+ * is counted in that day's history (daystats.h) in the same transaction. */
 #include "autoconfig.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "clock.h"
+#include "daystats.h"
 #include "isp.h"
 #include "transport.h"
 #include "warmup.h"
@@ -22,6 +25,31 @@ wu_wants(const struct ipp_config *cfg, const struct ipp_logline *ll)
 	    && ll->status != IPP_LOGS_DEFERRED)
 		return (0);
 	return (ipp_transport_from_syslog(cfg, ll->syslog_name, &pool, &idx) == 0);
+}
+
+/* The line in the day's history, with the warm-up day and capacity the
+ * IP has now when the line is of today (an older day's stay as counted). */
+static int
+count_day(struct ipp_txn *txn, const struct ipp_config *cfg, const struct ipp_wu_io *io,
+    const struct ipp_pool *pool, size_t idx, const struct ipp_isp *isp,
+    const struct ipp_logline *ll, time_t now)
+{
+	struct ipp_wu_state st;
+	enum ipp_day_result what;
+	unsigned level = IPP_DAY_NOLEVEL;
+	unsigned long cap = IPP_WU_UNLIMITED;
+	int	rc;
+
+	what = ll->status == IPP_LOGS_SENT ? IPP_DAY_SENT
+	    : ll->status == IPP_LOGS_DEFERRED ? IPP_DAY_DEFERRED : IPP_DAY_BOUNCED;
+	if (ipp_day(ll->when) == ipp_day(now)) {
+		if ((rc = io->load(io->ctx, &pool->ips[idx], isp, ipp_day(now), &st)) < 0)
+			return (rc);
+		level = st.level ? st.level : 1;
+		cap = ipp_wu_capacity(cfg, pool, isp, &st);
+	}
+	return (ipp_day_txn_result(txn, ipp_day(ll->when), pool->ips[idx].text, isp->name,
+	    what, level, cap));
 }
 
 static int
@@ -56,7 +84,9 @@ wu_apply(struct ipp_txn *txn, const struct ipp_config *cfg, const struct ipp_log
 		    pool->ips[idx].text, pool->name, res.isp->name, until, ll->qid,
 		    ll->dsn[0] ? ll->dsn : "?");
 	}
-	return (rc);
+	if (rc < 0)
+		return (rc);
+	return (count_day(txn, cfg, &io, pool, idx, res.isp, ll, now));
 }
 
 const struct ipp_ingest_handler ipp_warmup_handler = {

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "daystats.h"
 #include "log.h"
 #include "warmup.h"
 
@@ -475,9 +476,15 @@ route_body(struct ipp_txn *txn, void *arg)
 {
 	struct route_job *j = arg;
 	struct ipp_wu_io io;
+	int	rc;
 
 	ipp_wu_txn_io(&io, txn);
-	return (ipp_wu_route(j->cfg, &io, j->pool, j->isp, j->now, j->d));
+	if ((rc = ipp_wu_route(j->cfg, &io, j->pool, j->isp, j->now, j->d)) < 0)
+		return (rc);
+	/* the day's history of where the pool's mail went (daystats.h) */
+	return (ipp_day_txn_route(txn, ipp_day(j->now), j->pool->name, j->isp->name,
+	    j->d->kind == IPP_WU_ROUTE ? IPP_DAY_OWN : j->d->kind == IPP_WU_SPILL
+	    ? IPP_DAY_SPILLED : IPP_DAY_WAITED));
 }
 
 int

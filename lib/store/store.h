@@ -32,6 +32,12 @@
  *   stats     "f|ADDR" soft failures     feedback.c; scans "f|" (ADDR
  *                                        canonical)
  *             "g|DOMAIN" bounce guard    bounceguard.c; scans "g|"
+ *             "d|DAY|IP|ISP" results     daystats.c (from ingest's warm-up
+ *                                        handler); scans "d|", stopping
+ *                                        past the last DAY wanted (8
+ *                                        digits, relying on key order)
+ *             "r|DAY|POOL|ISP" routing   daystats.c (from policyd's
+ *                                        route); scans "r|", likewise
  *   applied   "QHOST|QID" queue senders  feedback.c; scans "Q"
  *             "DDAY|..." applied lines   ingest.c; scans "D" and stops
  *                                        at the first recent DAY (8

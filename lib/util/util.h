@@ -3,10 +3,11 @@
  * (log.h), the clock (clock.h), value parsers (parse.h), e-mail addresses
  * and their canonical form (addr.h), From: mailboxes (mailbox.h), CSV
  * (csv.h), DNS (dns.h), hashing (hash.h), listening sockets (listen.h),
- * privileges (privs.h), the X-Settings codec (settings.h).
+ * privileges (privs.h), the X-Settings codec (settings.h), SVG charts
+ * (svg.h).
  *
  * May use: the C library and the libraries it wraps (OpenSSL, jansson,
- * libidn2, GMime, libresolv).  Nothing else of lib/. */
+ * libidn2, GMime, libresolv, libm).  Nothing else of lib/. */
 #ifndef IPP_UTIL_H
 #define IPP_UTIL_H
 
@@ -21,5 +22,6 @@
 #include "parse.h"
 #include "privs.h"
 #include "settings.h"
+#include "svg.h"
 
 #endif
