@@ -39,6 +39,18 @@ is "$(rcli --raw keys 'fleet-a:suppress:*' | wc -l)" 1 "  one key under fleet-a:
 like "$("$CTL" -c "$T/a.conf" check 2>&1)" 'Redis unix:.* db 0 prefix fleet-a:: .*suppress=1 .*version=[0-9.]+ rtt_us=[0-9]+' \
 	"ippoolctl check: the backend, the counts, the server's version and round trip"
 
+# Redis slower than redis_timeout: a failed store, within the timeout
+printf 'redis_timeout = 1s\n' >"$T/slow.conf"
+sed '/^\[store\]/r '"$T/slow.conf" "$T/a.conf" >"$T/a-slow.conf"
+rcli client pause 4000 all >/dev/null
+start=$SECONDS
+"$CTL" -c "$T/a-slow.conf" suppress show x@example.com >"$T/slow.out" 2>&1
+rc=$?
+is "$rc" 75 "Redis paused past redis_timeout = 1s: ippoolctl exits 75"
+ok $((SECONDS - start >= 3)) "  after the timeout (1 s), not the pause (4 s): $((SECONDS - start)) s"
+like "$(cat "$T/slow.out")" 'Redis unix:' "  naming the store"
+rcli client unpause >/dev/null
+
 # Redis gone: a failed store; back: works again
 redis_stop
 out=$("$CTL" -c "$T/a.conf" suppress show x@example.com 2>&1)
