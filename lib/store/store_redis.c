@@ -462,17 +462,34 @@ rds_get(void *h, enum ipp_table tab, const void *key, size_t klen,
 	argv[1] = fk;
 	lens[1] = full_key(t->r, tab, key, klen, fk);
 	if (flags & IPP_GET_RMW) {
-		/* watched before it is read: a write from now on fails our EXEC */
+		/* watched before it is read (a write from now on fails our
+		 * EXEC), in the same round trip as the read */
 		argv[0] = "WATCH";
 		lens[0] = 5;
-		if ((rep = command(t->c, 2, argv, lens)) == NULL || rep->type != REDIS_REPLY_STATUS)
-			return (reply_failed(t->r, t->c, rep, "WATCH"));
-		freeReplyObject(rep);
+		if (redisAppendCommandArgv(t->c, 2, argv, lens) != REDIS_OK)
+			return (reply_failed(t->r, t->c, NULL, "WATCH"));
+		argv[0] = "GET";
+		lens[0] = 3;
+		if (redisAppendCommandArgv(t->c, 2, argv, lens) != REDIS_OK)
+			return (reply_failed(t->r, t->c, NULL, "GET"));
+		/* from here on UNWATCH is owed, also when the replies fail */
 		t->watching = 1;
+		if (redisGetReply(t->c, (void **) &rep) != REDIS_OK || rep == NULL)
+			return (reply_failed(t->r, t->c, NULL, "WATCH"));
+		if (rep->type != REDIS_REPLY_STATUS) {
+			/* the GET's reply is still to come: drop the connection */
+			t->c->err = REDIS_ERR_PROTOCOL;
+			return (reply_failed(t->r, t->c, rep, "WATCH"));
+		}
+		freeReplyObject(rep);
+		if (redisGetReply(t->c, (void **) &rep) != REDIS_OK)
+			rep = NULL;
+	} else {
+		argv[0] = "GET";
+		lens[0] = 3;
+		rep = command(t->c, 2, argv, lens);
 	}
-	argv[0] = "GET";
-	lens[0] = 3;
-	if ((rep = command(t->c, 2, argv, lens)) == NULL)
+	if (rep == NULL)
 		return (reply_failed(t->r, t->c, rep, "GET"));
 	if (rep->type == REDIS_REPLY_NIL)
 		rc = IPP_NOTFOUND;

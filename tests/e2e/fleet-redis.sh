@@ -46,6 +46,11 @@ send_at() {	# send_at HOST FROM TO
 	send "$(netip 1)" "$(host_port "$1")" "$2" "$3"
 }
 
+# what one accepted message to one recipient costs in Redis commands
+rcli config resetstat >/dev/null
+like "$(send_at a one@tx.example one@example.com)" '^250 ' "one message accepted through Redis"
+diag "its Redis commands: $(rcli info commandstats | sed -n 's/^cmdstat_\([a-z]*\):calls=\([0-9]*\),.*/\1=\2/p' | tr '\n' ' ')"
+
 # --- the hourly limit, message by message, alternating hosts ---------------
 acc=0 lim=0 other=0
 for i in $(seq 1 8); do
