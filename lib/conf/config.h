@@ -74,7 +74,13 @@ struct ipp_config {
 	/* [store] */
 	char   *store_path;
 	enum ipp_backend backend;
-	char   *redis;
+	char   *redis;		/* HOST:PORT or unix:/PATH */
+	char   *redis_user;		/* ACL user, or NULL */
+	char   *redis_password;	/* or NULL */
+	unsigned redis_db;
+	char   *redis_prefix;		/* before every key: fleets share one Redis */
+	long long redis_connect_timeout;	/* seconds */
+	long long redis_timeout;	/* seconds, each command */
 	int	store_sync;
 
 	/* [milter] */

@@ -166,6 +166,12 @@ conf_cross_check(struct conf_ctx *p)
 	if (cfg->backend == IPP_BACKEND_REDIS && cfg->redis == NULL)
 		conf_error(p, p->singleton_line[SEC_STORE] ? p->singleton_line[SEC_STORE] : 1,
 		    "backend = redis needs redis = HOST:PORT");
+	if (cfg->redis_user != NULL && cfg->redis_password == NULL)
+		conf_error(p, p->singleton_line[SEC_STORE] ? p->singleton_line[SEC_STORE] : 1,
+		    "redis_user needs redis_password");
+	if (cfg->redis_timeout > 60 || cfg->redis_connect_timeout > 60)
+		conf_error(p, p->singleton_line[SEC_STORE] ? p->singleton_line[SEC_STORE] : 1,
+		    "redis_timeout and redis_connect_timeout must be at most 60s, well inside the MTA's timeouts");
 	(void) build_index(p, 1);
 	(void) build_index(p, 0);
 }

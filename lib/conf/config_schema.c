@@ -36,6 +36,17 @@ static const struct conf_key store_keys[] = {
 	    .def = "bdb", .flags = CF_RESTART },
 	{ "redis", &conf_t_word, C(redis), .check = conf_check_hostport,
 	    .flags = CF_RESTART },
+	{ "redis_user", &conf_t_word, C(redis_user), .flags = CF_RESTART | CF_OPTIONAL },
+	{ "redis_password", &conf_t_word, C(redis_password),
+	    .flags = CF_RESTART | CF_OPTIONAL },
+	{ "redis_db", &conf_t_uint, C(redis_db), .max = 1000000, .def = "0",
+	    .flags = CF_RESTART },
+	{ "redis_prefix", &conf_t_word, C(redis_prefix), .check = conf_check_redis_prefix,
+	    .def = "ippool:", .flags = CF_RESTART },
+	{ "redis_connect_timeout", &conf_t_duration, C(redis_connect_timeout),
+	    .def = "2s", .flags = CF_RESTART },
+	{ "redis_timeout", &conf_t_duration, C(redis_timeout), .def = "2s",
+	    .flags = CF_RESTART },
 	{ "sync", &conf_t_bool, C(store_sync), .def = "no" },
 	END
 };

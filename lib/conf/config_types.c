@@ -118,6 +118,21 @@ conf_check_prefix(const char *val, char *err, size_t errlen)
 	return (0);
 }
 
+/* A Redis key prefix: printable, and no glob character (SCAN MATCH
+ * patterns are made from it unescaped). */
+int
+conf_check_redis_prefix(const char *val, char *err, size_t errlen)
+{
+	const char *p;
+
+	if (strlen(val) > 64)
+		FAIL("\"%s\" is longer than 64 characters", val);
+	for (p = val; *p; p++)
+		if (*p <= ' ' || *p >= 0x7f || strchr("*?[]\\", *p) != NULL)
+			FAIL("\"%s\": a prefix is printable characters other than * ? [ ] \\", val);
+	return (0);
+}
+
 int
 conf_check_hostname(const char *val, char *err, size_t errlen)
 {

@@ -13,6 +13,9 @@
 
 #define IPP_RL_WINDOW	3600	/* seconds */
 #define IPP_RL_PENDING	900	/* a reservation nobody settled lapses after this */
+/* an idle window record may vanish (store.h): only once nothing in it counts */
+_Static_assert(IPP_RL_WINDOW < IPP_WINDOW_IDLE_TTL && IPP_RL_PENDING < IPP_WINDOW_IDLE_TTL,
+    "a window entry outlives IPP_WINDOW_IDLE_TTL");
 #define IPP_RL_OVER	2	/* ipp_rl_reserve: the limit is reached */
 
 /* A fresh reservation token, unique across processes and threads. */

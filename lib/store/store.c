@@ -29,6 +29,7 @@ static const struct {
 	const struct ipp_store_ops *ops;
 } backends[] = {
 	{ "bdb", &ipp_store_bdb_ops },
+	{ "redis", &ipp_store_redis_ops },
 };
 
 #define NBACKENDS (sizeof(backends) / sizeof(backends[0]))
@@ -72,12 +73,13 @@ ipp_store_prepare(const struct ipp_config *cfg, const char *user, char *err,
 	gid_t	gid;
 	int	rc;
 
-	/* a backend this build lacks is refused by ipp_store_open */
-	if ((ops = find_backend(backend_name(cfg))) == NULL || ops->prepare == NULL)
+	/* a backend this build lacks is refused by ipp_store_open; an
+	 * unknown user is refused whatever the backend needs */
+	if ((ops = find_backend(backend_name(cfg))) == NULL)
 		return (0);
 	if ((rc = ipp_privs_target(user, &uid, &gid, err, errlen)) <= 0)
 		return (rc);
-	return (ops->prepare(cfg, uid, gid, err, errlen));
+	return (ops->prepare == NULL ? 0 : ops->prepare(cfg, uid, gid, err, errlen));
 }
 
 const char *

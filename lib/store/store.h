@@ -27,7 +27,10 @@
  *   suppress  "a|ADDR", "s|SDOM|ADDR"    suppress.c; scans "" (the table
  *                                        holds nothing else); ADDR is the
  *                                        canonical form (ipp_addr_canon)
- *   window    "ADDR" (no prefix)         ratelimit.c; never scanned
+ *   window    "ADDR" (no prefix)         ratelimit.c; never scanned; a
+ *                                        record not written for
+ *                                        IPP_WINDOW_IDLE_TTL seconds may
+ *                                        vanish (Redis: a TTL)
  *   warmup    "IP|ISP"                   warmup.c; scans "" and "IP|"
  *   stats     "f|ADDR" soft failures     feedback.c; scans "f|" (ADDR
  *                                        canonical)
@@ -43,6 +46,10 @@
  *                                        at the first recent DAY (8
  *                                        digits), relying on key order
  */
+/* Longer than any window entry lives (ratelimit.c checks): an idle window
+ * holds nothing that counts. */
+#define IPP_WINDOW_IDLE_TTL	(2 * 3600)
+
 enum ipp_table {
 	IPP_T_META,		/* schema version, bookkeeping */
 	IPP_T_SUPPRESS,		/* suppression list */

@@ -3,7 +3,7 @@
  * callers see only lib/store/store.h and its contract, which every backend
  * honours and tests/unit/test_store.c checks.
  *
- * To add a backend NAME: write lib/store_NAME.c defining
+ * To add a backend NAME: write lib/store/store_NAME.c defining
  * "const struct ipp_store_ops ipp_store_NAME_ops", declare it below, list
  * it in backends[] in store.c (under its configure conditional) and add
  * the file to Makefile.am.  Then run the conformance suite against it:
@@ -49,5 +49,6 @@ struct ipp_txn {
 };
 
 extern const struct ipp_store_ops ipp_store_bdb_ops;
+extern const struct ipp_store_ops ipp_store_redis_ops;
 
 #endif

@@ -593,3 +593,25 @@ policyd_stop() {
 	kill "${1:-$POLICYD_PID}" 2>/dev/null
 	wait "${1:-$POLICYD_PID}" 2>/dev/null
 }
+
+# --- a private Redis -----------------------------------------------------
+# redis_start: redis-server on the unix socket $REDIS_SOCK only (no TCP
+# port, no persistence unless REDIS_ARGS asks), logging to $T/redis.log;
+# waits until it answers.  Again after redis_stop: the same socket, the
+# same (empty, unless persistent) data set.
+REDIS_SOCK=$T/redis.sock
+redis_start() {
+	mkdir -p "$T/redis"
+	redis-server --port 0 --unixsocket "$REDIS_SOCK" --unixsocketperm 777 \
+	    --dir "$T/redis" --save '' --appendonly no --logfile "$T/redis.log" \
+	    ${REDIS_ARGS:-} &
+	REDIS_PID=$!
+	PIDS+=($REDIS_PID)
+	wait_for 10 redis-cli -s "$REDIS_SOCK" ping || { cat "$T/redis.log" >&2; bail "redis-server did not start"; }
+}
+redis_stop() {
+	kill "$REDIS_PID" 2>/dev/null
+	wait "$REDIS_PID" 2>/dev/null
+	rm -f "$REDIS_SOCK"
+}
+rcli() { redis-cli -s "$REDIS_SOCK" "$@"; }

@@ -232,7 +232,9 @@ main(void)
 		}
 		ipp_config_free(old);
 		ipp_config_schema_visit(collect_restart, restart);
-		is_str(restart, " store.path store.backend store.redis milter.socket milter.user"
+		is_str(restart, " store.path store.backend store.redis store.redis_user"
+		    " store.redis_password store.redis_db store.redis_prefix"
+		    " store.redis_connect_timeout store.redis_timeout milter.socket milter.user"
 		    " policy.policy policy.socketmap policy.metrics policy.user",
 		    "the keys that need a restart");
 	}

@@ -1,0 +1,1060 @@
+/* store_redis.c - the store backend for several MTA hosts: one Redis
+ * server (hiredis) holds the tables, so every host sees the same
+ * suppressions, windows, warm-up counters and marks.
+ *
+ * Keys.  A record of table T with key K is the Redis string PREFIX T ":" K
+ * (binary-safe, [store] redis_prefix); every table but the window table
+ * also has a sorted set PREFIX "index:" T holding its keys with score 0,
+ * which Redis orders by memcmp(): the contract's key order, read in
+ * batches with ZRANGEBYLEX.  Window records get a TTL instead
+ * (IPP_WINDOW_IDLE_TTL in store.h): they are never scanned, so they
+ * need no index, and an idle one vanishes on its own.
+ *
+ * Transactions are optimistic.  A read for update WATCHes its key before
+ * reading it; a body's puts and deletes are kept here and sent at commit
+ * as one MULTI ... EXEC with the index updates.  EXEC answering nil means
+ * a watched key was written (or created) since it was read: nothing was
+ * applied and the body runs again, as after a Berkeley DB deadlock.  So a
+ * body that reads for update what its writes depend on is serializable
+ * against every other host's, with no check in the client followed by a
+ * write that could race.  A process killed inside a body has sent no
+ * write at all.
+ *
+ * Connections.  One per concurrent transaction, kept in a pool; one that
+ * failed is closed, one found closed by the server (a Redis restart)
+ * when taken from the pool is dropped, and the next use connects again,
+ * so Redis coming back needs no restart of ours.  A failure is IPP_ERR,
+ * logged once a minute. */
+#include "autoconfig.h"
+
+#include <hiredis/hiredis.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "log.h"
+#include "parse.h"
+#include "store.h"
+#include "store_backend.h"
+
+#define MAX_ATTEMPTS	60
+#define RUN_BUDGET_S	15		/* as Berkeley DB: inside the MTA's timeouts */
+#define SCAN_BATCH	256
+#define POOL_IDLE_MAX	64		/* idle connections kept */
+#define KEY_MAX		2048		/* store.h */
+#define PREFIX_MAX	64		/* conf_check_redis_prefix */
+#define FULLKEY_MAX	(PREFIX_MAX + 16 + KEY_MAX)
+
+struct rconn {
+	redisContext *c;
+	struct rconn *next;
+};
+
+struct rds {
+	char	where[1100];		/* [store] redis, as written */
+	char	host[1100];		/* host, or the socket's path */
+	unsigned port;			/* 0: unix socket */
+	char   *user, *password;
+	unsigned db;
+	char	prefix[PREFIX_MAX + 1];
+	struct timeval cto, cmdto;
+	char	desc[1300];
+	pthread_mutex_t lock;		/* the pool, down */
+	struct rconn *idle;
+	int	nidle;
+	int	down;			/* the last connect failed */
+	struct ipp_log_limit lim;
+};
+
+/* A put (del = 0) or delete, sent at commit. */
+struct wop {
+	enum ipp_table tab;
+	char   *k, *v;
+	size_t	kl, vl;
+	int	del;
+};
+
+struct rtxn {
+	struct rds *r;
+	redisContext *c;
+	struct wop *ops;
+	size_t	nops, cap;
+	int	watching;
+};
+
+static const char *
+errstr(redisContext *c)
+{
+	return (c == NULL ? "out of memory" : *c->errstr ? c->errstr : "connection lost");
+}
+
+/* PREFIX TABLE ":" KEY into buf (FULLKEY_MAX bytes); its length. */
+static size_t
+full_key(const struct rds *r, enum ipp_table tab, const void *key, size_t klen,
+    char *buf)
+{
+	size_t	n;
+
+	n = (size_t) snprintf(buf, FULLKEY_MAX, "%s%s:", r->prefix, ipp_table_name(tab));
+	if (klen > KEY_MAX)
+		klen = KEY_MAX;
+	(void) memcpy(buf + n, key, klen);
+	return (n + klen);
+}
+
+static size_t
+index_key(const struct rds *r, enum ipp_table tab, char *buf, size_t len)
+{
+	return ((size_t) snprintf(buf, len, "%sindex:%s", r->prefix, ipp_table_name(tab)));
+}
+
+static int
+indexed(enum ipp_table tab)
+{
+	return (tab != IPP_T_WINDOW);
+}
+
+/* --- connections ----------------------------------------------------------- */
+
+static redisReply *
+command(redisContext *c, int argc, const char **argv, const size_t *lens)
+{
+	return (redisCommandArgv(c, argc, argv, lens));
+}
+
+/* A new connection, authenticated, on the right database; NULL with a
+ * reason in err. */
+static redisContext *
+dial(struct rds *r, char *err, size_t errlen)
+{
+	redisContext *c;
+	redisReply *rep;
+	char	db[16];
+	const char *argv[3];
+	size_t	lens[3];
+	int	argc;
+
+	if (r->port == 0)
+		c = redisConnectUnixWithTimeout(r->host + 5, r->cto);
+	else
+		c = redisConnectWithTimeout(r->host, (int) r->port, r->cto);
+	if (c == NULL || c->err) {
+		(void) snprintf(err, errlen, "cannot connect: %s", errstr(c));
+		goto fail;
+	}
+	if (redisSetTimeout(c, r->cmdto) != REDIS_OK) {
+		(void) snprintf(err, errlen, "cannot set the timeout: %s", errstr(c));
+		goto fail;
+	}
+	if (r->password != NULL) {
+		argc = 0;
+		argv[argc] = "AUTH";
+		lens[argc++] = 4;
+		if (r->user != NULL) {
+			argv[argc] = r->user;
+			lens[argc++] = strlen(r->user);
+		}
+		argv[argc] = r->password;
+		lens[argc++] = strlen(r->password);
+		if ((rep = command(c, argc, argv, lens)) == NULL
+		    || rep->type == REDIS_REPLY_ERROR) {
+			(void) snprintf(err, errlen, "AUTH%s%s: %s: check [store] redis_user and redis_password",
+			    r->user ? " " : "", r->user ? r->user : "",
+			    rep ? rep->str : errstr(c));
+			if (rep)
+				freeReplyObject(rep);
+			goto fail;
+		}
+		freeReplyObject(rep);
+	}
+	if (r->db != 0) {
+		(void) snprintf(db, sizeof(db), "%u", r->db);
+		argv[0] = "SELECT";
+		lens[0] = 6;
+		argv[1] = db;
+		lens[1] = strlen(db);
+		if ((rep = command(c, 2, argv, lens)) == NULL || rep->type == REDIS_REPLY_ERROR) {
+			(void) snprintf(err, errlen, "SELECT %s: %s: check [store] redis_db", db,
+			    rep ? rep->str : errstr(c));
+			if (rep)
+				freeReplyObject(rep);
+			goto fail;
+		}
+		freeReplyObject(rep);
+	}
+	return (c);
+fail:
+	if (c != NULL)
+		redisFree(c);
+	return (NULL);
+}
+
+/* An idle connection has nothing to read: readable means closed. */
+static int
+still_open(redisContext *c)
+{
+	struct pollfd p = { c->fd, POLLIN, 0 };
+
+	return (poll(&p, 1, 0) == 0);
+}
+
+static redisContext *
+acquire(struct rds *r)
+{
+	struct rconn *rc;
+	redisContext *c = NULL;
+	char	err[512];
+	int	was_down;
+
+	(void) pthread_mutex_lock(&r->lock);
+	while (c == NULL && (rc = r->idle) != NULL) {
+		r->idle = rc->next;
+		r->nidle--;
+		if (still_open(rc->c))
+			c = rc->c;
+		else
+			redisFree(rc->c);
+		free(rc);
+	}
+	(void) pthread_mutex_unlock(&r->lock);
+	if (c != NULL)
+		return (c);
+	c = dial(r, err, sizeof(err));
+	(void) pthread_mutex_lock(&r->lock);
+	was_down = r->down;
+	r->down = c == NULL;
+	(void) pthread_mutex_unlock(&r->lock);
+	if (c == NULL)
+		msg_warn_limited(&r->lim, 60, "store %s: %s", r->desc, err);
+	else if (was_down)
+		msg_info("store %s: connected again", r->desc);
+	return (c);
+}
+
+/* Back to the pool, or closed when it failed (hiredis: c->err is sticky). */
+static void
+release(struct rds *r, redisContext *c)
+{
+	struct rconn *rc;
+
+	if (c == NULL)
+		return;
+	if (c->err == 0 && (rc = malloc(sizeof(*rc))) != NULL) {
+		(void) pthread_mutex_lock(&r->lock);
+		if (r->nidle < POOL_IDLE_MAX) {
+			rc->c = c;
+			rc->next = r->idle;
+			r->idle = rc;
+			r->nidle++;
+			c = NULL;
+		}
+		(void) pthread_mutex_unlock(&r->lock);
+		if (c == NULL)
+			return;
+		free(rc);
+	}
+	redisFree(c);
+}
+
+/* A reply that is not the answer: log it, and make sure the connection is
+ * not reused when the protocol state is unknown. */
+static int
+reply_failed(struct rds *r, redisContext *c, redisReply *rep, const char *what)
+{
+	if (rep == NULL) {
+		msg_warn_limited(&r->lim, 60, "store %s: %s: %s", r->desc, what, errstr(c));
+		if (c->err == 0)
+			c->err = REDIS_ERR_OTHER;
+	} else {
+		msg_warn_limited(&r->lim, 60, "store %s: %s: %s", r->desc, what,
+		    rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected reply");
+		freeReplyObject(rep);
+	}
+	return (IPP_ERR);
+}
+
+/* --- open, close --------------------------------------------------------- */
+
+static void *
+rds_open(const struct ipp_config *cfg, char *err, size_t errlen)
+{
+	struct rds *r;
+	redisContext *c;
+	char	why[512];
+
+	/* hiredis writes with write(): a Redis that closes the connection
+	 * must make that write fail (EPIPE, a store error), not kill us;
+	 * the daemons ignore SIGPIPE already, ippoolctl and tests may not */
+	{
+		struct sigaction sa;
+
+		if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
+			(void) signal(SIGPIPE, SIG_IGN);
+	}
+	if (cfg->redis == NULL || strlen(cfg->redis) >= sizeof(r->where)) {
+		(void) snprintf(err, errlen, "%s: backend = redis needs redis = HOST:PORT", cfg->file);
+		return (NULL);
+	}
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		(void) snprintf(err, errlen, "out of memory");
+		return (NULL);
+	}
+	(void) strcpy(r->where, cfg->redis);
+	if (ipp_parse_hostport(cfg->redis, r->host, sizeof(r->host), &r->port, why,
+	    sizeof(why)) != 0) {
+		(void) snprintf(err, errlen, "%s: redis = %s", cfg->file, why);
+		free(r);
+		return (NULL);
+	}
+	(void) snprintf(r->prefix, sizeof(r->prefix), "%s",
+	    cfg->redis_prefix ? cfg->redis_prefix : "ippool:");
+	r->db = cfg->redis_db;
+	r->cto.tv_sec = cfg->redis_connect_timeout > 0 ? (time_t) cfg->redis_connect_timeout : 2;
+	r->cmdto.tv_sec = cfg->redis_timeout > 0 ? (time_t) cfg->redis_timeout : 2;
+	if ((cfg->redis_user && (r->user = strdup(cfg->redis_user)) == NULL)
+	    || (cfg->redis_password && (r->password = strdup(cfg->redis_password)) == NULL)
+	    || pthread_mutex_init(&r->lock, NULL) != 0) {
+		(void) snprintf(err, errlen, "out of memory");
+		free(r->user);
+		free(r->password);
+		free(r);
+		return (NULL);
+	}
+	(void) snprintf(r->desc, sizeof(r->desc), "Redis %s db %u prefix %s", r->where,
+	    r->db, r->prefix);
+	/* connect now, to say why not; a Redis that goes away later is
+	 * reconnected to on the next use */
+	if ((c = dial(r, why, sizeof(why))) == NULL) {
+		(void) snprintf(err, errlen, "store %s: %s: start Redis or fix [store] redis",
+		    r->desc, why);
+		(void) pthread_mutex_destroy(&r->lock);
+		free(r->user);
+		free(r->password);
+		free(r);
+		return (NULL);
+	}
+	release(r, c);
+	return (r);
+}
+
+static void
+rds_close(void *h)
+{
+	struct rds *r = h;
+	struct rconn *rc;
+
+	while ((rc = r->idle) != NULL) {
+		r->idle = rc->next;
+		redisFree(rc->c);
+		free(rc);
+	}
+	(void) pthread_mutex_destroy(&r->lock);
+	free(r->user);
+	free(r->password);
+	free(r);
+}
+
+static const char *
+rds_describe(void *h)
+{
+	return (((struct rds *) h)->desc);
+}
+
+/* --- transactions ------------------------------------------------------------ */
+
+static void
+ops_clear(struct rtxn *t)
+{
+	size_t	i;
+
+	for (i = 0; i < t->nops; i++) {
+		free(t->ops[i].k);
+		free(t->ops[i].v);
+	}
+	t->nops = 0;
+}
+
+/* The body's own last write of a key, or NULL. */
+static const struct wop *
+own_write(const struct rtxn *t, enum ipp_table tab, const void *key, size_t klen)
+{
+	size_t	i;
+
+	for (i = t->nops; i-- > 0;)
+		if (t->ops[i].tab == tab && t->ops[i].kl == klen
+		    && memcmp(t->ops[i].k, key, klen) == 0)
+			return (&t->ops[i]);
+	return (NULL);
+}
+
+static int
+ops_add(struct rtxn *t, enum ipp_table tab, const void *key, size_t klen,
+    const void *val, size_t vlen, int del)
+{
+	struct wop *op;
+
+	if (klen == 0 || klen > KEY_MAX)
+		return (IPP_ERR);
+	if (t->nops == t->cap) {
+		size_t	cap = t->cap ? t->cap * 2 : 8;
+		struct wop *n = realloc(t->ops, cap * sizeof(*n));
+
+		if (n == NULL)
+			return (IPP_ERR);
+		t->ops = n;
+		t->cap = cap;
+	}
+	op = &t->ops[t->nops];
+	memset(op, 0, sizeof(*op));
+	if ((op->k = malloc(klen)) == NULL
+	    || (!del && (op->v = malloc(vlen ? vlen : 1)) == NULL)) {
+		free(op->k);
+		return (IPP_ERR);
+	}
+	(void) memcpy(op->k, key, klen);
+	op->kl = klen;
+	if (!del) {
+		if (vlen)
+			(void) memcpy(op->v, val, vlen);
+		op->vl = vlen;
+	}
+	op->tab = tab;
+	op->del = del;
+	t->nops++;
+	return (IPP_OK);
+}
+
+static int
+set_val(struct ipp_buf *val, const void *data, size_t len)
+{
+	void   *n;
+
+	if ((n = realloc(val->data, len ? len : 1)) == NULL)
+		return (IPP_ERR);
+	val->data = n;
+	if (len)
+		(void) memcpy(n, data, len);
+	val->len = len;
+	return (IPP_OK);
+}
+
+static int
+rds_get(void *h, enum ipp_table tab, const void *key, size_t klen,
+    struct ipp_buf *val, int flags)
+{
+	struct rtxn *t = h;
+	const struct wop *op;
+	redisReply *rep = NULL;
+	char	fk[FULLKEY_MAX];
+	const char *argv[2];
+	size_t	lens[2];
+	int	rc;
+
+	val->len = 0;
+	if ((op = own_write(t, tab, key, klen)) != NULL)
+		return (op->del ? IPP_NOTFOUND : set_val(val, op->v, op->vl));
+	argv[1] = fk;
+	lens[1] = full_key(t->r, tab, key, klen, fk);
+	if (flags & IPP_GET_RMW) {
+		/* watched before it is read (a write from now on fails our
+		 * EXEC), in the same round trip as the read */
+		argv[0] = "WATCH";
+		lens[0] = 5;
+		if (redisAppendCommandArgv(t->c, 2, argv, lens) != REDIS_OK)
+			return (reply_failed(t->r, t->c, NULL, "WATCH"));
+		argv[0] = "GET";
+		lens[0] = 3;
+		if (redisAppendCommandArgv(t->c, 2, argv, lens) != REDIS_OK)
+			return (reply_failed(t->r, t->c, NULL, "GET"));
+		/* from here on UNWATCH is owed, also when the replies fail */
+		t->watching = 1;
+		if (redisGetReply(t->c, (void **) &rep) != REDIS_OK || rep == NULL)
+			return (reply_failed(t->r, t->c, NULL, "WATCH"));
+		if (rep->type != REDIS_REPLY_STATUS) {
+			/* the GET's reply is still to come: drop the connection */
+			t->c->err = REDIS_ERR_PROTOCOL;
+			return (reply_failed(t->r, t->c, rep, "WATCH"));
+		}
+		freeReplyObject(rep);
+		if (redisGetReply(t->c, (void **) &rep) != REDIS_OK)
+			rep = NULL;
+	} else {
+		argv[0] = "GET";
+		lens[0] = 3;
+		rep = command(t->c, 2, argv, lens);
+	}
+	if (rep == NULL)
+		return (reply_failed(t->r, t->c, rep, "GET"));
+	if (rep->type == REDIS_REPLY_NIL)
+		rc = IPP_NOTFOUND;
+	else if (rep->type == REDIS_REPLY_STRING)
+		rc = set_val(val, rep->str, rep->len);
+	else
+		return (reply_failed(t->r, t->c, rep, "GET"));
+	freeReplyObject(rep);
+	return (rc);
+}
+
+static int
+rds_put(void *h, enum ipp_table tab, const void *key, size_t klen,
+    const void *val, size_t vlen)
+{
+	return (ops_add(h, tab, key, klen, val, vlen, 0));
+}
+
+static int
+rds_del(void *h, enum ipp_table tab, const void *key, size_t klen)
+{
+	struct rtxn *t = h;
+	const struct wop *op;
+	redisReply *rep;
+	char	fk[FULLKEY_MAX];
+	const char *argv[2] = { "EXISTS", fk };
+	size_t	lens[2] = { 6, 0 };
+
+	if ((op = own_write(t, tab, key, klen)) != NULL) {
+		if (op->del)
+			return (IPP_NOTFOUND);
+	} else {
+		/* only the answer depends on this read, not what is written */
+		lens[1] = full_key(t->r, tab, key, klen, fk);
+		if ((rep = command(t->c, 2, argv, lens)) == NULL
+		    || rep->type != REDIS_REPLY_INTEGER)
+			return (reply_failed(t->r, t->c, rep, "EXISTS"));
+		if (rep->integer == 0) {
+			freeReplyObject(rep);
+			return (IPP_NOTFOUND);
+		}
+		freeReplyObject(rep);
+	}
+	return (ops_add(t, tab, key, klen, NULL, 0, 1));
+}
+
+static int
+unwatch(struct rtxn *t)
+{
+	redisReply *rep;
+	const char *argv[1] = { "UNWATCH" };
+	size_t	lens[1] = { 7 };
+
+	if (!t->watching)
+		return (IPP_OK);
+	t->watching = 0;
+	if ((rep = command(t->c, 1, argv, lens)) == NULL || rep->type != REDIS_REPLY_STATUS)
+		return (reply_failed(t->r, t->c, rep, "UNWATCH"));
+	freeReplyObject(rep);
+	return (IPP_OK);
+}
+
+/* Queue one write (the record and its index entry); the replies to read. */
+static int
+append_op(struct rtxn *t, const struct wop *op)
+{
+	char	fk[FULLKEY_MAX], ik[PREFIX_MAX + 32], ttl[32];
+	const char *argv[5];
+	size_t	lens[5];
+	int	n = 0;
+
+	lens[1] = full_key(t->r, op->tab, op->k, op->kl, fk);
+	argv[1] = fk;
+	if (op->del) {
+		argv[0] = "DEL";
+		lens[0] = 3;
+		if (redisAppendCommandArgv(t->c, 2, argv, lens) != REDIS_OK)
+			return (-1);
+	} else {
+		argv[0] = "SET";
+		lens[0] = 3;
+		argv[2] = op->v;
+		lens[2] = op->vl;
+		if (op->tab == IPP_T_WINDOW) {
+			(void) snprintf(ttl, sizeof(ttl), "%d", IPP_WINDOW_IDLE_TTL);
+			argv[3] = "EX";
+			lens[3] = 2;
+			argv[4] = ttl;
+			lens[4] = strlen(ttl);
+		}
+		if (redisAppendCommandArgv(t->c, op->tab == IPP_T_WINDOW ? 5 : 3, argv, lens)
+		    != REDIS_OK)
+			return (-1);
+	}
+	n++;
+	if (indexed(op->tab)) {
+		argv[0] = op->del ? "ZREM" : "ZADD";
+		lens[0] = 4;
+		lens[1] = index_key(t->r, op->tab, ik, sizeof(ik));
+		argv[1] = ik;
+		if (op->del) {
+			argv[2] = op->k;
+			lens[2] = op->kl;
+		} else {
+			argv[2] = "0";
+			lens[2] = 1;
+			argv[3] = op->k;
+			lens[3] = op->kl;
+		}
+		if (redisAppendCommandArgv(t->c, op->del ? 3 : 4, argv, lens) != REDIS_OK)
+			return (-1);
+		n++;
+	}
+	return (n);
+}
+
+/* MULTI, the writes, EXEC, in one round trip.  IPP_RETRY when a watched
+ * key changed (nothing applied). */
+static int
+commit(struct rtxn *t)
+{
+	redisReply *rep;
+	const char *multi[1] = { "MULTI" }, *exec[1] = { "EXEC" };
+	size_t	mlen[1] = { 5 }, elen[1] = { 4 };
+	size_t	i;
+	int	n, replies = 0, rc = IPP_OK;
+
+	if (t->nops == 0)
+		return (unwatch(t));
+	if (redisAppendCommandArgv(t->c, 1, multi, mlen) != REDIS_OK)
+		goto oom;
+	for (i = 0; i < t->nops; i++) {
+		if ((n = append_op(t, &t->ops[i])) < 0)
+			goto oom;
+		replies += n;
+	}
+	if (redisAppendCommandArgv(t->c, 1, exec, elen) != REDIS_OK)
+		goto oom;
+	t->watching = 0;		/* EXEC ends every WATCH */
+	/* MULTI: +OK; each command: +QUEUED (or an error: EXEC then aborts) */
+	for (n = 0; n < replies + 1; n++) {
+		if (redisGetReply(t->c, (void **) &rep) != REDIS_OK || rep == NULL)
+			return (reply_failed(t->r, t->c, NULL, "MULTI"));
+		if (rep->type == REDIS_REPLY_ERROR && rc == IPP_OK)
+			msg_warn_limited(&t->r->lim, 60, "store %s: MULTI: %s", t->r->desc,
+			    rep->str);
+		if (rep->type == REDIS_REPLY_ERROR)
+			rc = IPP_ERR;
+		freeReplyObject(rep);
+	}
+	if (redisGetReply(t->c, (void **) &rep) != REDIS_OK || rep == NULL)
+		return (reply_failed(t->r, t->c, NULL, "EXEC"));
+	if (rep->type == REDIS_REPLY_NIL) {
+		freeReplyObject(rep);
+		return (IPP_RETRY);
+	}
+	if (rep->type != REDIS_REPLY_ARRAY)
+		return (reply_failed(t->r, t->c, rep, "EXEC"));
+	for (i = 0; i < rep->elements; i++)
+		if (rep->element[i]->type == REDIS_REPLY_ERROR) {
+			msg_warn_limited(&t->r->lim, 60, "store %s: EXEC: %s", t->r->desc,
+			    rep->element[i]->str);
+			rc = IPP_ERR;
+		}
+	freeReplyObject(rep);
+	return (rc);
+oom:
+	/* the output buffer holds part of a transaction: never reuse it */
+	t->c->err = REDIS_ERR_OOM;
+	return (IPP_ERR);
+}
+
+static void
+backoff(int attempt)
+{
+	unsigned long us = 100UL << (attempt < 9 ? attempt : 9);	/* to 51 ms */
+
+	us = us / 2 + (unsigned long) random() % (us / 2 + 1);
+	(void) usleep((useconds_t) us);
+}
+
+static int
+rds_run(void *h, ipp_txn_fn body, void *arg)
+{
+	struct rds *r = h;
+	struct rtxn t;
+	struct ipp_txn txn;
+	time_t	start = ipp_monotonic();
+	int	attempt, rc = IPP_ERR;
+
+	memset(&t, 0, sizeof(t));
+	t.r = r;
+	txn.ops = &ipp_store_redis_ops;
+	txn.handle = &t;
+	for (attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+		if (attempt > 0) {
+			if (ipp_monotonic() - start > RUN_BUDGET_S)
+				break;
+			backoff(attempt);
+		}
+		if ((t.c = acquire(r)) == NULL) {
+			rc = IPP_ERR;
+			goto out;
+		}
+		t.watching = 0;
+		rc = body(&txn, arg);
+		if (t.c->err != 0) {
+			/* a txn call failed: the body may not have said so */
+			if (rc != IPP_RETRY)
+				rc = IPP_ERR;
+		} else if (rc >= 0) {
+			int	crc = commit(&t);
+
+			if (crc < 0)
+				rc = crc;
+		} else if (unwatch(&t) != IPP_OK && rc == IPP_RETRY) {
+			rc = IPP_ERR;
+		}
+		ops_clear(&t);
+		release(r, t.c);
+		t.c = NULL;
+		if (rc != IPP_RETRY)
+			goto out;
+	}
+	msg_warn_limited(&r->lim, 60, "store %s: transaction still conflicting after %d attempts",
+	    r->desc, attempt);
+	rc = IPP_ERR;
+out:
+	free(t.ops);
+	return (rc);
+}
+
+/* --- scans: a batch of keys from the index in key order, their values,
+ * the callbacks outside any transaction, then the deletes asked for of
+ * records that did not change meanwhile. */
+
+struct rec {
+	char   *k, *v;
+	size_t	kl, vl;
+	int	del;
+};
+
+struct batch {
+	enum ipp_table tab;
+	const char *prefix;
+	size_t	plen;
+	char   *from;			/* resume after this key */
+	size_t	fromlen;
+	struct rec recs[SCAN_BATCH];
+	int	n;
+	int	listed;			/* keys the index gave */
+	int	end;
+};
+
+static void
+batch_clear(struct batch *bh)
+{
+	int	i;
+
+	for (i = 0; i < bh->n; i++) {
+		free(bh->recs[i].k);
+		free(bh->recs[i].v);
+	}
+	bh->n = 0;
+}
+
+static int
+starts_with(const char *k, size_t kl, const char *p, size_t pl)
+{
+	return (kl >= pl && memcmp(k, p, pl) == 0);
+}
+
+/* The next keys after from (or from the prefix on) and their values. */
+static int
+read_batch(struct ipp_txn *txn, void *arg)
+{
+	struct rtxn *t = txn->handle;
+	struct batch *bh = arg;
+	redisReply *keys = NULL, *vals = NULL;
+	char	ik[PREFIX_MAX + 32], *min = NULL, lim[16];
+	const char **argv = NULL;
+	size_t *lens = NULL, i, minlen;
+	int	rc = IPP_OK;
+
+	batch_clear(bh);
+	bh->end = 0;
+	bh->listed = 0;
+	/* "[P": from the prefix on; "(K": after key K */
+	minlen = 1 + (bh->from ? bh->fromlen : bh->plen);
+	if ((min = malloc(minlen)) == NULL)
+		return (IPP_ERR);
+	min[0] = bh->from ? '(' : '[';
+	(void) memcpy(min + 1, bh->from ? bh->from : bh->prefix, minlen - 1);
+	(void) snprintf(lim, sizeof(lim), "%d", SCAN_BATCH);
+	{
+		const char *zargv[7] = { "ZRANGEBYLEX", ik, min, "+", "LIMIT", "0", lim };
+		size_t	zlens[7] = { 11, index_key(t->r, bh->tab, ik, sizeof(ik)), minlen, 1, 5, 1,
+		    strlen(lim) };
+
+		keys = command(t->c, 7, zargv, zlens);
+	}
+	free(min);
+	if (keys == NULL || keys->type != REDIS_REPLY_ARRAY)
+		return (reply_failed(t->r, t->c, keys, "ZRANGEBYLEX"));
+	bh->listed = (int) keys->elements;
+	if (keys->elements < SCAN_BATCH)
+		bh->end = 1;
+	if (keys->elements == 0)
+		goto done;
+	argv = calloc(keys->elements + 1, sizeof(*argv));
+	lens = calloc(keys->elements + 1, sizeof(*lens));
+	if (argv == NULL || lens == NULL) {
+		rc = IPP_ERR;
+		goto done;
+	}
+	argv[0] = "MGET";
+	lens[0] = 4;
+	for (i = 0; i < keys->elements && rc == IPP_OK; i++) {
+		redisReply *k = keys->element[i];
+		char   *fk;
+
+		if (k->type != REDIS_REPLY_STRING || (fk = malloc(FULLKEY_MAX)) == NULL) {
+			rc = IPP_ERR;
+			break;
+		}
+		lens[i + 1] = full_key(t->r, bh->tab, k->str, k->len, fk);
+		argv[i + 1] = fk;
+	}
+	if (rc == IPP_OK) {
+		vals = command(t->c, (int) keys->elements + 1, argv, lens);
+		if (vals == NULL || vals->type != REDIS_REPLY_ARRAY
+		    || vals->elements != keys->elements) {
+			rc = reply_failed(t->r, t->c, vals, "MGET");
+			vals = NULL;
+		}
+	}
+	for (i = 0; vals != NULL && i < keys->elements && rc == IPP_OK; i++) {
+		redisReply *k = keys->element[i], *v = vals->element[i];
+		struct rec *r = &bh->recs[bh->n];
+
+		if (!starts_with(k->str, k->len, bh->prefix, bh->plen)) {
+			bh->end = 1;
+			break;
+		}
+		/* the resume point, also when its record went away */
+		free(bh->from);
+		if ((bh->from = malloc(k->len)) == NULL) {
+			rc = IPP_ERR;
+			break;
+		}
+		(void) memcpy(bh->from, k->str, k->len);
+		bh->fromlen = k->len;
+		if (v->type != REDIS_REPLY_STRING)
+			continue;	/* deleted since the index was read */
+		if ((r->k = malloc(k->len)) == NULL || (r->v = malloc(v->len ? v->len : 1)) == NULL) {
+			free(r->k);
+			rc = IPP_ERR;
+			break;
+		}
+		(void) memcpy(r->k, k->str, k->len);
+		(void) memcpy(r->v, v->str, v->len);
+		r->kl = k->len;
+		r->vl = v->len;
+		r->del = 0;
+		bh->n++;
+	}
+done:
+	if (argv != NULL)
+		for (i = 1; i <= keys->elements; i++)
+			free((void *) argv[i]);
+	free(argv);
+	free(lens);
+	if (vals)
+		freeReplyObject(vals);
+	freeReplyObject(keys);
+	return (rc);
+}
+
+static int
+delete_batch(struct ipp_txn *txn, void *arg)
+{
+	struct batch *bh = arg;
+	struct ipp_buf cur = { NULL, 0 };
+	int	i, rc = IPP_OK;
+
+	for (i = 0; i < bh->n && rc >= 0; i++) {
+		struct rec *r = &bh->recs[i];
+
+		if (!r->del)
+			continue;
+		rc = rds_get(txn->handle, bh->tab, r->k, r->kl, &cur, IPP_GET_RMW);
+		if (rc == IPP_NOTFOUND) {
+			rc = IPP_OK;
+			continue;
+		}
+		if (rc == IPP_OK && cur.len == r->vl && memcmp(cur.data, r->v, r->vl) == 0)
+			rc = rds_del(txn->handle, bh->tab, r->k, r->kl);
+	}
+	free(cur.data);
+	return (rc == IPP_NOTFOUND ? IPP_OK : rc);
+}
+
+static int
+rds_scan(void *h, enum ipp_table tab, const void *prefix, size_t plen,
+    ipp_scan_fn cb, void *arg)
+{
+	struct rds *r = h;
+	struct batch *bh;
+	int	rc = IPP_OK, i, dels, stop = 0;
+
+	if (!indexed(tab)) {
+		msg_warn("store %s: table %s has no index to scan", r->desc, ipp_table_name(tab));
+		return (IPP_ERR);
+	}
+	if ((bh = calloc(1, sizeof(*bh))) == NULL)
+		return (IPP_ERR);
+	bh->tab = tab;
+	bh->prefix = prefix;
+	bh->plen = plen;
+	while (!stop) {
+		if ((rc = rds_run(h, read_batch, bh)) < 0)
+			break;
+		for (i = 0, dels = 0; i < bh->n && !stop; i++) {
+			int	v = cb(bh->recs[i].k, bh->recs[i].kl, bh->recs[i].v,
+			    bh->recs[i].vl, arg);
+
+			if (v == IPP_SCAN_DELETE) {
+				bh->recs[i].del = 1;
+				dels++;
+			} else if (v == IPP_SCAN_STOP) {
+				stop = 1;
+			} else if (v < 0) {
+				rc = v;
+				stop = 1;
+			}
+		}
+		if (dels && rds_run(h, delete_batch, bh) < 0) {
+			rc = IPP_ERR;
+			break;
+		}
+		if (bh->end || bh->listed == 0)
+			break;
+	}
+	batch_clear(bh);
+	free(bh->from);
+	free(bh);
+	return (rc < 0 ? rc : IPP_OK);
+}
+
+/* --- check: records per table, the server's version, one round trip ------- */
+
+struct check_arg {
+	long long n[IPP_T_COUNT];
+	char	version[32];
+	long	rtt_us;
+};
+
+static int
+count_window(struct rtxn *t, long long *n)
+{
+	redisReply *rep;
+	char	pat[PREFIX_MAX + 32], cursor[32] = "0";
+	const char *argv[6] = { "SCAN", cursor, "MATCH", pat, "COUNT", "1000" };
+	size_t	lens[6] = { 4, 1, 5, 0, 5, 4 };
+
+	/* the prefix has no glob characters (conf_check_redis_prefix) */
+	lens[3] = (size_t) snprintf(pat, sizeof(pat), "%s%s:*", t->r->prefix,
+	    ipp_table_name(IPP_T_WINDOW));
+	*n = 0;
+	do {
+		lens[1] = strlen(cursor);
+		if ((rep = command(t->c, 6, argv, lens)) == NULL || rep->type != REDIS_REPLY_ARRAY
+		    || rep->elements != 2 || rep->element[0]->type != REDIS_REPLY_STRING
+		    || rep->element[1]->type != REDIS_REPLY_ARRAY)
+			return (reply_failed(t->r, t->c, rep, "SCAN"));
+		(void) snprintf(cursor, sizeof(cursor), "%.*s", (int) rep->element[0]->len,
+		    rep->element[0]->str);
+		*n += (long long) rep->element[1]->elements;
+		freeReplyObject(rep);
+	} while (strcmp(cursor, "0") != 0);
+	return (IPP_OK);
+}
+
+static int
+check_body(struct ipp_txn *txn, void *arg)
+{
+	struct rtxn *t = txn->handle;
+	struct check_arg *ca = arg;
+	redisReply *rep;
+	struct timespec a, b;
+	char	ik[PREFIX_MAX + 32];
+	const char *argv[2];
+	size_t	lens[2];
+	const char *v;
+	int	i;
+
+	for (i = 0; i < IPP_T_COUNT; i++) {
+		if (!indexed((enum ipp_table) i)) {
+			if (count_window(t, &ca->n[i]) != IPP_OK)
+				return (IPP_ERR);
+			continue;
+		}
+		argv[0] = "ZCARD";
+		lens[0] = 5;
+		lens[1] = index_key(t->r, (enum ipp_table) i, ik, sizeof(ik));
+		argv[1] = ik;
+		if ((rep = command(t->c, 2, argv, lens)) == NULL || rep->type != REDIS_REPLY_INTEGER)
+			return (reply_failed(t->r, t->c, rep, "ZCARD"));
+		ca->n[i] = rep->integer;
+		freeReplyObject(rep);
+	}
+	argv[0] = "PING";
+	lens[0] = 4;
+	(void) clock_gettime(CLOCK_MONOTONIC, &a);
+	if ((rep = command(t->c, 1, argv, lens)) == NULL || rep->type != REDIS_REPLY_STATUS)
+		return (reply_failed(t->r, t->c, rep, "PING"));
+	(void) clock_gettime(CLOCK_MONOTONIC, &b);
+	freeReplyObject(rep);
+	ca->rtt_us = (long) ((b.tv_sec - a.tv_sec) * 1000000L + (b.tv_nsec - a.tv_nsec) / 1000);
+	argv[0] = "INFO";
+	lens[0] = 4;
+	argv[1] = "server";
+	lens[1] = 6;
+	if ((rep = command(t->c, 2, argv, lens)) == NULL
+	    || rep->type != REDIS_REPLY_STRING)
+		return (reply_failed(t->r, t->c, rep, "INFO"));
+	(void) strcpy(ca->version, "?");
+	if ((v = strstr(rep->str, "redis_version:")) != NULL)
+		(void) snprintf(ca->version, sizeof(ca->version), "%.*s",
+		    (int) strcspn(v + 14, "\r\n"), v + 14);
+	freeReplyObject(rep);
+	return (IPP_OK);
+}
+
+static int
+rds_check(void *h, char *report, size_t len)
+{
+	struct rds *r = h;
+	struct check_arg ca;
+	size_t	off;
+	int	i, rc;
+
+	memset(&ca, 0, sizeof(ca));
+	if ((rc = rds_run(r, check_body, &ca)) < 0)
+		return (rc);
+	off = (size_t) snprintf(report, len, "%s:", r->desc);
+	for (i = 0; i < IPP_T_COUNT && off < len; i++)
+		off += (size_t) snprintf(report + off, len - off, " %s=%lld",
+		    ipp_table_name((enum ipp_table) i), ca.n[i]);
+	if (off < len)
+		(void) snprintf(report + off, len - off, " version=%s rtt_us=%ld",
+		    ca.version, ca.rtt_us);
+	return (IPP_OK);
+}
+
+const struct ipp_store_ops ipp_store_redis_ops = {
+	.name = "redis",
+	.prepare = NULL,
+	.open = rds_open,
+	.close = rds_close,
+	.run = rds_run,
+	.get = rds_get,
+	.put = rds_put,
+	.del = rds_del,
+	.scan = rds_scan,
+	.check = rds_check,
+	.describe = rds_describe,
+};
