@@ -42,6 +42,9 @@ struct conn {
 	int	leadspc;		/* SMFIP_HDR_LEADSPC: header values keep their leading space */
 	int	sign_oom;		/* no memory for the signing state */
 	struct sign_msg *sign;
+	/* the return path (retpath.c) */
+	int	chgfrom;		/* SMFIF_CHGFROM negotiated */
+	struct retpath_msg *rp;
 };
 
 /* The queue ID for log lines ("NOQUEUE" before Postfix has one). */

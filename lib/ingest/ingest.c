@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "fbapply.h"
 #include "feedback.h"
 #include "ingest.h"
 #include "log.h"
@@ -163,7 +164,9 @@ ipp_ingest_purge(struct ipp_store *store, const struct ipp_config *cfg, time_t n
 	int	rc;
 
 	pa.cutoff_day = ipp_day(now - IPP_INGEST_RETENTION);
-	if ((rc = ipp_store_scan(store, IPP_T_APPLIED, "D", 1, purge_cb, &pa)) < 0)
+	if ((rc = ipp_store_scan(store, IPP_T_APPLIED, "D", 1, purge_cb, &pa)) < 0
+	    || (rc = ipp_fb_purge(store, now)) < 0
+	    || (rc = ipp_retpath_purge(store, cfg, now)) < 0)
 		return (rc);
 	return (ipp_feedback_purge(store, cfg, now));
 }

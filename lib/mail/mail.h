@@ -1,7 +1,8 @@
 /* mail.h - the mail layer of lib/: what ippool decides about a message:
  * outbound or inbound (direction.h), its pool (pool.h), who may sign for
  * its From: domain (signfrom.h), the recipient's ISP (isp.h), warm-up
- * capacity (warmup.h), the hourly limit (ratelimit.h), the suppression
+ * capacity (warmup.h), the hourly limit (ratelimit.h), the return path
+ * of its own (retpath.h), the suppression
  * list (suppress.h), the bounce-rate guard (bounceguard.h) and the names
  * ippool gives Postfix (transport.h).
  *
@@ -14,6 +15,7 @@
 #include "isp.h"
 #include "pool.h"
 #include "ratelimit.h"
+#include "retpath.h"
 #include "signfrom.h"
 #include "suppress.h"
 #include "transport.h"

@@ -32,8 +32,13 @@
  *   stats     "f|ADDR" soft failures     feedback.c; scans "f|" (ADDR
  *                                        canonical)
  *             "g|DOMAIN" bounce guard    bounceguard.c; scans "g|"
+             "p|POOL" the same per pool bounceguard.c; scans "p|"
+             "r|ID" return-path tokens  retpath.c; scans "r|" (ID: 16
+                                        hex digits)
  *   applied   "QHOST|QID" queue senders  feedback.c; scans "Q"
- *             "DDAY|..." applied lines   ingest.c; scans "D" and stops
+ *             "FHASH" applied findings   fbapply.c; scans "F" (HASH: 64
+                                        hex digits)
+             "DDAY|..." applied lines   ingest.c; scans "D" and stops
  *                                        at the first recent DAY (8
  *                                        digits), relying on key order
  */
