@@ -673,6 +673,11 @@ ipp_report_parse(const char *msg, size_t len, const char *prefix, struct ipp_rep
 	(void) pthread_once(&gmime_once, gmime_start);
 	if ((norm = normalize(msg, len)) == NULL)
 		return (-1);
+	if (norm->len == 0) {
+		g_byte_array_unref(norm);
+		(void) snprintf(rep->what, sizeof(rep->what), "an empty message");
+		return (one(rep, IPP_FBK_NONE, IPP_FBS_NONE, "an empty message"));
+	}
 	if ((stream = g_mime_stream_mem_new_with_buffer((const char *) norm->data, norm->len)) == NULL) {
 		g_byte_array_unref(norm);
 		return (-1);
