@@ -1,7 +1,9 @@
 /* fbapply.c - the effects of feedback findings, and their applied marks:
- * "F" + hex SHA-256 of (report identity, kind, recipient, status,
- * feedback type) in the applied table, written in the transaction that
- * makes the finding's changes, as ingest.c marks log lines. */
+ * "F" + hex SHA-256 of (the message the token names, kind, recipient) in
+ * the applied table, written in the transaction that makes the finding's
+ * changes, as ingest.c marks log lines.  One message to one recipient
+ * bounces once and is complained about once: the same report delivered
+ * again, or a second report about it, changes nothing. */
 #include "autoconfig.h"
 
 #include <stdio.h>
@@ -128,7 +130,7 @@ body(struct ipp_txn *txn, void *arg)
 }
 
 static int
-mark_key(const struct ipp_report *rep, const struct ipp_finding *f, const char *canon,
+mark_key(const struct ipp_retpath_rec *rec, const struct ipp_finding *f, const char *canon,
     char *key, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -137,8 +139,8 @@ mark_key(const struct ipp_report *rep, const struct ipp_finding *f, const char *
 	char	buf[IPP_ADDR_MAX + 200];
 	int	n;
 
-	n = snprintf(buf, sizeof(buf), "%s|%d|%s|%s|%s", rep->id, (int) f->kind, canon,
-	    f->status, f->feedback_type);
+	n = snprintf(buf, sizeof(buf), "%lld|%.63s|%.160s|%d|%s", (long long) rec->when, rec->qid,
+	    rec->sender, (int) f->kind, canon);
 	if (n < 0 || (size_t) n >= sizeof(buf)
 	    || EVP_Digest(buf, (size_t) n, md, &mdlen, EVP_sha256(), NULL) != 1
 	    || len < 2 + 2 * (size_t) mdlen)
@@ -182,7 +184,7 @@ ipp_fb_apply(struct ipp_store *st, const struct ipp_config *cfg, const struct ip
 	j.now = now;
 	j.note = note;
 	j.notelen = notelen;
-	if ((n = mark_key(rep, f, canon, j.key, sizeof(j.key))) < 0)
+	if ((n = mark_key(rec, f, canon, j.key, sizeof(j.key))) < 0)
 		return (IPP_ERR);
 	j.klen = (size_t) n;
 	return (ipp_store_run(st, body, &j));

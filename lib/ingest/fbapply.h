@@ -30,7 +30,8 @@ int	ipp_fb_recipient(const struct ipp_config *, const struct ipp_finding *,
 	    const char **why);
 
 /*
- * Apply finding I of REP, resolved to REC, at NOW: IPP_OK (applied now),
+ * Apply finding I of REP, resolved to REC, at NOW, once per message,
+ * kind and recipient: IPP_OK (applied now),
  * IPP_FB_DUPLICATE, IPP_FB_NOTHING (with the reason in note), or a
  * negative store code.  note gets what was done, for the log.
  */

@@ -14,7 +14,6 @@
 #include <strings.h>
 
 #include <gmime/gmime.h>
-#include <openssl/evp.h>
 
 #include "log.h"
 #include "report.h"
@@ -579,34 +578,6 @@ normalize(const char *msg, size_t len)
 	return (a);
 }
 
-static void
-identity(struct ipp_report *rep, GMimeMessage *m, const GByteArray *norm)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
-	const char *mid = m ? g_mime_message_get_message_id(m) : NULL;
-	const char *data;
-	size_t	len;
-	static const char hex[] = "0123456789abcdef";
-
-	/* the Message-ID when there is one: the same report twice has it twice;
-	 * else the whole text */
-	if (mid != NULL && *mid) {
-		data = mid;
-		len = strlen(mid);
-	} else {
-		data = (const char *) norm->data;
-		len = norm->len;
-	}
-	if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1)
-		mdlen = 0;
-	for (i = 0; i < mdlen && i < 32; i++) {
-		rep->id[2 * i] = hex[md[i] >> 4];
-		rep->id[2 * i + 1] = hex[md[i] & 15];
-	}
-	rep->id[2 * i] = '\0';
-}
-
 static const char *
 from_addr(GMimeMessage *m, char *buf, size_t len)
 {
@@ -686,7 +657,6 @@ ipp_report_parse(const char *msg, size_t len, const char *prefix, struct ipp_rep
 	g_object_unref(stream);
 	m = g_mime_parser_construct_message(parser, NULL);
 	g_object_unref(parser);
-	identity(rep, m, norm);
 	if (m == NULL) {
 		(void) snprintf(rep->what, sizeof(rep->what), "not a mail message");
 		scan_tokens(&c, (const char *) norm->data, norm->len);

@@ -45,7 +45,6 @@ struct ipp_report {
 	/* return-path tokens the message carries, most telling first */
 	char	tokens[IPP_REPORT_MAX_TOKENS][IPP_RETPATH_TOKEN_LEN + 1];
 	size_t	ntokens;
-	char	id[65];			/* hex SHA-256: the report's identity, for exactly once */
 	char	what[200];		/* what the message is, for the log */
 };
 

@@ -294,7 +294,15 @@ apply(void)
 	    "  not for another sender domain");
 	ok(ipp_guard_check(st, cfg, "site.test", now, &gs) == IPP_OK && gs.complaints == 1
 	    && !gs.paused, "  one complaint counted, under complaint_min");
+	is_int(ipp_fb_apply(st, cfg, &rep, 0, &got, now, note, sizeof(note)), IPP_FB_DUPLICATE,
+	    "  another report of the same complaint: applied before");
 	ipp_report_free(&rep);
+	/* a complaint about another message */
+	(void) strcpy(rec.qid, "4QDEF");
+	pa.id = 44;
+	(void) ipp_store_run(st, put_body, &pa);
+	ipp_retpath_rec_free(&got);
+	(void) ipp_retpath_get(st, 44, &got);
 	n = snprintf(msg, sizeof(msg), "From: fbl@isp\nMessage-ID: <second@isp>\nMIME-Version: 1.0\n"
 	    "Content-Type: multipart/report; report-type=feedback-report; boundary=b\n\n--b\n"
 	    "Content-Type: message/feedback-report\n\nFeedback-Type: abuse\nVersion: 1\n\n--b--\n");
