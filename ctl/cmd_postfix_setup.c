@@ -12,6 +12,12 @@
  *     its spillover pool (bind address, HELO, syslog_name
  *     postfix/ippool-POOL-N, the IP's address family only).
  *
+ * With [feedback] key set, the main instance also routes the return
+ * domains it can name (bounce.DOMAIN of [feedback] domains and of the
+ * senders of [feedback] pools, every pool's return_domain) to the pipe(8)
+ * transport ippool_feedback, which runs "ippoolctl feedback -" as the
+ * [milter] user, one recipient a delivery, 64 MB at most.
+ *
  * Pool instances are postmulti(1) instances "postfix-ippool-POOL", or,
  * with --pool-dir, existing configuration directories (private instances
  * run with "postfix -c DIR", as the tests do). */
@@ -19,6 +25,7 @@
 
 #include <getopt.h>
 #include <limits.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +38,7 @@
 
 struct setup {
 	const struct ipp_config *cfg;
+	const char *conf_file;
 	int	dry_run;
 	int	failed;
 	int	changes;
@@ -118,6 +126,122 @@ remove_stale(struct setup *su, struct pfconf *pf, const char *const *keep, size_
 	free(gone);
 }
 
+#define FB_TRANSPORT	"ippool_feedback"
+#define FB_MAX_DOMAINS	200
+
+static void
+add_domain(char **list, size_t *n, const char *prefix, const char *dom)
+{
+	char	buf[300];
+	size_t	i;
+
+	if (dom == NULL || *dom == '\0' || *n >= FB_MAX_DOMAINS
+	    || snprintf(buf, sizeof(buf), "%s%s", prefix, dom) >= (int) sizeof(buf))
+		return;
+	for (i = 0; i < *n; i++)
+		if (strcmp(list[i], buf) == 0)
+			return;
+	if ((list[*n] = strdup(buf)) != NULL)
+		(*n)++;
+}
+
+/* The return path's way back: the pipe transport and the return domains. */
+static void
+setup_feedback(struct setup *su, struct pfconf *pf)
+{
+	const struct ipp_config *cfg = su->cfg;
+	char   *doms[FB_MAX_DOMAINS], exe[PATH_MAX], conf[PATH_MAX], entry[2 * PATH_MAX + 200];
+	char   *map = NULL, *old, *start, *end, *value;
+	const char *user = cfg->milter_user && *cfg->milter_user ? cfg->milter_user : "nobody";
+	size_t	n = 0, i, j, len;
+	ssize_t	el;
+
+	for (i = 0; cfg->fb_domains && cfg->fb_domains[i]; i++)
+		add_domain(doms, &n, "bounce.", cfg->fb_domains[i]);
+	for (i = 0; i < cfg->npools; i++) {
+		const struct ipp_pool *pool = &cfg->pools[i];
+		int	fbpool = 0;
+
+		add_domain(doms, &n, "", pool->return_domain);
+		for (j = 0; cfg->fb_pools && cfg->fb_pools[j]; j++)
+			fbpool |= strcmp(cfg->fb_pools[j], pool->name) == 0;
+		for (j = 0; fbpool && !pool->return_domain && pool->senders && pool->senders[j]; j++)
+			add_domain(doms, &n, "bounce.", strrchr(pool->senders[j], '@') + 1);
+	}
+	/* the ippoolctl that runs now, on the config it read */
+	if ((el = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) <= 0)
+		(void) snprintf(exe, sizeof(exe), "%s/ippoolctl", SBINDIR);
+	else
+		exe[el] = '\0';
+	if (realpath(su->conf_file, conf) == NULL)
+		(void) snprintf(conf, sizeof(conf), "%s", su->conf_file);
+	(void) snprintf(entry, sizeof(entry),
+	    FB_TRANSPORT " unix - n n - - pipe flags=DO user=%s size=67108864 argv=%s -c %s feedback -",
+	    user, exe, conf);
+	service(su, pf, FB_TRANSPORT "/unix", entry);
+	/* smtpd must accept mail for them: relay_domains, in one change */
+	if ((old = pfconf_explicit(pf, "relay_domains")) == NULL
+	    && (old = pfconf_effective(pf, "relay_domains")) == NULL)
+		old = strdup("");
+	for (i = 0, len = old ? strlen(old) + 1 : 0; old && i < n; i++)
+		len += strlen(doms[i]) + 2;
+	if (old != NULL && (value = malloc(len)) != NULL) {
+		(void) strcpy(value, old);
+		for (i = 0; i < n; i++) {
+			size_t	dl = strlen(doms[i]);
+			const char *p;
+			int	have = 0;
+
+			for (p = value; (p = strstr(p, doms[i])) != NULL; p += dl)
+				have |= (p == value || strchr(", \t", p[-1]) != NULL)
+				    && strchr(", \t", p[dl]) != NULL;
+			if (!have)
+				(void) sprintf(value + strlen(value), "%s%s", *value ? ", " : "", doms[i]);
+		}
+		if (strcmp(value, old) != 0)
+			set(su, pf, "relay_domains", value);
+		free(value);
+	}
+	free(old);
+	/* one inline: map of ours in transport_maps, replaced when the domains change */
+	for (i = 0, len = 16; i < n; i++)
+		len += strlen(doms[i]) + sizeof(FB_TRANSPORT) + 3;
+	if (n > 0 && (map = malloc(len)) != NULL) {
+		(void) strcpy(map, "inline:{");
+		for (i = 0; i < n; i++)
+			(void) sprintf(map + strlen(map), "%s%s=" FB_TRANSPORT ":", i ? "," : "", doms[i]);
+		(void) strcat(map, "}");
+		if ((old = pfconf_explicit(pf, "transport_maps")) == NULL)
+			old = strdup("");
+		if (old != NULL && strstr(old, map) == NULL) {
+			/* drop a former map of ours */
+			if ((start = strstr(old, "inline:{")) != NULL
+			    && (end = strchr(start, '}')) != NULL
+			    && strstr(start, "=" FB_TRANSPORT ":") != NULL
+			    && strstr(start, "=" FB_TRANSPORT ":") < end) {
+				end++;
+				while (*end == ',' || *end == ' ')
+					end++;
+				memmove(start, end, strlen(end) + 1);
+			}
+			len = strlen(old);
+			while (len > 0 && (old[len - 1] == ' ' || old[len - 1] == ','))
+				old[--len] = '\0';
+			if ((value = malloc(strlen(old) + strlen(map) + 3)) != NULL) {
+				(void) sprintf(value, "%s%s%s", map, *old ? ", " : "", old);
+				set(su, pf, "transport_maps", value);
+				free(value);
+			}
+		}
+		free(old);
+		free(map);
+	}
+	if (n == 0)
+		(void) fprintf(stderr, "ippoolctl: [feedback]: no return domain to route (bounce.<From: domain> domains must be added to transport_maps by hand)\n");
+	for (i = 0; i < n; i++)
+		free(doms[i]);
+}
+
 static void
 setup_main(struct setup *su, const char *dir)
 {
@@ -144,6 +268,8 @@ setup_main(struct setup *su, const char *dir)
 	ensure_in_list(su, &pf, "smtpd_relay_restrictions", item, su->policy_ep, 1);
 	(void) snprintf(item, sizeof(item), "socketmap:%s:%s", su->socketmap_ep, IPP_SENDER_MAP);
 	ensure_in_list(su, &pf, "sender_dependent_default_transport_maps", item, item, 1);
+	if (cfg->fb_key != NULL)
+		setup_feedback(su, &pf);
 
 	if ((keep = calloc(cfg->npools + 1, sizeof(*keep))) == NULL) {
 		su->failed = 1;
@@ -435,6 +561,7 @@ cmd_postfix_setup(struct ctl *ctl, int argc, char **argv)
 		return (EX_USAGE);
 	}
 	su.cfg = ctl_config(ctl);
+	su.conf_file = ctl->conf_file;
 	mdir[0] = '\0';
 	/* postconf cannot name the default directory when it has no main.cf */
 	if ((main_dir == NULL || tmpl == NULL) && default_main_dir(mdir, sizeof(mdir)) != 0)

@@ -1,8 +1,10 @@
-/* cmd_sender.c - "ippoolctl sender status [DOMAIN]" and "sender resume
- * DOMAIN": the bounce-rate guard per sender domain. */
+/* cmd_sender.c - "ippoolctl sender status [DOMAIN] [--json]" and "sender
+ * resume DOMAIN": the bounce-rate and complaint-rate guard per sender
+ * domain. */
 #include "autoconfig.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bounceguard.h"
@@ -11,10 +13,12 @@
 #include "parse.h"
 #include "addr.h"
 
+#include <jansson.h>
+
 static int
 usage(void)
 {
-	(void) fputs("usage: ippoolctl sender status [DOMAIN]\n"
+	(void) fputs("usage: ippoolctl sender status [DOMAIN] [--json]\n"
 	    "       ippoolctl sender resume DOMAIN\n", stderr);
 	return (EX_USAGE);
 }
@@ -34,20 +38,77 @@ print_status(const struct ipp_guard_status *st, const struct ipp_config *cfg)
 		(void) printf(", resumed %s", resumed);
 	}
 	(void) printf("\n");
+	/* complaints come from ippoolctl feedback: shown once it can count them */
+	if (cfg->fb_key != NULL || st->complaints > 0) {
+		ipp_guard_fmt_rate(st->complaint_ppm, rate, sizeof(rate));
+		ipp_guard_fmt_rate(cfg->complaint_block_ppm, block, sizeof(block));
+		(void) printf("%s: %lu complaints in 24h, complaint rate %s (block at %s with %u+ messages)%s\n",
+		    st->domain, st->complaints, rate, block, cfg->complaint_min,
+		    st->paused_complaints ? ": PAUSED" : "");
+	}
+}
+
+static json_t *
+status_json(const struct ipp_guard_status *st)
+{
+	json_t *o = json_object();
+	char	rate[32], crate[32], resumed[32];
+
+	ipp_guard_fmt_rate(st->rate_ppm, rate, sizeof(rate));
+	ipp_guard_fmt_rate(st->complaint_ppm, crate, sizeof(crate));
+	if (st->resumed)
+		ipp_fmt_iso(st->resumed, resumed, sizeof(resumed));
+	if (o == NULL || json_object_set_new(o, "domain", json_string(st->domain))
+	    || json_object_set_new(o, "delivered", json_integer((json_int_t) st->sent))
+	    || json_object_set_new(o, "hard_bounces", json_integer((json_int_t) st->bounced))
+	    || json_object_set_new(o, "bounce_rate", json_string(rate))
+	    || json_object_set_new(o, "complaints", json_integer((json_int_t) st->complaints))
+	    || json_object_set_new(o, "complaint_rate", json_string(crate))
+	    || json_object_set_new(o, "paused", json_boolean(st->paused))
+	    || json_object_set_new(o, "paused_by", !st->paused ? json_null()
+	    : json_string(st->paused_bounces ? "bounces" : "complaints"))
+	    || json_object_set_new(o, "resumed", st->resumed ? json_string(resumed) : json_null())) {
+		json_decref(o);
+		return (NULL);
+	}
+	return (o);
 }
 
 struct all_arg {
 	const struct ipp_config *cfg;
 	unsigned long n;
+	json_t *arr;
+	int	failed;
 };
 
 static int
 all_cb(const struct ipp_guard_status *st, void *arg)
 {
 	struct all_arg *aa = arg;
+	json_t *o;
 
-	print_status(st, aa->cfg);
 	aa->n++;
+	if (aa->arr == NULL) {
+		print_status(st, aa->cfg);
+		return (0);
+	}
+	if ((o = status_json(st)) == NULL || json_array_append_new(aa->arr, o) != 0)
+		aa->failed = 1;
+	return (0);
+}
+
+static int
+print_json(json_t *arr)
+{
+	char   *s = json_dumps(arr, JSON_INDENT(2));
+
+	json_decref(arr);
+	if (s == NULL) {
+		(void) fprintf(stderr, "ippoolctl: sender status: out of memory\n");
+		return (EX_SOFTWARE);
+	}
+	(void) printf("%s\n", s);
+	free(s);
 	return (0);
 }
 
@@ -72,17 +133,28 @@ cmd_sender(struct ctl *ctl, int argc, char **argv)
 	struct ipp_guard_status st;
 	struct all_arg aa;
 	char	dom[256];
+	int	json = 0;
+	json_t *o;
 
+	if (argc >= 3 && strcmp(argv[1], "status") == 0 && strcmp(argv[argc - 1], "--json") == 0) {
+		json = 1;
+		argc--;
+	}
 	if (argc < 2)
 		return (usage());
 	cfg = ctl_config(ctl);
 	if (strcmp(argv[1], "status") == 0 && argc == 2) {
+		memset(&aa, 0, sizeof(aa));
 		aa.cfg = cfg;
-		aa.n = 0;
+		if (json && (aa.arr = json_array()) == NULL)
+			return (EX_SOFTWARE);
 		if (ipp_guard_scan(ctl_store(ctl), cfg, ipp_now(), all_cb, &aa) < 0) {
 			(void) fprintf(stderr, "ippoolctl: sender status: store failure\n");
+			json_decref(aa.arr);
 			return (EX_TEMPFAIL);
 		}
+		if (json)
+			return (aa.failed ? (json_decref(aa.arr), EX_SOFTWARE) : print_json(aa.arr));
 		if (aa.n == 0)
 			(void) printf("no sender domain has deliveries or bounces on record\n");
 		return (0);
@@ -93,6 +165,16 @@ cmd_sender(struct ctl *ctl, int argc, char **argv)
 		if (ipp_guard_check(ctl_store(ctl), cfg, dom, ipp_now(), &st) < 0) {
 			(void) fprintf(stderr, "ippoolctl: sender status: store failure\n");
 			return (EX_TEMPFAIL);
+		}
+		if (json) {
+			json_t *arr = json_array();
+
+			if (arr == NULL || (o = status_json(&st)) == NULL
+			    || json_array_append_new(arr, o) != 0) {
+				json_decref(arr);
+				return (EX_SOFTWARE);
+			}
+			return (print_json(arr));
 		}
 		print_status(&st, cfg);
 		return (0);

@@ -43,6 +43,7 @@ const struct ctl_cmd *ctl_find(const char *name);
 int	cmd_decode(struct ctl *, int, char **);
 int	cmd_check(struct ctl *, int, char **);
 int	cmd_config(struct ctl *, int, char **);
+int	cmd_feedback(struct ctl *, int, char **);
 int	cmd_ingest(struct ctl *, int, char **);
 int	cmd_limits(struct ctl *, int, char **);
 int	cmd_sender(struct ctl *, int, char **);

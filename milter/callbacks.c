@@ -18,6 +18,7 @@
 #include "pool.h"
 #include "protect.h"
 #include "qid.h"
+#include "retpath.h"
 #include "sign.h"
 
 static void
@@ -26,6 +27,7 @@ message_reset(struct conn *c)
 	/* both use the message's config: release them before it */
 	protect_reset(c);
 	sign_reset(c);
+	retpath_reset(c);
 	ipp_confref_put(c->ref);
 	c->ref = NULL;
 	c->pool = NULL;
@@ -62,6 +64,7 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		return (SMFIS_TEMPFAIL);
 	}
 	*pf0 = want_actions;
+	retpath_negotiate(c, f0, pf0);
 	*pf1 = f1 & skip_steps;
 	if (f1 & SMFIP_NR_HDR) {
 		*pf1 |= SMFIP_NR_HDR;
@@ -130,9 +133,13 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 
 	if (c == NULL || c->ref == NULL || argv[0] == NULL)
 		return (SMFIS_TEMPFAIL);
+	sfsistat rc;
+
 	if (c->dir.dir == IPP_DIR_INBOUND)
 		return (SMFIS_CONTINUE);
-	return (protect_rcpt(ctx, c, argv[0]));
+	if ((rc = protect_rcpt(ctx, c, argv[0])) == SMFIS_CONTINUE)
+		retpath_rcpt(c, argv[0]);
+	return (rc);
 }
 
 static sfsistat
@@ -143,8 +150,10 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	if (c != NULL && c->ref != NULL
 	    && strcasecmp(name, ipp_confref_cfg(c->ref)->header) == 0)
 		c->ntags++;
-	if (c != NULL && c->dir.dir == IPP_DIR_OUTBOUND)
+	if (c != NULL && c->dir.dir == IPP_DIR_OUTBOUND) {
 		sign_header(c, name, value);
+		retpath_header(c, name, value);
+	}
 	return (c != NULL && c->nr_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE);
 }
 
@@ -207,6 +216,10 @@ cb_eom(SMFICTX *ctx)
 		message_reset(c);
 		return (SMFIS_TEMPFAIL);
 	}
+	if ((rc = retpath_eom(ctx, c)) != SMFIS_CONTINUE) {
+		message_reset(c);
+		return (rc);
+	}
 	msg_info("%s: outbound (%s): pool=%s by=%s from=<%s>%s", milter_qid(ctx),
 	    c->dir.text, c->pool->name, ipp_pool_why_name(c->why), c->sender,
 	    c->ntags ? " removed client tag" : "");
@@ -242,7 +255,7 @@ cb_close(SMFICTX *ctx)
 struct smfiDesc milter_desc = {
 	MILTER_NAME,
 	SMFI_VERSION,
-	SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_DELRCPT | SMFIF_QUARANTINE,
+	SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_DELRCPT | SMFIF_QUARANTINE | SMFIF_CHGFROM,
 	NULL,			/* connect */
 	NULL,			/* helo */
 	cb_envfrom,

@@ -40,6 +40,9 @@ struct conn {
 	int	local;			/* a local submission (Postfix non_smtpd_milters) */
 	struct protect *prot;		/* recipient protection (protect.c) */
 	struct sign_conn *sign;		/* DKIM signing (sign.c), for the connection */
+	/* the return path (retpath.c) */
+	int	chgfrom;		/* SMFIF_CHGFROM negotiated */
+	struct retpath_msg *rp;
 };
 
 #endif

@@ -101,11 +101,17 @@ protect_mail(SMFICTX *ctx, struct conn *c)
 	}
 	if (!gs.paused)
 		return (SMFIS_CONTINUE);
-	ipp_guard_fmt_rate(gs.rate_ppm, rate, sizeof(rate));
-	(void) snprintf(msg, sizeof(msg), "sending for %s paused: bounce rate %s over 24h",
-	    dom, rate);
-	msg_info("%s: from=<%s>: %s (%lu hard bounces, %lu delivered)", milter_qid(ctx),
-	    c->sender, msg, gs.bounced, gs.sent);
+	if (gs.paused_bounces) {
+		ipp_guard_fmt_rate(gs.rate_ppm, rate, sizeof(rate));
+		(void) snprintf(msg, sizeof(msg), "sending for %s paused: bounce rate %s over 24h",
+		    dom, rate);
+	} else {
+		ipp_guard_fmt_rate(gs.complaint_ppm, rate, sizeof(rate));
+		(void) snprintf(msg, sizeof(msg), "sending for %s paused: complaint rate %s over 24h",
+		    dom, rate);
+	}
+	msg_info("%s: from=<%s>: %s (%lu hard bounces, %lu complaints, %lu delivered)",
+	    milter_qid(ctx), c->sender, msg, gs.bounced, gs.complaints, gs.sent);
 	if (c->local) {
 		hold(p, msg);
 		return (SMFIS_CONTINUE);

@@ -43,8 +43,9 @@ for c in decode check config ingest limits sendmail-mc sender suppress dkim \
 done
 
 # --- misplaced flags ----------------------------------------------------------------
-out=$("$CTL" -c /nonexistent sender status --json 2>&1); rc=$?
-is "$rc" 64 "sender status --json: a usage error (exit 64), not a domain named --json"
+# (sender status takes --json since the complaint-rate guard; limits does not)
+out=$("$CTL" -c /nonexistent limits show --json 2>&1); rc=$?
+is "$rc" 64 "limits show --json: a usage error (exit 64), not an address named --json"
 [[ $out == *'unknown option "--json"'* ]]
 ok $? "  saying which option"
 for args in "limits show --json" "decode -x" "check --json"; do

@@ -36,6 +36,7 @@ struct ipp_pool {
 	unsigned max_ips;
 	unsigned port;
 	char   *xsettings;		/* precomputed X-Settings value */
+	char   *return_domain;		/* [feedback]: fixed return domain, NULL: bounce.<From: domain> */
 	/* lines of keys that cross-checks report on */
 	int	ips_line, spillover_line, senders_line, logins_line,
 		max_ips_line, port_line;
@@ -131,6 +132,17 @@ struct ipp_config {
 	int	canon_header_relaxed;
 	int	canon_body_relaxed;
 	char  **oversign;
+
+	/* [feedback] (DESIGN.md "Feedback by mail"): on when key is set */
+	char   *fb_key;			/* HMAC key file of the return-path tokens */
+	char   *fb_old_key;		/* a second one, for checking only (rotation) */
+	char  **fb_domains;		/* envelope sender domains whose return path is rewritten */
+	char  **fb_pools;		/* pools whose mail's return path is rewritten */
+	char   *fb_prefix;		/* local part = prefix + token */
+	long long fb_keep;		/* how long a token resolves */
+	unsigned long complaint_block_ppm;
+	unsigned complaint_min;
+	long long complaint_ttl;	/* 0: complaint suppressions are permanent */
 
 	/* selection indexes (sorted, see pool.c) */
 	struct ipp_selkey *by_login, *by_sender;

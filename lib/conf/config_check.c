@@ -172,6 +172,13 @@ conf_cross_check(struct conf_ctx *p)
 	if (cfg->redis_timeout > 60 || cfg->redis_connect_timeout > 60)
 		conf_error(p, p->singleton_line[SEC_STORE] ? p->singleton_line[SEC_STORE] : 1,
 		    "redis_timeout and redis_connect_timeout must be at most 60s, well inside the MTA's timeouts");
+	for (i = 0; cfg->fb_pools != NULL && cfg->fb_pools[i] != NULL; i++)
+		if (ipp_config_pool(cfg, cfg->fb_pools[i]) == NULL)
+			conf_error(p, p->singleton_line[SEC_FEEDBACK] ? p->singleton_line[SEC_FEEDBACK] : 1,
+			    "[feedback] pools: pool \"%s\" is not defined", cfg->fb_pools[i]);
+	if (cfg->fb_key == NULL && (ipp_list_len(cfg->fb_domains) || ipp_list_len(cfg->fb_pools)))
+		conf_error(p, p->singleton_line[SEC_FEEDBACK] ? p->singleton_line[SEC_FEEDBACK] : 1,
+		    "[feedback] domains or pools need key = FILE (the HMAC key of the return-path tokens)");
 	(void) build_index(p, 1);
 	(void) build_index(p, 0);
 }

@@ -44,6 +44,7 @@ int	conf_read(FILE *fp, int (*fn)(void *, const struct conf_event *), void *arg)
 #define CF_EMPTY	0x04	/* the empty string is a value of its own */
 #define CF_POSITIVE	0x08	/* a count: at least 1 */
 #define CF_PRESENCE	0x10	/* for a reload, whether the key is set matters */
+#define CF_ZERO		0x20	/* a duration: 0 is a value of its own ("never") */
 
 struct conf_key;
 
@@ -109,17 +110,20 @@ int	conf_check_redis_prefix(const char *, char *, size_t);
 int	conf_check_hostname(const char *, char *, size_t);
 int	conf_check_pool_name(const char *, char *, size_t);
 int	conf_check_delimiter(const char *, char *, size_t);
+int	conf_check_fb_prefix(const char *, char *, size_t);
 /* List item checks. */
 const char *conf_item_sender(char **);
 const char *conf_item_login(char **);
 const char *conf_item_domain_pattern(char **);
 const char *conf_item_mx_suffix(char **);
 const char *conf_item_header(char **);
+const char *conf_item_domain(char **);
+const char *conf_item_pool_name(char **);
 
 /* --- the schema -------------------------------------------------------- */
 
 enum conf_sec { SEC_NONE, SEC_STORE, SEC_MILTER, SEC_POLICY, SEC_WARMUP,
-	SEC_DKIM, SEC_POOL, SEC_ISP, SEC_NKINDS };
+	SEC_DKIM, SEC_FEEDBACK, SEC_POOL, SEC_ISP, SEC_NKINDS };
 
 #define CONF_MAX_KEYS	16	/* keys of one section */
 

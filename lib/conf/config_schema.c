@@ -110,6 +110,8 @@ static const struct conf_key pool_keys[] = {
 	/* no default: 10030 + the pool's position, set by the cross-checks */
 	{ "port", &conf_t_uint, P(port), .max = 65535, .flags = CF_POSITIVE,
 	    .line_off = P(port_line) },
+	{ "return_domain", &conf_t_word, P(return_domain), .check = conf_check_hostname,
+	    .flags = CF_OPTIONAL },
 	END
 };
 
@@ -143,11 +145,28 @@ static const struct conf_key dkim_keys[] = {
 	END
 };
 
+static const struct conf_key feedback_keys[] = {
+	{ "key", &conf_t_word, C(fb_key), .check = conf_check_path, .flags = CF_OPTIONAL },
+	{ "old_key", &conf_t_word, C(fb_old_key), .check = conf_check_path,
+	    .flags = CF_OPTIONAL },
+	{ "domains", &conf_t_list, C(fb_domains), .item = conf_item_domain, .def = "" },
+	{ "pools", &conf_t_list, C(fb_pools), .item = conf_item_pool_name, .def = "" },
+	{ "prefix", &conf_t_word, C(fb_prefix), .check = conf_check_fb_prefix,
+	    .def = "fb-", .flags = CF_EMPTY },
+	{ "keep", &conf_t_duration, C(fb_keep), .def = "30d" },
+	{ "complaint_block", &conf_t_percent, C(complaint_block_ppm), .def = "0.3%" },
+	{ "complaint_min", &conf_t_uint, C(complaint_min), .max = 100000000, .def = "1000",
+	    .flags = CF_POSITIVE },
+	{ "complaint_ttl", &conf_t_duration, C(complaint_ttl), .def = "0",
+	    .flags = CF_ZERO },
+	END
+};
+
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]) - 1)
 _Static_assert(NKEYS(store_keys) <= CONF_MAX_KEYS && NKEYS(milter_keys) <= CONF_MAX_KEYS
     && NKEYS(policy_keys) <= CONF_MAX_KEYS && NKEYS(pool_keys) <= CONF_MAX_KEYS
     && NKEYS(isp_keys) <= CONF_MAX_KEYS && NKEYS(warmup_keys) <= CONF_MAX_KEYS
-    && NKEYS(dkim_keys) <= CONF_MAX_KEYS, "a section has more than CONF_MAX_KEYS keys");
+    && NKEYS(dkim_keys) <= CONF_MAX_KEYS && NKEYS(feedback_keys) <= CONF_MAX_KEYS, "a section has more than CONF_MAX_KEYS keys");
 
 const struct conf_section conf_sections[] = {
 	{ "store", SEC_STORE, store_keys, 0 },
@@ -155,6 +174,7 @@ const struct conf_section conf_sections[] = {
 	{ "policy", SEC_POLICY, policy_keys, 0 },
 	{ "warmup", SEC_WARMUP, warmup_keys, 0 },
 	{ "dkim", SEC_DKIM, dkim_keys, 0 },
+	{ "feedback", SEC_FEEDBACK, feedback_keys, 0 },
 	{ "pool", SEC_POOL, pool_keys, 1 },
 	{ "isp", SEC_ISP, isp_keys, 1 },
 	{ NULL, SEC_NONE, NULL, 0 }

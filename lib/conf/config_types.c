@@ -5,6 +5,7 @@
  * which is the schema's (config_schema.c). */
 #include "autoconfig.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -149,6 +150,22 @@ conf_check_pool_name(const char *val, char *err, size_t errlen)
 	return (0);
 }
 
+/* The return path's local part starts with it: letters, digits, "-",
+ * "_" and "." (not first), short enough to leave room for the token. */
+int
+conf_check_fb_prefix(const char *val, char *err, size_t errlen)
+{
+	const char *s;
+
+	if (strlen(val) > 24)
+		FAIL("\"%s\" is longer than 24 characters", val);
+	for (s = val; *s; s++)
+		if (!(isalnum((unsigned char) *s) || *s == '-' || *s == '_'
+		    || (*s == '.' && s != val)))
+			FAIL("\"%s\": only letters, digits, \"-\", \"_\" and \".\" (not first)", val);
+	return (0);
+}
+
 /* Postfix's recipient_delimiter: a set of characters; empty turns it off. */
 int
 conf_check_delimiter(const char *val, char *err, size_t errlen)
@@ -188,7 +205,7 @@ set_duration(const struct conf_key *k, void *base, const char *val,
 
 	if (ipp_parse_duration(val, &v, err, errlen) != 0)
 		return (-1);
-	if (v == 0)
+	if (v == 0 && !(k->flags & CF_ZERO))
 		FAIL("must be longer than 0s");
 	*FIELD(base, k->off, long long) = v;
 	return (0);
@@ -337,6 +354,22 @@ conf_item_domain_pattern(char **item)
 		return (NULL);
 	}
 	return (ipp_valid_hostname(s) ? NULL : "is not a domain (or NAME.*)");
+}
+
+/* A domain name, lower-cased. */
+const char *
+conf_item_domain(char **item)
+{
+	ipp_domain_lower(*item);
+	return (ipp_valid_hostname(*item) ? NULL : "is not a domain");
+}
+
+/* A pool's name; that the pool exists is a cross-check. */
+const char *
+conf_item_pool_name(char **item)
+{
+	return (ipp_valid_name(*item, IPP_NAME_MAX) ? NULL
+	    : "is not a pool name ([a-z0-9_-], 1-32 characters)");
 }
 
 /* Stored with a leading dot, so "google.com" cannot match "evilgoogle.com". */

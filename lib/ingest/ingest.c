@@ -8,6 +8,7 @@
 
 #include "clock.h"
 #include "daystats.h"
+#include "fbapply.h"
 #include "feedback.h"
 #include "ingest.h"
 #include "log.h"
@@ -164,7 +165,9 @@ ipp_ingest_purge(struct ipp_store *store, const struct ipp_config *cfg, time_t n
 	int	rc;
 
 	pa.cutoff_day = ipp_day(now - IPP_INGEST_RETENTION);
-	if ((rc = ipp_store_scan(store, IPP_T_APPLIED, "D", 1, purge_cb, &pa)) < 0)
+	if ((rc = ipp_store_scan(store, IPP_T_APPLIED, "D", 1, purge_cb, &pa)) < 0
+	    || (rc = ipp_fb_purge(store, now)) < 0
+	    || (rc = ipp_retpath_purge(store, cfg, now)) < 0)
 		return (rc);
 	if ((rc = ipp_day_purge(store, now)) < 0)
 		return (rc);

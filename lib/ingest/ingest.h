@@ -46,7 +46,8 @@ int	ipp_ingest_line(struct ipp_store *, const struct ipp_config *,
 	    struct ipp_ingest_stats *);
 
 /* Forget applied-line marks older than the retention (60 days), and what
- * the handlers keep only for a while. */
+ * the handlers keep only for a while; feedback marks (fbapply.c) and
+ * return-path records (retpath.c) too. */
 int	ipp_ingest_purge(struct ipp_store *, const struct ipp_config *, time_t now);
 
 #define IPP_INGEST_RETENTION (60L * 86400)

@@ -1,6 +1,8 @@
 /* bounceguard.c - one record per sender domain in the stats table,
- * "g|DOMAIN": the resume time and 24 hourly slots (hour, sent, bounced),
- * so the milter's check at MAIL FROM is a single read. */
+ * "g|DOMAIN": the resume time and 24 hourly slots (hour, sent, bounced,
+ * complaints), so the milter's check at MAIL FROM is a single read.  The
+ * same records count per pool under "p|POOL".  Records written before
+ * complaints were counted (slots without them) read as 0 complaints. */
 #include "autoconfig.h"
 
 #include <stdint.h>
@@ -10,12 +12,14 @@
 
 #include "bounceguard.h"
 
-#define SLOT_SIZE 16			/* hour (8), sent (4), bounced (4) */
+#define SLOT_SIZE 20			/* hour (8), sent (4), bounced (4), complaints (4) */
 #define REC_SIZE (8 + IPP_GUARD_HOURS * SLOT_SIZE)
+#define OLD_SLOT_SIZE 16		/* without complaints */
+#define OLD_REC_SIZE (8 + IPP_GUARD_HOURS * OLD_SLOT_SIZE)
 
 struct slot {
 	int64_t	hour;			/* hours since the epoch */
-	uint32_t sent, bounced;
+	uint32_t sent, bounced, complaints;
 };
 
 struct guard_rec {
@@ -55,6 +59,7 @@ rec_encode(const struct guard_rec *r, unsigned char *buf)
 		put(p, (uint64_t) r->s[i].hour, 8);
 		put(p + 8, r->s[i].sent, 4);
 		put(p + 12, r->s[i].bounced, 4);
+		put(p + 16, r->s[i].complaints, 4);
 	}
 }
 
@@ -62,18 +67,24 @@ static int
 rec_decode(const struct ipp_buf *v, struct guard_rec *r)
 {
 	const unsigned char *buf = v->data;
-	int	i;
+	int	i, size;
 
 	memset(r, 0, sizeof(*r));
-	if (v->len != REC_SIZE)
+	if (v->len == REC_SIZE)
+		size = SLOT_SIZE;
+	else if (v->len == OLD_REC_SIZE)
+		size = OLD_SLOT_SIZE;
+	else
 		return (-1);
 	r->resumed = (int64_t) get(buf, 8);
 	for (i = 0; i < IPP_GUARD_HOURS; i++) {
-		const unsigned char *p = buf + 8 + i * SLOT_SIZE;
+		const unsigned char *p = buf + 8 + i * size;
 
 		r->s[i].hour = (int64_t) get(p, 8);
 		r->s[i].sent = (uint32_t) get(p + 8, 4);
 		r->s[i].bounced = (uint32_t) get(p + 12, 4);
+		if (size == SLOT_SIZE)
+			r->s[i].complaints = (uint32_t) get(p + 16, 4);
 	}
 	return (0);
 }
@@ -86,39 +97,54 @@ make_key(const char *domain, char *key, size_t len)
 	return (n > 0 && (size_t) n < len ? n : -1);
 }
 
+static int
+pool_key(const char *pool, char *key, size_t len)
+{
+	int	n = snprintf(key, len, "p|%s", pool);
+
+	return (n > 0 && (size_t) n < len ? n : -1);
+}
+
 static void
 evaluate(const struct guard_rec *r, const struct ipp_config *cfg, time_t now,
     struct ipp_guard_status *st)
 {
 	int64_t	cur = now / 3600;
-	unsigned long long total;
+	unsigned long long total, base;
 	int	i;
 
-	st->sent = st->bounced = 0;
+	st->sent = st->bounced = st->complaints = 0;
 	for (i = 0; i < IPP_GUARD_HOURS; i++)
 		if (r->s[i].hour > cur - IPP_GUARD_HOURS && r->s[i].hour <= cur) {
 			st->sent += r->s[i].sent;
 			st->bounced += r->s[i].bounced;
+			st->complaints += r->s[i].complaints;
 		}
 	total = (unsigned long long) st->sent + st->bounced;
 	st->rate_ppm = total ? (unsigned long) (st->bounced * 1000000ULL / total) : 0;
+	/* complaints are about delivered mail; without the log's deliveries
+	 * (no ingest) the complaints themselves are the volume seen */
+	base = st->sent > st->complaints ? st->sent : st->complaints;
+	st->complaint_ppm = base ? (unsigned long) (st->complaints * 1000000ULL / base) : 0;
 	st->resumed = (time_t) r->resumed;
-	st->paused = total >= cfg->bounce_min && st->rate_ppm >= cfg->bounce_block_ppm;
+	st->paused_bounces = total >= cfg->bounce_min && st->rate_ppm >= cfg->bounce_block_ppm;
+	st->paused_complaints = base >= cfg->complaint_min
+	    && st->complaint_ppm >= cfg->complaint_block_ppm;
+	st->paused = st->paused_bounces || st->paused_complaints;
 }
 
-int
-ipp_guard_txn_count(struct ipp_txn *txn, const char *domain, time_t when,
-    unsigned sent, unsigned bounced)
+static int
+count_key(struct ipp_txn *txn, const char *key, int klen, time_t when,
+    unsigned sent, unsigned bounced, unsigned complaints)
 {
 	struct ipp_buf v = { NULL, 0 };
 	struct guard_rec r;
 	unsigned char buf[REC_SIZE];
-	char	key[300];
 	int64_t	hour = when / 3600;
 	struct slot *s;
-	int	klen, rc;
+	int	rc;
 
-	if ((klen = make_key(domain, key, sizeof(key))) < 0)
+	if (klen < 0)
 		return (IPP_OK);
 	rc = ipp_txn_get(txn, IPP_T_STATS, key, (size_t) klen, &v, IPP_GET_RMW);
 	if (rc < 0 && rc != IPP_NOTFOUND) {
@@ -136,12 +162,37 @@ ipp_guard_txn_count(struct ipp_txn *txn, const char *domain, time_t when,
 		if (s->hour > hour)
 			return (IPP_OK);	/* older than the window */
 		s->hour = hour;
-		s->sent = s->bounced = 0;
+		s->sent = s->bounced = s->complaints = 0;
 	}
 	s->sent += sent;
 	s->bounced += bounced;
+	s->complaints += complaints;
 	rec_encode(&r, buf);
 	return (ipp_txn_put(txn, IPP_T_STATS, key, (size_t) klen, buf, sizeof(buf)));
+}
+
+int
+ipp_guard_txn_count(struct ipp_txn *txn, const char *domain, time_t when,
+    unsigned sent, unsigned bounced)
+{
+	return (ipp_guard_txn_add(txn, domain, NULL, when, sent, bounced, 0));
+}
+
+int
+ipp_guard_txn_add(struct ipp_txn *txn, const char *domain, const char *pool, time_t when,
+    unsigned sent, unsigned bounced, unsigned complaints)
+{
+	char	key[300];
+	int	rc;
+
+	if (domain != NULL && *domain != '\0'
+	    && (rc = count_key(txn, key, make_key(domain, key, sizeof(key)), when,
+	    sent, bounced, complaints)) < 0)
+		return (rc);
+	if (pool != NULL && *pool != '\0')
+		return (count_key(txn, key, pool_key(pool, key, sizeof(key)), when,
+		    sent, bounced, complaints));
+	return (IPP_OK);
 }
 
 struct check_arg {
@@ -209,6 +260,7 @@ ipp_guard_resume(struct ipp_store *st, const char *domain, time_t now)
 
 struct scan_arg {
 	const struct ipp_config *cfg;
+	int	pools;
 	time_t	now;
 	int	(*cb)(const struct ipp_guard_status *, void *);
 	void   *arg;
@@ -235,9 +287,18 @@ int
 ipp_guard_scan(struct ipp_store *st, const struct ipp_config *cfg, time_t now,
     int (*cb)(const struct ipp_guard_status *, void *), void *arg)
 {
-	struct scan_arg sa = { cfg, now, cb, arg };
+	struct scan_arg sa = { cfg, 0, now, cb, arg };
 
 	return (ipp_store_scan(st, IPP_T_STATS, "g|", 2, scan_cb, &sa));
+}
+
+int
+ipp_guard_scan_pools(struct ipp_store *st, const struct ipp_config *cfg, time_t now,
+    int (*cb)(const struct ipp_guard_status *, void *), void *arg)
+{
+	struct scan_arg sa = { cfg, 1, now, cb, arg };
+
+	return (ipp_store_scan(st, IPP_T_STATS, "p|", 2, scan_cb, &sa));
 }
 
 void

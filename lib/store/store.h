@@ -41,8 +41,13 @@
  *                                        digits, relying on key order)
  *             "r|DAY|POOL|ISP" routing   daystats.c (from policyd's
  *                                        route); scans "r|", likewise
+             "p|POOL" the same per pool bounceguard.c; scans "p|"
+             "t|ID" return-path tokens  retpath.c; scans "t|" (ID: 16
+                                        hex digits)
  *   applied   "QHOST|QID" queue senders  feedback.c; scans "Q"
- *             "DDAY|..." applied lines   ingest.c; scans "D" and stops
+ *             "FHASH" applied findings   fbapply.c; scans "F" (HASH: 64
+                                        hex digits)
+             "DDAY|..." applied lines   ingest.c; scans "D" and stops
  *                                        at the first recent DAY (8
  *                                        digits), relying on key order
  */
