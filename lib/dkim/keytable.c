@@ -23,6 +23,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "readall.h"
 #include "addr.h"
 #include "keytable.h"
 #include "parse.h"
@@ -233,7 +234,6 @@ ipp_dkim_key_read(const char *file, struct ipp_dkim_key *key, char *err,
 	BIO    *bio = NULL;
 	char   *text = NULL;
 	size_t	got = 0;
-	ssize_t	n;
 	int	fd, id, rc = -1;
 
 	if ((fd = open(file, O_RDONLY | O_NOCTTY | O_CLOEXEC)) < 0) {
@@ -260,17 +260,9 @@ ipp_dkim_key_read(const char *file, struct ipp_dkim_key *key, char *err,
 		(void) snprintf(err, errlen, "%s: out of memory", file);
 		goto out;
 	}
-	while (got < (size_t) st.st_size) {
-		n = read(fd, text + got, (size_t) st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			(void) snprintf(err, errlen, "%s: read error: %s", file, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t) n;
+	if (ipp_read_all(fd, text, (size_t) st.st_size, &got) != 0) {
+		(void) snprintf(err, errlen, "%s: read error: %s", file, strerror(errno));
+		goto out;
 	}
 	text[got] = '\0';
 	if (memchr(text, '\0', got) != NULL) {

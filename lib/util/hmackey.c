@@ -9,13 +9,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "readall.h"
 #include "hmackey.h"
 
 int
 ipp_hmac_key_read(const char *file, struct ipp_hmac_key *key, char *err, size_t errlen)
 {
 	struct stat st;
-	ssize_t	n;
 	size_t	got = 0;
 	int	fd, rc = -1;
 
@@ -50,17 +50,9 @@ ipp_hmac_key_read(const char *file, struct ipp_hmac_key *key, char *err, size_t 
 		    file, IPP_HMAC_KEY_MIN, IPP_HMAC_KEY_MAX, (long long) st.st_size, file);
 		goto out;
 	}
-	while (got < (size_t) st.st_size) {
-		n = read(fd, key->data + got, (size_t) st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			(void) snprintf(err, errlen, "%s: read error: %s", file, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t) n;
+	if (ipp_read_all(fd, key->data, (size_t) st.st_size, &got) != 0) {
+		(void) snprintf(err, errlen, "%s: read error: %s", file, strerror(errno));
+		goto out;
 	}
 	if (got < IPP_HMAC_KEY_MIN) {
 		(void) snprintf(err, errlen, "%s: shorter than %d bytes", file, IPP_HMAC_KEY_MIN);
