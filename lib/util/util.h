@@ -3,7 +3,8 @@
  * (log.h), the clock (clock.h), value parsers (parse.h), e-mail addresses
  * and their canonical form (addr.h), From: mailboxes (mailbox.h), CSV
  * (csv.h), DNS (dns.h), hashing (hash.h), listening sockets (listen.h),
- * privileges (privs.h), the X-Settings codec (settings.h), SVG charts
+ * privileges (privs.h), reading a file whole (readall.h), the X-Settings
+ * codec (settings.h). SVG charts
  * (svg.h).
  *
  * May use: the C library and the libraries it wraps (OpenSSL, jansson,
@@ -21,6 +22,7 @@
 #include "mailbox.h"
 #include "parse.h"
 #include "privs.h"
+#include "readall.h"
 #include "settings.h"
 #include "svg.h"
 
