@@ -146,7 +146,7 @@ print_finding(const struct ipp_finding *f, const struct ipp_retpath_rec *rec,
  * key of another site, expired), TOK_NONE.  -1 when the store failed.
  */
 static int
-resolve(struct ctl *ctl, const struct ipp_fbreport *rep, const struct ipp_retpath_keys *keys,
+resolve(struct ctl *ctl, const struct ipp_fbreport *rep, const struct ipp_hmac_keys *keys,
     struct ipp_retpath_rec *rec, enum tok_state *ts, char *why, size_t whylen)
 {
 	const struct ipp_config *cfg = ctl->cfg;
@@ -190,7 +190,7 @@ cmd_feedback(struct ctl *ctl, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct ipp_config *cfg;
-	struct ipp_retpath_keys keys, *kp = NULL;
+	struct ipp_hmac_keys keys, *kp = NULL;
 	struct ipp_retpath_rec rec;
 	struct ipp_fbreport rep;
 	enum tok_state ts;

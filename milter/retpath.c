@@ -106,7 +106,7 @@ sfsistat
 retpath_eom(SMFICTX *ctx, struct conn *c)
 {
 	const struct ipp_config *cfg = ipp_confref_cfg(c->ref);
-	struct ipp_retpath_keys keys;
+	struct ipp_hmac_keys keys;
 	struct ipp_retpath_rec rec;
 	struct retpath_msg *m;
 	struct put_arg pa;

@@ -37,6 +37,7 @@ struct ipp_pool {
 	unsigned port;
 	char   *xsettings;		/* precomputed X-Settings value */
 	char   *return_domain;		/* [feedback]: fixed return domain, NULL: bounce.<From: domain> */
+	int	unsubscribe;		/* [unsubscribe] headers for this pool's mail */
 	/* lines of keys that cross-checks report on */
 	int	ips_line, spillover_line, senders_line, logins_line,
 		max_ips_line, port_line;
@@ -143,6 +144,15 @@ struct ipp_config {
 	unsigned long complaint_block_ppm;
 	unsigned complaint_min;
 	long long complaint_ttl;	/* 0: complaint suppressions are permanent */
+
+	/* [unsubscribe] (DESIGN.md "One-click unsubscribe"): on when url and key are set */
+	char   *unsub_url;		/* base URL; the token follows as /TOKEN */
+	char   *unsub_listen;		/* policyd's HTTP listener */
+	char   *unsub_mailto;		/* optional address read by ippoolctl feedback */
+	char   *unsub_key;		/* HMAC key file of the tokens */
+	char   *unsub_old_key;		/* a second one, for checking only (rotation) */
+	char   *unsub_tls_cert;		/* PEM certificate chain: the listener speaks TLS */
+	char   *unsub_tls_key;
 
 	/* selection indexes (sorted, see pool.c) */
 	struct ipp_selkey *by_login, *by_sender;

@@ -179,6 +179,12 @@ conf_cross_check(struct conf_ctx *p)
 	if (cfg->fb_key == NULL && (ipp_list_len(cfg->fb_domains) || ipp_list_len(cfg->fb_pools)))
 		conf_error(p, p->singleton_line[SEC_FEEDBACK] ? p->singleton_line[SEC_FEEDBACK] : 1,
 		    "[feedback] domains or pools need key = FILE (the HMAC key of the return-path tokens)");
+	if ((cfg->unsub_url == NULL) != (cfg->unsub_key == NULL))
+		conf_error(p, p->singleton_line[SEC_UNSUBSCRIBE] ? p->singleton_line[SEC_UNSUBSCRIBE] : 1,
+		    "[unsubscribe] needs both url = URL and key = FILE (the HMAC key of the tokens)");
+	if ((cfg->unsub_tls_cert == NULL) != (cfg->unsub_tls_key == NULL))
+		conf_error(p, p->singleton_line[SEC_UNSUBSCRIBE] ? p->singleton_line[SEC_UNSUBSCRIBE] : 1,
+		    "[unsubscribe] tls_cert and tls_key go together");
 	(void) build_index(p, 1);
 	(void) build_index(p, 0);
 }

@@ -111,6 +111,8 @@ int	conf_check_hostname(const char *, char *, size_t);
 int	conf_check_pool_name(const char *, char *, size_t);
 int	conf_check_delimiter(const char *, char *, size_t);
 int	conf_check_fb_prefix(const char *, char *, size_t);
+int	conf_check_url(const char *, char *, size_t);
+int	conf_check_mailbox(const char *, char *, size_t);
 /* List item checks. */
 const char *conf_item_sender(char **);
 const char *conf_item_login(char **);
@@ -123,7 +125,7 @@ const char *conf_item_pool_name(char **);
 /* --- the schema -------------------------------------------------------- */
 
 enum conf_sec { SEC_NONE, SEC_STORE, SEC_MILTER, SEC_POLICY, SEC_WARMUP,
-	SEC_DKIM, SEC_FEEDBACK, SEC_POOL, SEC_ISP, SEC_NKINDS };
+	SEC_DKIM, SEC_FEEDBACK, SEC_UNSUBSCRIBE, SEC_POOL, SEC_ISP, SEC_NKINDS };
 
 #define CONF_MAX_KEYS	16	/* keys of one section */
 

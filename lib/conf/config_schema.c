@@ -112,6 +112,7 @@ static const struct conf_key pool_keys[] = {
 	    .line_off = P(port_line) },
 	{ "return_domain", &conf_t_word, P(return_domain), .check = conf_check_hostname,
 	    .flags = CF_OPTIONAL },
+	{ "unsubscribe", &conf_t_bool, P(unsubscribe), .def = "yes" },
 	END
 };
 
@@ -162,11 +163,28 @@ static const struct conf_key feedback_keys[] = {
 	END
 };
 
+static const struct conf_key unsubscribe_keys[] = {
+	{ "url", &conf_t_word, C(unsub_url), .check = conf_check_url, .flags = CF_OPTIONAL },
+	{ "listen", &conf_t_word, C(unsub_listen), .check = conf_check_sock,
+	    .def = "inet:8025@127.0.0.1", .flags = CF_RESTART },
+	{ "mailto", &conf_t_word, C(unsub_mailto), .check = conf_check_mailbox,
+	    .flags = CF_OPTIONAL },
+	{ "key", &conf_t_word, C(unsub_key), .check = conf_check_path, .flags = CF_OPTIONAL },
+	{ "old_key", &conf_t_word, C(unsub_old_key), .check = conf_check_path,
+	    .flags = CF_OPTIONAL },
+	{ "tls_cert", &conf_t_word, C(unsub_tls_cert), .check = conf_check_path,
+	    .flags = CF_OPTIONAL | CF_RESTART },
+	{ "tls_key", &conf_t_word, C(unsub_tls_key), .check = conf_check_path,
+	    .flags = CF_OPTIONAL | CF_RESTART },
+	END
+};
+
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]) - 1)
 _Static_assert(NKEYS(store_keys) <= CONF_MAX_KEYS && NKEYS(milter_keys) <= CONF_MAX_KEYS
     && NKEYS(policy_keys) <= CONF_MAX_KEYS && NKEYS(pool_keys) <= CONF_MAX_KEYS
     && NKEYS(isp_keys) <= CONF_MAX_KEYS && NKEYS(warmup_keys) <= CONF_MAX_KEYS
-    && NKEYS(dkim_keys) <= CONF_MAX_KEYS && NKEYS(feedback_keys) <= CONF_MAX_KEYS, "a section has more than CONF_MAX_KEYS keys");
+    && NKEYS(dkim_keys) <= CONF_MAX_KEYS && NKEYS(feedback_keys) <= CONF_MAX_KEYS
+    && NKEYS(unsubscribe_keys) <= CONF_MAX_KEYS, "a section has more than CONF_MAX_KEYS keys");
 
 const struct conf_section conf_sections[] = {
 	{ "store", SEC_STORE, store_keys, 0 },
@@ -175,6 +193,7 @@ const struct conf_section conf_sections[] = {
 	{ "warmup", SEC_WARMUP, warmup_keys, 0 },
 	{ "dkim", SEC_DKIM, dkim_keys, 0 },
 	{ "feedback", SEC_FEEDBACK, feedback_keys, 0 },
+	{ "unsubscribe", SEC_UNSUBSCRIBE, unsubscribe_keys, 0 },
 	{ "pool", SEC_POOL, pool_keys, 1 },
 	{ "isp", SEC_ISP, isp_keys, 1 },
 	{ NULL, SEC_NONE, NULL, 0 }

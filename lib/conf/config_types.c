@@ -166,6 +166,50 @@ conf_check_fb_prefix(const char *val, char *err, size_t errlen)
 	return (0);
 }
 
+/* [unsubscribe] url: the base that the providers reach, the token
+ * following as "/TOKEN"; so no query, fragment or trailing "/", and only
+ * printable ASCII, as a header field and a URL need. */
+int
+conf_check_url(const char *val, char *err, size_t errlen)
+{
+	const char *host, *s;
+	size_t	len = strlen(val);
+
+	if (strncmp(val, "https://", 8) == 0)
+		host = val + 8;
+	else if (strncmp(val, "http://", 7) == 0)
+		host = val + 7;
+	else
+		FAIL("\"%s\" is not an http:// or https:// URL", val);
+	if (len > 200)
+		FAIL("URL \"%.40s...\" is longer than 200 characters", val);
+	if (*host == '\0' || *host == '/')
+		FAIL("\"%s\" names no host", val);
+	for (s = val; *s; s++)
+		if ((unsigned char) *s <= 0x20 || (unsigned char) *s >= 0x7f
+		    || strchr("?#<>\"\\,", *s) != NULL)
+			FAIL("\"%s\": a URL of printable ASCII without \"?\", \"#\", \",\", quotes or brackets", val);
+	if (val[len - 1] == '/')
+		FAIL("\"%s\" ends in \"/\": the token follows as /TOKEN", val);
+	return (0);
+}
+
+/* One mailbox, local@domain, as a mailto: URL can carry it bare. */
+int
+conf_check_mailbox(const char *val, char *err, size_t errlen)
+{
+	char	norm[IPP_ADDR_MAX + 1];
+	const char *s;
+
+	for (s = val; *s; s++)
+		if (!(isalnum((unsigned char) *s) || strchr(".-_+=@", *s) != NULL))
+			FAIL("\"%s\": an address of letters, digits and \".-_+=\" only", val);
+	if (ipp_addr_normalize(val, norm, sizeof(norm)) != 0 || ipp_addr_domain(norm) == NULL
+	    || strcmp(norm, val) != 0 || !ipp_valid_hostname(ipp_addr_domain(norm)))
+		FAIL("\"%s\" is not an address local@domain with the domain in lower case", val);
+	return (0);
+}
+
 /* Postfix's recipient_delimiter: a set of characters; empty turns it off. */
 int
 conf_check_delimiter(const char *val, char *err, size_t errlen)

@@ -56,7 +56,7 @@ ipp_retpath_domain(const struct ipp_pool *pool, const char *fromdom, char *out, 
 }
 
 int
-ipp_retpath_keys_load(const struct ipp_config *cfg, struct ipp_retpath_keys *keys,
+ipp_retpath_keys_load(const struct ipp_config *cfg, struct ipp_hmac_keys *keys,
     char *err, size_t errlen)
 {
 	memset(keys, 0, sizeof(*keys));
@@ -64,15 +64,7 @@ ipp_retpath_keys_load(const struct ipp_config *cfg, struct ipp_retpath_keys *key
 		(void) snprintf(err, errlen, "no [feedback] key configured");
 		return (-1);
 	}
-	if (ipp_hmac_key_read(cfg->fb_key, &keys->k[0], err, errlen) != 0)
-		return (-1);
-	keys->n = 1;
-	if (cfg->fb_old_key != NULL) {
-		if (ipp_hmac_key_read(cfg->fb_old_key, &keys->k[1], err, errlen) != 0)
-			return (-1);
-		keys->n = 2;
-	}
-	return (0);
+	return (ipp_hmac_keys_read(cfg->fb_key, cfg->fb_old_key, keys, err, errlen));
 }
 
 static int
@@ -137,7 +129,7 @@ id_of(const unsigned char *b)
 }
 
 int
-ipp_retpath_new(const struct ipp_retpath_keys *keys, char *tok, uint64_t *id)
+ipp_retpath_new(const struct ipp_hmac_keys *keys, char *tok, uint64_t *id)
 {
 	unsigned char raw[ID_BYTES + MAC_BYTES];
 
@@ -149,7 +141,7 @@ ipp_retpath_new(const struct ipp_retpath_keys *keys, char *tok, uint64_t *id)
 }
 
 int
-ipp_retpath_verify(const struct ipp_retpath_keys *keys, const char *tok, uint64_t *id)
+ipp_retpath_verify(const struct ipp_hmac_keys *keys, const char *tok, uint64_t *id)
 {
 	unsigned char raw[ID_BYTES + MAC_BYTES], want[MAC_BYTES];
 	int	i;

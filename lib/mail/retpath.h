@@ -20,11 +20,6 @@
 #define IPP_RETPATH_TOKEN_LEN	24
 #define IPP_RETPATH_MAX_RCPTS	1000	/* recipients a record lists */
 
-struct ipp_retpath_keys {
-	struct ipp_hmac_key k[2];	/* [feedback] key, old_key */
-	int	n;
-};
-
 /* What a token resolves to. */
 struct ipp_retpath_rec {
 	time_t	when;
@@ -47,13 +42,13 @@ int	ipp_retpath_domain(const struct ipp_pool *, const char *fromdom, char *out,
 	    size_t outlen);
 
 /* Load [feedback] key and old_key; 0, or -1 with the reason. */
-int	ipp_retpath_keys_load(const struct ipp_config *, struct ipp_retpath_keys *,
+int	ipp_retpath_keys_load(const struct ipp_config *, struct ipp_hmac_keys *,
 	    char *err, size_t errlen);
 
 /* A new token (IPP_RETPATH_TOKEN_LEN + 1 bytes) and its id; -1 without randomness. */
-int	ipp_retpath_new(const struct ipp_retpath_keys *, char *tok, uint64_t *id);
+int	ipp_retpath_new(const struct ipp_hmac_keys *, char *tok, uint64_t *id);
 /* 0 and the id when TOK (any case) carries a valid HMAC under one of the keys. */
-int	ipp_retpath_verify(const struct ipp_retpath_keys *, const char *tok, uint64_t *id);
+int	ipp_retpath_verify(const struct ipp_hmac_keys *, const char *tok, uint64_t *id);
 
 /*
  * Find the next "PREFIX TOKEN@" in S (LEN bytes, any case) not preceded by

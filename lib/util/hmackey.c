@@ -66,3 +66,21 @@ out:
 		(void) memset(key, 0, sizeof(*key));
 	return (rc);
 }
+
+int
+ipp_hmac_keys_read(const char *keyfile, const char *oldfile, struct ipp_hmac_keys *keys,
+    char *err, size_t errlen)
+{
+	(void) memset(keys, 0, sizeof(*keys));
+	if (ipp_hmac_key_read(keyfile, &keys->k[0], err, errlen) != 0)
+		return (-1);
+	keys->n = 1;
+	if (oldfile != NULL) {
+		if (ipp_hmac_key_read(oldfile, &keys->k[1], err, errlen) != 0) {
+			(void) memset(keys, 0, sizeof(*keys));
+			return (-1);
+		}
+		keys->n = 2;
+	}
+	return (0);
+}

@@ -159,7 +159,7 @@ keyfile(const char *name, char fill)
 static void
 tokens(void)
 {
-	struct ipp_retpath_keys k1, k2;
+	struct ipp_hmac_keys k1, k2;
 	struct ipp_hmac_key hk;
 	char	tok[IPP_RETPATH_TOKEN_LEN + 1], found[IPP_RETPATH_TOKEN_LEN + 1], text[200], err[300];
 	uint64_t id, id2;
