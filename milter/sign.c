@@ -2,7 +2,7 @@
  * headers kept until the signing domain is known, the per-connection and
  * per-message state, and the signatures inserted at end of message.  The
  * signing itself is one algorithm per key type behind lib/dkim/signer.h
- * (sign_rsa.c on libopendkim, lib/dkim/sign_ed25519.c on edsign.c).
+ * (lib/dkim/sign_pkey.c on dkimsign.c, the key parsed once per load).
  *
  * The signing domain comes from the From: header, which may come after
  * other headers, so the headers of a message are kept until the end of
@@ -26,7 +26,6 @@
 #include "milter.h"
 #include "qid.h"
 #include "sign.h"
-#include "sign_rsa.h"
 #include "signer.h"
 #include "signfrom.h"
 
@@ -40,7 +39,7 @@
 
 /* One implementation per key type; a new one is one more row. */
 static const struct ipp_sign_alg *const algs[] = {
-	&sign_rsa,
+	&ipp_sign_rsa,
 	&ipp_sign_ed25519,
 };
 #define NALGS	(sizeof(algs) / sizeof(algs[0]))

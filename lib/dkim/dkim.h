@@ -1,5 +1,5 @@
 /* dkim.h - the DKIM layer of lib/: the keytable and its keys, parsed once
- * per load (keytable.h), ippool's own Ed25519 signer (edsign.h), and
+ * per load (keytable.h), ippool's own DKIM signer (dkimsign.h), and
  * the interface every signing algorithm implements (signer.h).  The milter
  * drives them per message; ippoolctl generates and checks keys.
  *
@@ -8,7 +8,7 @@
 #ifndef IPP_DKIM_H
 #define IPP_DKIM_H
 
-#include "edsign.h"
+#include "dkimsign.h"
 #include "keytable.h"
 #include "signer.h"
 

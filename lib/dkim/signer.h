@@ -1,8 +1,8 @@
 /* signer.h - one DKIM signing algorithm behind a small interface, so that
  * ippool-milter signs a message the same way whatever its keys are: one
- * implementation per algorithm (sign_ed25519.c here on edsign.c; the RSA
- * one on libopendkim is the milter's, milter/sign_rsa.c), chosen by key
- * type.  A table of function pointers, as OpenSMTPD's table backends. */
+ * table per algorithm, chosen by key type (both in sign_pkey.c on
+ * dkimsign.c today).  A table of function pointers, as OpenSMTPD's table
+ * backends. */
 #ifndef IPP_SIGNER_H
 #define IPP_SIGNER_H
 
@@ -59,7 +59,8 @@ struct ipp_sign_alg {
 	size_t	(*left_out)(void *);
 };
 
-/* ed25519-sha256 (RFC 8463) on edsign.c. */
+/* ed25519-sha256 (RFC 8463) and rsa-sha256 (RFC 6376) on dkimsign.c. */
 extern const struct ipp_sign_alg ipp_sign_ed25519;
+extern const struct ipp_sign_alg ipp_sign_rsa;
 
 #endif

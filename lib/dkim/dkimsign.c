@@ -1,7 +1,8 @@
-/* edsign.c - ed25519-sha256 DKIM signatures (RFC 6376 section 3, RFC 8463):
- * header and body canonicalization (simple and relaxed), the h= choice
- * with oversigning, the body hashed as it streams, the header hash signed
- * with PureEdDSA by OpenSSL. */
+/* dkimsign.c - DKIM signatures (RFC 6376 section 3), rsa-sha256 and
+ * ed25519-sha256 (RFC 8463): header and body canonicalization (simple and
+ * relaxed), the h= choice with oversigning, the body hashed as it streams,
+ * the header hash signed by OpenSSL with the key the keytable parsed once
+ * (RSA PKCS#1 v1.5 over the SHA-256 digest; PureEdDSA over the digest). */
 #include "autoconfig.h"
 
 #include <ctype.h>
@@ -11,12 +12,17 @@
 #include <strings.h>
 
 #include <openssl/evp.h>
+#include <openssl/rsa.h>
 
-#include "edsign.h"
+#include "dkimsign.h"
 
 #define OUTBUF		8192
 #define MAX_FIELDS	4096	/* header fields considered for signing */
-#define SIG_MAX		990	/* one line: RFC 5322's 998 less "DKIM-Signature: " slack */
+/* The first line of the value: "DKIM-Signature: " and it within 990, the
+ * smtp_line_length_limit of older Postfix (998 since 3.7), past which the
+ * MTA folds a line wherever it is long, inside bh= too. */
+#define SIG_MAX		974
+#define B64_LINE	72	/* b= folded in lines of this many characters */
 
 struct field {
 	const char *text;	/* "Name:value" */
@@ -24,15 +30,16 @@ struct field {
 	int	used, listed;
 };
 
-struct edsign {
+struct dkimsign {
 	EVP_PKEY *pkey;
+	int	ed25519;		/* else RSA */
 	char	domain[256], selector[64];
 	int	hrelaxed, brelaxed;
 	const char *const *signhdrs, *const *oversign;
 	long long now;
 	EVP_MD_CTX *hh, *bh;
 	char	hlist[4096];
-	size_t	left_out;		/* signed fields not in h= (edsign_left_out) */
+	size_t	left_out;		/* signed fields not in h= (dkimsign_left_out) */
 	int	headers_done;
 	/* body canonicalization */
 	unsigned char out[OUTBUF];
@@ -50,17 +57,18 @@ in_list(const char *const *list, const char *name, size_t len)
 	return (0);
 }
 
-struct edsign *
-edsign_new(EVP_PKEY *pkey, const char *domain, const char *selector, int hrelaxed,
+struct dkimsign *
+dkimsign_new(EVP_PKEY *pkey, const char *domain, const char *selector, int hrelaxed,
     int brelaxed, const char *const *signhdrs, const char *const *oversign, time_t now)
 {
-	struct edsign *e;
+	struct dkimsign *e;
 
 	if (strlen(domain) >= sizeof(e->domain) || strlen(selector) >= sizeof(e->selector))
 		return (NULL);
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return (NULL);
 	e->pkey = pkey;
+	e->ed25519 = EVP_PKEY_get_base_id(pkey) == EVP_PKEY_ED25519;
 	(void) strcpy(e->domain, domain);
 	(void) strcpy(e->selector, selector);
 	e->hrelaxed = hrelaxed;
@@ -71,14 +79,14 @@ edsign_new(EVP_PKEY *pkey, const char *domain, const char *selector, int hrelaxe
 	if ((e->hh = EVP_MD_CTX_new()) == NULL || (e->bh = EVP_MD_CTX_new()) == NULL
 	    || EVP_DigestInit_ex(e->hh, EVP_sha256(), NULL) != 1
 	    || EVP_DigestInit_ex(e->bh, EVP_sha256(), NULL) != 1) {
-		edsign_free(e);
+		dkimsign_free(e);
 		return (NULL);
 	}
 	return (e);
 }
 
 void
-edsign_free(struct edsign *e)
+dkimsign_free(struct dkimsign *e)
 {
 	if (e == NULL)
 		return;
@@ -110,7 +118,7 @@ hput(struct hbuf *h, char ch)
 
 /* Hash one field in the chosen canonicalization, CRLF-terminated unless last. */
 static int
-hash_field(struct edsign *e, const char *text, size_t len, size_t namelen, int crlf)
+hash_field(struct dkimsign *e, const char *text, size_t len, size_t namelen, int crlf)
 {
 	struct hbuf h;
 	size_t	i;
@@ -156,7 +164,7 @@ hash_field(struct edsign *e, const char *text, size_t len, size_t namelen, int c
 
 /* Append name to h= unless that makes it longer than max bytes. */
 static int
-hlist_add(struct edsign *e, const char *name, size_t len, size_t max)
+hlist_add(struct dkimsign *e, const char *name, size_t len, size_t max)
 {
 	size_t	off = strlen(e->hlist), i;
 
@@ -172,7 +180,7 @@ hlist_add(struct edsign *e, const char *name, size_t len, size_t max)
 
 /* Whether h= lists name already. */
 static int
-hlist_has(const struct edsign *e, const char *name, size_t len)
+hlist_has(const struct dkimsign *e, const char *name, size_t len)
 {
 	const char *p;
 	size_t	n;
@@ -185,18 +193,25 @@ hlist_has(const struct edsign *e, const char *name, size_t len)
 	return (0);
 }
 
-/* The bytes h= may take for the signature to fit on one line of SIG_MAX
- * (edsign_finish: the fixed tags, a 44-byte bh= and an 88-byte b=). */
+static const char *
+alg_name(const struct dkimsign *e)
+{
+	return (e->ed25519 ? "ed25519-sha256" : "rsa-sha256");
+}
+
+/* The bytes h= may take for the signature's first line to fit in SIG_MAX
+ * (dkimsign_finish: the fixed tags and a 44-byte bh=; b= follows on lines
+ * of its own). */
 static size_t
-hlist_budget(const struct edsign *e)
+hlist_budget(const struct dkimsign *e)
 {
 	int	fixed = snprintf(NULL, 0,
-	    "v=1; a=ed25519-sha256; c=%s/%s; d=%s; s=%s; t=%lld; h=; bh=; b=",
+	    "v=1; a=%s; c=%s/%s; d=%s; s=%s; t=%lld; h=; bh=;", alg_name(e),
 	    e->hrelaxed ? "relaxed" : "simple", e->brelaxed ? "relaxed" : "simple",
 	    e->domain, e->selector, e->now);
 
-	return (fixed < 0 || (size_t) fixed + 44 + 88 >= SIG_MAX ? 0
-	    : SIG_MAX - (size_t) fixed - 44 - 88);
+	return (fixed < 0 || (size_t) fixed + 44 >= SIG_MAX ? 0
+	    : SIG_MAX - (size_t) fixed - 44);
 }
 
 /*
@@ -208,7 +223,7 @@ hlist_budget(const struct edsign *e)
  * hashes the fields h= names, each name's occurrences from the bottom up.
  */
 static int
-hlist_build(struct edsign *e, struct field *f, size_t n)
+hlist_build(struct dkimsign *e, struct field *f, size_t n)
 {
 	size_t	i, max = hlist_budget(e), room = sizeof(e->hlist);
 	int	fits = 1;
@@ -241,7 +256,7 @@ hlist_build(struct edsign *e, struct field *f, size_t n)
 }
 
 int
-edsign_headers(struct edsign *e, const char *hdrs, size_t hlen, const char *extra)
+dkimsign_headers(struct dkimsign *e, const char *hdrs, size_t hlen, const char *extra)
 {
 	struct field *f;
 	const char *p, *colon, *name;
@@ -285,7 +300,7 @@ out:
 }
 
 size_t
-edsign_left_out(const struct edsign *e)
+dkimsign_left_out(const struct dkimsign *e)
 {
 	return (e->left_out);
 }
@@ -293,7 +308,7 @@ edsign_left_out(const struct edsign *e)
 /* --- body ------------------------------------------------------------------- */
 
 static int
-flush(struct edsign *e)
+flush(struct dkimsign *e)
 {
 	if (e->outlen && EVP_DigestUpdate(e->bh, e->out, e->outlen) != 1)
 		e->failed = 1;
@@ -302,7 +317,7 @@ flush(struct edsign *e)
 }
 
 static void
-out(struct edsign *e, const char *s, size_t n)
+out(struct dkimsign *e, const char *s, size_t n)
 {
 	while (n--) {
 		if (e->outlen == sizeof(e->out))
@@ -314,7 +329,7 @@ out(struct edsign *e, const char *s, size_t n)
 
 /* A byte of line content: empty lines before it were not trailing after all. */
 static void
-content(struct edsign *e, char ch)
+content(struct dkimsign *e, char ch)
 {
 	if (!e->content) {
 		for (; e->pending_empty > 0; e->pending_empty--)
@@ -325,7 +340,7 @@ content(struct edsign *e, char ch)
 }
 
 static void
-end_of_line(struct edsign *e)
+end_of_line(struct dkimsign *e)
 {
 	e->wsp = 0;		/* relaxed: blanks at the end of a line go */
 	if (e->content)
@@ -336,7 +351,7 @@ end_of_line(struct edsign *e)
 }
 
 int
-edsign_body(struct edsign *e, const unsigned char *p, size_t n)
+dkimsign_body(struct dkimsign *e, const unsigned char *p, size_t n)
 {
 	size_t	i;
 
@@ -381,14 +396,50 @@ b64(const unsigned char *in, size_t len, char *outb, size_t outcap)
 
 #define FAIL(...) do { (void) snprintf(err, errlen, __VA_ARGS__); goto fail; } while (0)
 
-char *
-edsign_finish(struct edsign *e, char *err, size_t errlen)
+/* The header hash signed: RSA PKCS#1 v1.5 over the SHA-256 digest
+ * (rsa-sha256), or PureEdDSA over it (RFC 8463).  SIG gets at most
+ * EVP_PKEY_get_size bytes. */
+static int
+sign_digest(const struct dkimsign *e, const unsigned char *md, size_t mdlen,
+    unsigned char *sig, size_t *siglen)
 {
-	unsigned char bhash[EVP_MAX_MD_SIZE], hhash[EVP_MAX_MD_SIZE], sig[64];
+	EVP_MD_CTX *sctx;
+	EVP_PKEY_CTX *pc;
+	int	ok;
+
+	if (e->ed25519) {
+		if ((sctx = EVP_MD_CTX_new()) == NULL)
+			return (-1);
+		ok = EVP_DigestSignInit(sctx, NULL, NULL, NULL, e->pkey) == 1
+		    && EVP_DigestSign(sctx, sig, siglen, md, mdlen) == 1;
+		EVP_MD_CTX_free(sctx);
+		return (ok ? 0 : -1);
+	}
+	if ((pc = EVP_PKEY_CTX_new(e->pkey, NULL)) == NULL)
+		return (-1);
+	ok = EVP_PKEY_sign_init(pc) == 1
+	    && EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) == 1
+	    && EVP_PKEY_CTX_set_signature_md(pc, EVP_sha256()) == 1
+	    && EVP_PKEY_sign(pc, sig, siglen, md, mdlen) == 1;
+	EVP_PKEY_CTX_free(pc);
+	return (ok ? 0 : -1);
+}
+
+/*
+ * The value: the tags and h= on the first line, then "b=" and the
+ * signature folded in lines of B64_LINE characters (FWS inside b= is
+ * ignored by verifiers, RFC 6376 3.5), so that a 4096-bit RSA signature
+ * fits as well as an Ed25519 one.  Folds are LF, as the MTA takes them;
+ * the header hash sees them as CRLF, as the message will carry them.
+ */
+char *
+dkimsign_finish(struct dkimsign *e, char *err, size_t errlen)
+{
+	unsigned char bhash[EVP_MAX_MD_SIZE], hhash[EVP_MAX_MD_SIZE], *sig = NULL;
 	unsigned int bl = 0, hl = 0;
-	size_t	siglen = sizeof(sig), off;
-	char	bh64[64], b64sig[96], *value = NULL;
-	EVP_MD_CTX *sctx = NULL;
+	size_t	siglen, off, b64len, i, cap;
+	char	bh64[64], *b64sig = NULL, *value = NULL, *field = NULL;
+	int	fl;
 
 	if (!e->headers_done)
 		FAIL("no header was hashed");
@@ -404,36 +455,50 @@ edsign_finish(struct edsign *e, char *err, size_t errlen)
 	if (flush(e) != 0 || EVP_DigestFinal_ex(e->bh, bhash, &bl) != 1
 	    || b64(bhash, bl, bh64, sizeof(bh64)) != 0)
 		FAIL("body hash failed");
-	if ((value = malloc(SIG_MAX + 1)) == NULL)
+	siglen = (size_t) EVP_PKEY_get_size(e->pkey);
+	b64len = 4 * ((siglen + 2) / 3);
+	cap = SIG_MAX + 8 + b64len + 3 * (b64len / B64_LINE + 1) + 1;
+	if ((value = malloc(cap)) == NULL || (field = malloc(cap + 32)) == NULL
+	    || (sig = malloc(siglen)) == NULL || (b64sig = malloc(b64len + 1)) == NULL)
 		FAIL("out of memory");
 	off = (size_t) snprintf(value, SIG_MAX + 1,
-	    "v=1; a=ed25519-sha256; c=%s/%s; d=%s; s=%s; t=%lld; h=%s; bh=%s; b=",
+	    "v=1; a=%s; c=%s/%s; d=%s; s=%s; t=%lld; h=%s; bh=%s;", alg_name(e),
 	    e->hrelaxed ? "relaxed" : "simple", e->brelaxed ? "relaxed" : "simple",
 	    e->domain, e->selector, e->now, e->hlist, bh64);
-	if (off + 88 > SIG_MAX)
+	if (off > SIG_MAX)
 		FAIL("signature header would be longer than %d characters (h= too long)", SIG_MAX);
+	(void) memcpy(value + off, "\n\tb=", 4);
+	off += 4;
 	/* the signature field itself, b= empty, without its CRLF */
-	{
-		char	field[SIG_MAX + 32];
-		int	fl = snprintf(field, sizeof(field), "DKIM-Signature: %s", value);
-
-		if (fl < 0 || (size_t) fl >= sizeof(field)
-		    || hash_field(e, field, (size_t) fl, strlen("DKIM-Signature"), 0) != 0)
-			FAIL("header hash failed");
-	}
+	fl = snprintf(field, cap + 32, "DKIM-Signature: %.*s\r\n\tb=", (int) (off - 4), value);
+	if (fl < 0 || (size_t) fl >= cap + 32
+	    || hash_field(e, field, (size_t) fl, strlen("DKIM-Signature"), 0) != 0)
+		FAIL("header hash failed");
 	if (EVP_DigestFinal_ex(e->hh, hhash, &hl) != 1)
 		FAIL("header hash failed");
-	/* RFC 8463: PureEdDSA over the SHA-256 hash */
-	if ((sctx = EVP_MD_CTX_new()) == NULL
-	    || EVP_DigestSignInit(sctx, NULL, NULL, NULL, e->pkey) != 1
-	    || EVP_DigestSign(sctx, sig, &siglen, hhash, hl) != 1
-	    || b64(sig, siglen, b64sig, sizeof(b64sig)) != 0)
-		FAIL("Ed25519 signing failed");
-	EVP_MD_CTX_free(sctx);
-	(void) strcat(value, b64sig);
+	if (sign_digest(e, hhash, hl, sig, &siglen) != 0
+	    || b64(sig, siglen, b64sig, b64len + 1) != 0)
+		FAIL("%s signing failed", e->ed25519 ? "Ed25519" : "RSA");
+	b64len = strlen(b64sig);
+	for (i = 0; i < b64len; i += B64_LINE) {
+		size_t	n = b64len - i < B64_LINE ? b64len - i : B64_LINE;
+
+		if (i > 0) {
+			(void) memcpy(value + off, "\n\t", 2);
+			off += 2;
+		}
+		(void) memcpy(value + off, b64sig + i, n);
+		off += n;
+	}
+	value[off] = '\0';
+	free(field);
+	free(sig);
+	free(b64sig);
 	return (value);
 fail:
-	EVP_MD_CTX_free(sctx);
+	free(field);
+	free(sig);
+	free(b64sig);
 	free(value);
 	return (NULL);
 }
