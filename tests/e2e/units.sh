@@ -191,6 +191,11 @@ kill -0 $MPID 2>/dev/null
 ok $? "  and it keeps running"
 kill $MPID
 wait $MPID 2>/dev/null
+# a [store] path that is not among the unit's ReadWritePaths
+# shellcheck disable=SC2046
+out=$( (sandbox milter "$T/run" -- timeout 20 $(unit_cmd milter ExecStart)) 2>&1)
+like "$out" "fatal: store directory $T/store is on a read-only file system: under systemd, add it to the unit's ReadWritePaths" \
+	"  a store outside the unit's writable paths: the start fails, saying what to do"
 
 # --- ippool-policyd ------------------------------------------------------------------
 unit_start policyd port_open "$(netip 1)" 10041
