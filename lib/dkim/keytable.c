@@ -236,7 +236,8 @@ ipp_dkim_key_read(const char *file, struct ipp_dkim_key *key, char *err,
 	size_t	got = 0;
 	int	fd, id, rc = -1;
 
-	if ((fd = open(file, O_RDONLY | O_NOCTTY | O_CLOEXEC)) < 0) {
+	/* O_NONBLOCK: a FIFO named as a key file is refused below, not waited on */
+	if ((fd = open(file, O_RDONLY | O_NOCTTY | O_CLOEXEC | O_NONBLOCK)) < 0) {
 		(void) snprintf(err, errlen, "%s: cannot open key file: %s", file,
 		    strerror(errno));
 		return (-1);

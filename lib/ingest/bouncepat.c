@@ -300,11 +300,16 @@ int
 ipp_bounce_text(const char *text, size_t len, struct ipp_fbreport *rep)
 {
 	char	line[LINE_MAX_READ + 1], addr[IPP_ADDR_MAX + 1], norm[IPP_ADDR_MAX + 1];
-	const char *p = text, *end = text + (len > TEXT_MAX ? TEXT_MAX : len), *nl;
+	const char *p, *end, *nl;
 	size_t	first = rep->n, i, n, mend;
 	struct ipp_finding *cur = NULL, *f;
 	int	in_list = 0, perm = 0, temp = 0, found = 0, strong;
 
+	/* a message without text: no pointer arithmetic on NULL */
+	if (text == NULL)
+		text = "", len = 0;
+	p = text;
+	end = text + (len > TEXT_MAX ? TEXT_MAX : len);
 	for (; p < end; p = nl + 1) {
 		if ((nl = memchr(p, '\n', (size_t) (end - p))) == NULL)
 			nl = end;

@@ -111,8 +111,12 @@ static void
 scan_tokens(struct ctx *c, const char *s, size_t len)
 {
 	char	tok[IPP_RETPATH_TOKEN_LEN + 1];
-	const char *p = s, *end = s + len;
+	const char *p, *end;
 
+	if (s == NULL)
+		return;
+	p = s;
+	end = s + len;
 	while (p != NULL && p < end && (p = ipp_retpath_scan(p, (size_t) (end - p), c->prefix, tok)) != NULL)
 		add_token(c->rep, tok);
 }
@@ -247,9 +251,12 @@ struct field {
 static int
 next_field(const GByteArray *buf, size_t *pos, struct field *f)
 {
-	const char *s = (const char *) buf->data, *end = s + buf->len, *p, *nl, *colon;
+	const char *s = (const char *) buf->data, *end, *p, *nl, *colon;
 	size_t	n, vl;
 
+	if (s == NULL)		/* an empty part: GLib keeps no buffer */
+		return (-1);
+	end = s + buf->len;
 	for (;;) {
 		p = s + *pos;
 		if (p >= end)

@@ -132,6 +132,13 @@ make_dir(struct bdb *b, char *err, size_t errlen)
 		return (-1);
 	}
 	if (access(b->path, R_OK | W_OK | X_OK) != 0) {
+		/* a sandbox (systemd's ProtectSystem=strict), not the owner */
+		if (errno == EROFS) {
+			(void) snprintf(err, errlen,
+			    "store directory %s is on a read-only file system: under systemd, add it to the unit's ReadWritePaths (systemctl edit)",
+			    b->path);
+			return (-1);
+		}
 		(void) snprintf(err, errlen,
 		    "store directory %s is not writable by uid %ld: %s: chown it to the user ippool runs as ([milter] user)",
 		    b->path, (long) geteuid(), strerror(errno));

@@ -116,7 +116,8 @@ canon_domain(const char *dom, char *out, size_t outlen)
 		dom = ace;
 	/* what IDNA refuses stays as written: it is compared byte for byte */
 	n = strlen(dom);
-	if (n > 0 && dom[n - 1] == '.')
+	/* every trailing dot: the canonical form must be its own canonical form */
+	while (n > 0 && dom[n - 1] == '.')
 		n--;
 	rc = n < outlen ? 0 : -1;
 	if (rc == 0) {

@@ -102,7 +102,7 @@ is "$(cat "$T/follow.out")" \
 	"SIGTERM: the summary counts every line of every generation (the first was applied before)"
 
 # --- the trusted input is the documented default ---------------------------------
-grep -q '^ExecStart=.* ingest --follow /var/log/postfix.log$' "$src/contrib/ippool-ingest.service"
+grep -q '^ExecStart=.* ingest --follow /var/log/postfix.log$' "$src/contrib/ippool-ingest.service.in"
 ok $? "the ingest unit reads Postfix's maillog_file, not the syslog file"
 grep -q 'logger -t postfix/smtp' "$src/man/ippoolctl.8"
 ok $? "  and ippoolctl(8) says what the syslog file risks"

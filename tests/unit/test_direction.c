@@ -28,6 +28,7 @@ static const struct {
 	{ "\"victim\"@example.com", "+", "victim@example.com" },
 	{ "victim@EXAMPLE.com", "+", "victim@example.com" },
 	{ "Victim+News@Example.COM.", "+", "victim@example.com" },
+	{ "victim@example.com..", "+", "victim@example.com" },	/* its own canonical form */
 	{ "victim+x@example.com", "", "victim+x@example.com" },
 	{ "victim+x@example.com", NULL, "victim+x@example.com" },
 	{ "victim-x+y@example.com", "+-", "victim@example.com" },
