@@ -32,6 +32,7 @@
 #include "privs.h"
 #include "log.h"
 #include "parse.h"
+#include "printable.h"
 #include "pool.h"
 
 enum status { ST_OK, ST_PROBLEM, ST_UNKNOWN };
@@ -58,7 +59,7 @@ static void
 say(struct report *r, const char *check, const char *label, enum status st,
     const char **extra, const char *fmt, ...)
 {
-	char	detail[2048];
+	char	detail[2048], safe[2048];
 	va_list	ap;
 
 	va_start(ap, fmt);
@@ -75,12 +76,16 @@ say(struct report *r, const char *check, const char *label, enum status st,
 		(void) json_object_set_new(o, "status", json_string(status_name(st)));
 		for (; extra != NULL && extra[0] != NULL; extra += 2)
 			(void) json_object_set_new(o, extra[0], json_string(extra[1]));
-		(void) json_object_set_new(o, "detail", json_string(detail));
+		/* jansson escapes control characters; bytes that are not
+		 * UTF-8 (a TXT record may hold any) it refuses */
+		(void) json_object_set_new(o, "detail", json_string(ipp_printable_needed(detail,
+		    strlen(detail)) ? ipp_printable_str(detail, safe, sizeof(safe)) : detail));
 		(void) json_array_append_new(r->checks, o);
 		return;
 	}
+	/* DNS answers are the network's: no raw control characters */
 	(void) printf("%s%s%s: %s: %s\n", check, label ? " " : "", label ? label : "",
-	    status_name(st), detail);
+	    status_name(st), ipp_printable_str(detail, safe, sizeof(safe)));
 }
 
 /* --- DNS helpers -------------------------------------------------------- */

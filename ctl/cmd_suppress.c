@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "csv.h"
 #include "ctl.h"
+#include "printable.h"
 #include "log.h"
 #include "parse.h"
 #include "suppress.h"
@@ -49,14 +50,18 @@ operator_name(char *buf, size_t len)
 static void
 print_entry(const struct ipp_supp *s, time_t now)
 {
-	char	created[32], until[64];
+	char	created[32], until[64], addr[1100], sdom[1100], source[1100];
 
 	ipp_fmt_iso(s->created, created, sizeof(created));
 	ipp_supp_until(s, until, sizeof(until));
-	(void) printf("%s%s%s: %s since %s, %s%s (%s)\n", s->addr,
-	    s->sender_domain[0] ? " for mail from " : "", s->sender_domain,
+	/* stored strings may have come from the network (feedback, imports) */
+	(void) printf("%s%s%s: %s since %s, %s%s (%s)\n",
+	    ipp_printable_str(s->addr, addr, sizeof(addr)),
+	    s->sender_domain[0] ? " for mail from " : "",
+	    ipp_printable_str(s->sender_domain, sdom, sizeof(sdom)),
 	    ipp_supp_reason_name(s->reason), created, until,
-	    ipp_supp_expired(s, now) ? " [expired]" : "", s->source);
+	    ipp_supp_expired(s, now) ? " [expired]" : "",
+	    ipp_printable_str(s->source, source, sizeof(source)));
 }
 
 static int

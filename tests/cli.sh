@@ -139,6 +139,21 @@ out=$(S import "$T/exp.csv" 2>&1)
 is "$?:$out" "0:imported 4 entries" "import: the export's own header"
 unset IPPOOL_NOW
 
+# --- output is printable: control characters from outside are escaped ----------------------
+esc=$(printf '\033[2J' | base64 -w0)
+out=$("$CTL" -c /nonexistent decode "$esc" 2>&1); rc=$?
+is "$rc:$out" "65:ippoolctl: decode: not JSON: '[' or '{' expected near '\\x1b' at position 1" \
+	"decode: an ESC in an X-Settings value is shown as \\x1b"
+esc=$(printf '{"Version":"1.0","OutboundIp":{"IpPoolId":"tx"},"x":"\\u001b]0;t\\u0007"}' | base64 -w0)
+out=$("$CTL" -c /nonexistent decode "$esc" 2>&1)
+ok $([[ $out == *'\u001b]0;t\u0007'* ]] && ! grep -q $'\033' <<<"$out"; echo $?) \
+	"decode: an escaped ESC stays escaped in the JSON printed"
+printf '{"table":"suppress","key":"a|esc@example.com","value":"manual\\t1795435200\\t0\\toperator \\u001b[31mred"}\n' >"$T/esc.jsonl"
+"$CTL" -c "$T/s.conf" store import "$T/esc.jsonl" >/dev/null
+out=$(IPPOOL_NOW=@1795435200 "$CTL" -c "$T/s.conf" suppress show esc@example.com 2>&1)
+is "$out" 'esc@example.com: manual since 2026-11-23T12:00:00Z, permanently (operator \x1b[31mred)' \
+	"suppress show: an ESC in a stored source is shown as \\x1b"
+
 # --- the manual page agrees with the usage lines -----------------------------------------------
 synopsis() {	# synopsis COMMAND...: the page's .It line for it, as text
 	mandoc -Tascii "$src/man/ippoolctl.8" 2>/dev/null | col -b | sed -n "s/^ *\($*\( \[.*\)\)$/\1/p" | head -1
