@@ -24,7 +24,7 @@
 #define USAGE \
 	"usage: ippoolctl suppress add ADDR [--reason R] [--ttl DURATION | --permanent] [--sender-domain D]\n" \
 	"       ippoolctl suppress del ADDR [--sender-domain D]\n" \
-	"       ippoolctl suppress show ADDR\n" \
+	"       ippoolctl suppress show ADDR [--json]\n" \
 	"       ippoolctl suppress list [--reason R] [--json]\n" \
 	"       ippoolctl suppress import FILE\n" \
 	"       ippoolctl suppress export\n" \
@@ -235,14 +235,14 @@ sub_list(struct ctl *ctl, int argc, char **argv, int show, int export)
 	struct ipp_supp target;
 	enum ipp_supp_reason r;
 	char	err[IPP_ERRLEN];
-	int	ch, rc;
+	int	ch, rc, json_shown = 0;
 
 	memset(&la, 0, sizeof(la));
 	la.reason = -1;
 	la.now = ipp_now();
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (show || export)
+		if (export || (show && ch != 'j'))
 			return (usage());
 		if (ch == 'r') {
 			if (ipp_supp_reason_parse(optarg, &r) != 0) {
@@ -283,9 +283,11 @@ sub_list(struct ctl *ctl, int argc, char **argv, int show, int export)
 			rc = -1;
 		(void) printf("\n");
 		json_decref(la.json);
+		json_shown = 1;
 	}
 	if (show && la.n == 0) {
-		(void) printf("%s: not suppressed\n", la.addr);
+		if (!json_shown)
+			(void) printf("%s: not suppressed\n", la.addr);
 		return (1);
 	}
 	return (0);

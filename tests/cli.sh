@@ -36,19 +36,19 @@ fi
 # --- --help everywhere --------------------------------------------------------------
 for c in decode check config ingest limits sendmail-mc sender suppress dkim \
     check-domain warmup postfix-setup "suppress add" "suppress import" "sender status" \
-    "warmup simulate" "dkim genkey" "limits show"; do
+    "warmup simulate" "dkim genkey" "limits show" store "store export" "store backup"; do
 	out=$("$CTL" -c /nonexistent $c --help 2>"$T/err"); rc=$?
 	[ "$rc" = 0 ] && [[ $out == "usage: ippoolctl "*" ${c%% *} "* ]] && [ ! -s "$T/err" ]
 	ok $? "ippoolctl $c --help: usage on stdout, exit 0"
 done
 
 # --- misplaced flags ----------------------------------------------------------------
-# (sender status takes --json since the complaint-rate guard; limits does not)
-out=$("$CTL" -c /nonexistent limits show --json 2>&1); rc=$?
-is "$rc" 64 "limits show --json: a usage error (exit 64), not an address named --json"
+# (sender status, limits show and check take --json; limits reset does not)
+out=$("$CTL" -c /nonexistent limits reset --json 2>&1); rc=$?
+is "$rc" 64 "limits reset --json: a usage error (exit 64), not an address named --json"
 [[ $out == *'unknown option "--json"'* ]]
 ok $? "  saying which option"
-for args in "limits show --json" "decode -x" "check --json"; do
+for args in "limits show --json" "limits reset --json" "decode -x" "check -x" "check --json x"; do
 	"$CTL" -c /nonexistent $args >/dev/null 2>&1
 	is "$?" 64 "ippoolctl $args: exit 64"
 done
