@@ -71,6 +71,21 @@ for st in 0 1 2 $used; do
 	ok $? "ippoolctl(8) EXIT STATUS lists $st"
 done
 
+# the daemons' pages too: every status their code exits with (msg_fatal: 70)
+for prog in milter:ippool-milter policy:ippool-policyd; do
+	dir=${prog%%:*} page=${prog#*:}
+	man_st=$(sed -n '/^\.Sh EXIT STATUS/,/^\.Sh /p' "$src/man/$page.8" | sed -n 's/^\.It \([0-9]*\)$/\1/p' | sort -n | tr '\n' ' ')
+	used=$(grep -ohE '\b(IPP_)?EX_[A-Z]+\b' "$src/$dir"/*.c "$src"/lib/daemon/*.c | sort -u | while read -r e; do
+		case $e in
+		EX_CONFIG|IPP_EX_CONFIG) echo 78 ;;
+		*) printf '#include <sysexits.h>\n%s\n' "$e" | cpp -P 2>/dev/null | tail -1 ;;
+		esac; done | sort -un)
+	for st in 0 $(printf '70\n%s\n' $used | sort -un); do
+		[[ " $man_st" == *" $st "* ]]
+		ok $? "$page(8) EXIT STATUS lists $st"
+	done
+done
+
 # --- ippoolctl config [-n] -----------------------------------------------------------------
 cat >"$T/c.conf" <<'EOF'
 [store]
