@@ -202,11 +202,26 @@ list_cb(const struct ipp_supp *s, void *arg)
 	else
 		(void) strcpy(expires, "permanent");
 	if (la->json) {
-		json_t *o = json_pack("{s:s, s:s?, s:s, s:s, s:s, s:b, s:s}", "address", s->addr,
-		    "sender_domain", s->sender_domain[0] ? s->sender_domain : NULL,
-		    "reason", ipp_supp_reason_name(s->reason), "created", created,
-		    "expires", expires, "expired", ipp_supp_expired(s, la->now),
-		    "source", s->source);
+		char	sa[1100], sd[1100], ss[1100];
+		json_t *o;
+
+		/* jansson takes UTF-8 only: stored bytes that are not are shown
+		 * as \xHH, as on a terminal */
+		if (ipp_printable_needed(s->addr, strlen(s->addr))
+		    || ipp_printable_needed(s->sender_domain, strlen(s->sender_domain))
+		    || ipp_printable_needed(s->source, strlen(s->source)))
+			o = json_pack("{s:s, s:s?, s:s, s:s, s:s, s:b, s:s}", "address",
+			    ipp_printable_str(s->addr, sa, sizeof(sa)), "sender_domain",
+			    s->sender_domain[0] ? ipp_printable_str(s->sender_domain, sd, sizeof(sd)) : NULL,
+			    "reason", ipp_supp_reason_name(s->reason), "created", created,
+			    "expires", expires, "expired", ipp_supp_expired(s, la->now),
+			    "source", ipp_printable_str(s->source, ss, sizeof(ss)));
+		else
+			o = json_pack("{s:s, s:s?, s:s, s:s, s:s, s:b, s:s}", "address", s->addr,
+			    "sender_domain", s->sender_domain[0] ? s->sender_domain : NULL,
+			    "reason", ipp_supp_reason_name(s->reason), "created", created,
+			    "expires", expires, "expired", ipp_supp_expired(s, la->now),
+			    "source", s->source);
 
 		if (o == NULL || json_array_append_new(la->json, o) != 0)
 			return (IPP_ERR);

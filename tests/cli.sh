@@ -168,6 +168,11 @@ printf '{"table":"suppress","key":"a|esc@example.com","value":"manual\\t17954352
 out=$(IPPOOL_NOW=@1795435200 "$CTL" -c "$T/s.conf" suppress show esc@example.com 2>&1)
 is "$out" 'esc@example.com: manual since 2026-11-23T12:00:00Z, permanently (operator \x1b[31mred)' \
 	"suppress show: an ESC in a stored source is shown as \\x1b"
+printf '{"table":"suppress","key":"a|raw@example.com","value_hex":"6d616e75616c0931373935343335323030093009ff"}\n' >"$T/raw.jsonl"
+"$CTL" -c "$T/s.conf" store import "$T/raw.jsonl" >/dev/null
+out=$("$CTL" -c "$T/s.conf" suppress list --json 2>&1); rc=$?
+is "$rc:$(grep -c '"source": "\\\\xff"' <<<"$out")" "0:1" \
+	"suppress list --json: a stored source that is not UTF-8 is shown as \\xff, not a store failure"
 
 # --- the manual page agrees with the usage lines -----------------------------------------------
 synopsis() {	# synopsis COMMAND...: the page's .It line for it, as text
