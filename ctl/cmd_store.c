@@ -389,7 +389,7 @@ parse_record(const char *line, size_t len, struct rec *r, char *why, size_t whyl
 	int	i;
 
 	memset(r, 0, sizeof(*r));
-	if ((o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
+	if ((o = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr)) == NULL) {
 		(void) snprintf(why, whylen, "not JSON: %s", jerr.text);
 		return (-1);
 	}

@@ -173,6 +173,10 @@ printf '{"table":"suppress","key":"a|raw@example.com","value_hex":"6d616e75616c0
 out=$("$CTL" -c "$T/s.conf" suppress list --json 2>&1); rc=$?
 is "$rc:$(grep -c '"source": "\\\\xff"' <<<"$out")" "0:1" \
 	"suppress list --json: a stored source that is not UTF-8 is shown as \\xff, not a store failure"
+printf '{"table":"stats","key":"z|a\\u0000b","value":"v\\u0000w"}\n' >"$T/nul.jsonl"
+"$CTL" -c "$T/s.conf" store import "$T/nul.jsonl" >/dev/null
+is "$("$CTL" -c "$T/s.conf" store export 2>/dev/null | grep '"z|a')" '{"table":"stats","key":"z|a\u0000b","value":"v\u0000w"}' \
+	"store export/import: NUL bytes in keys and values travel as \\u0000"
 
 # --- the manual page agrees with the usage lines -----------------------------------------------
 synopsis() {	# synopsis COMMAND...: the page's .It line for it, as text
