@@ -5,6 +5,10 @@
 #include "autoconfig.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
 
 #include "config.h"
 #include "confref.h"
@@ -30,6 +34,42 @@ reload_keys(struct ipp_config *new, const struct ipp_config *old, FILE *errs)
 	return (0);
 }
 
+/* The store's report as JSON: {"backend": DESCRIPTION, "TABLE": N, ...,
+ * KEY: VALUE for what else the backend reports}. */
+static json_t *
+store_json(const char *desc, const char *report)
+{
+	json_t *o = json_object();
+	const char *p = report;
+	char	tok[256], *eq, *end;
+	size_t	n;
+
+	if (o == NULL || json_object_set_new(o, "backend", json_string(desc)) != 0) {
+		json_decref(o);
+		return (NULL);
+	}
+	if (strncmp(p, desc, strlen(desc)) == 0 && p[strlen(desc)] == ':')
+		p += strlen(desc) + 1;
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		if ((n = strcspn(p, " ")) == 0)
+			break;
+		(void) snprintf(tok, sizeof(tok), "%.*s", (int) n, p);
+		p += n;
+		if ((eq = strchr(tok, '=')) == NULL)
+			continue;
+		*eq++ = '\0';
+		{
+			long long v = strtoll(eq, &end, 10);
+
+			(void) json_object_set_new(o, tok, *eq != '\0' && *end == '\0'
+			    ? json_integer(v) : json_string(eq));
+		}
+	}
+	return (o);
+}
+
 int
 cmd_check(struct ctl *ctl, int argc, char **argv)
 {
@@ -37,25 +77,49 @@ cmd_check(struct ctl *ctl, int argc, char **argv)
 	struct ipp_store *st;
 	char	report[1024];
 	size_t	i;
+	int	json = 0;
+	json_t *out = NULL, *pools = NULL, *o;
 
-	(void) argv;
-	if (argc != 1)
+	if (argc == 2 && strcmp(argv[1], "--json") == 0)
+		json = 1;
+	else if (argc != 1) {
+		if (argc == 2 && argv[1][0] == '-')
+			(void) fprintf(stderr, "ippoolctl check: unknown option \"%s\"\n", argv[1]);
 		return (ctl_usage(ctl_find("check")));
+	}
 	cfg = ctl_config(ctl);
-	(void) printf("config %s: ok, %zu pool%s", cfg->file, cfg->npools,
-	    cfg->npools == 1 ? "" : "s");
-	for (i = 0; i < cfg->npools; i++)
-		(void) printf("%s %s (%zu ip%s)", i ? "," : ":", cfg->pools[i].name,
-		    cfg->pools[i].nips, cfg->pools[i].nips == 1 ? "" : "s");
-	(void) printf("\n");
+	if (json && ((out = json_object()) == NULL || (pools = json_array()) == NULL
+	    || json_object_set_new(out, "config", json_string(cfg->file)) != 0
+	    || json_object_set_new(out, "pools", pools) != 0)) {
+		(void) fprintf(stderr, "ippoolctl: check: out of memory\n");
+		return (EX_SOFTWARE);
+	}
+	if (!json) {
+		(void) printf("config %s: ok, %zu pool%s", cfg->file, cfg->npools,
+		    cfg->npools == 1 ? "" : "s");
+		for (i = 0; i < cfg->npools; i++)
+			(void) printf("%s %s (%zu ip%s)", i ? "," : ":", cfg->pools[i].name,
+			    cfg->pools[i].nips, cfg->pools[i].nips == 1 ? "" : "s");
+		(void) printf("\n");
+	} else
+		for (i = 0; i < cfg->npools; i++)
+			(void) json_array_append_new(pools, json_pack("{s:s, s:I}", "name",
+			    cfg->pools[i].name, "ips", (json_int_t) cfg->pools[i].nips));
 	/* before ctl_store drops privileges: keys may be readable by root only */
 	ipp_keytable_set_group(ipp_privs_run_gid(cfg->milter_user));
 	if (cfg->dkim && cfg->keytable != NULL && *cfg->keytable != '\0') {
-		if ((started_keys = ipp_keytable_load(cfg->keytable, NULL, stderr)) == NULL)
+		if ((started_keys = ipp_keytable_load(cfg->keytable, NULL, stderr)) == NULL) {
+			json_decref(out);
 			return (IPP_EX_CONFIG);
-		(void) printf("keytable %s: ok, %zu key%s\n", started_keys->file,
-		    started_keys->nkeys, started_keys->nkeys == 1 ? "" : "s");
-	}
+		}
+		if (json)
+			(void) json_object_set_new(out, "keytable", json_pack("{s:s, s:I}",
+			    "file", started_keys->file, "keys", (json_int_t) started_keys->nkeys));
+		else
+			(void) printf("keytable %s: ok, %zu key%s\n", started_keys->file,
+			    started_keys->nkeys, started_keys->nkeys == 1 ? "" : "s");
+	} else if (json)
+		(void) json_object_set_new(out, "keytable", json_null());
 	/* what ippool-milter's SIGHUP does, as the user it runs as by then */
 	{
 		uid_t	uid;
@@ -66,16 +130,22 @@ cmd_check(struct ctl *ctl, int argc, char **argv)
 		if (will < 0) {
 			(void) fprintf(stderr, "ippoolctl: check: %s\n", err);
 			ipp_keytable_free(started_keys);
+			json_decref(out);
 			return (IPP_EX_CONFIG);
 		}
 		if (will > 0) {
 			if (ipp_daemon_reload_check(ctl->conf_file, ctl->cfg, cfg->milter_user,
 			    reload_keys) != 0) {
 				ipp_keytable_free(started_keys);
+				json_decref(out);
 				return (IPP_EX_CONFIG);
 			}
-			(void) printf("reload as %s: ok\n", cfg->milter_user);
+			if (!json)
+				(void) printf("reload as %s: ok\n", cfg->milter_user);
 		}
+		if (json)
+			(void) json_object_set_new(out, "reload_as", will > 0
+			    ? json_string(cfg->milter_user) : json_null());
 	}
 	ipp_keytable_free(started_keys);
 	started_keys = NULL;
@@ -83,8 +153,21 @@ cmd_check(struct ctl *ctl, int argc, char **argv)
 	if (ipp_store_check(st, report, sizeof(report)) != 0) {
 		(void) fprintf(stderr, "ippoolctl: check: %s: cannot read the store\n",
 		    ipp_store_describe(st));
+		json_decref(out);
 		return (EX_TEMPFAIL);
 	}
-	(void) printf("store %s: ok\n", report);
+	if (!json) {
+		(void) printf("store %s: ok\n", report);
+		return (0);
+	}
+	if ((o = store_json(ipp_store_describe(st), report)) == NULL
+	    || json_object_set_new(out, "store", o) != 0
+	    || json_dumpf(out, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {
+		json_decref(out);
+		(void) fprintf(stderr, "ippoolctl: check: out of memory\n");
+		return (EX_SOFTWARE);
+	}
+	(void) printf("\n");
+	json_decref(out);
 	return (0);
 }

@@ -32,6 +32,7 @@
 #include "privs.h"
 #include "log.h"
 #include "parse.h"
+#include "printable.h"
 #include "pool.h"
 
 enum status { ST_OK, ST_PROBLEM, ST_UNKNOWN };
@@ -58,7 +59,7 @@ static void
 say(struct report *r, const char *check, const char *label, enum status st,
     const char **extra, const char *fmt, ...)
 {
-	char	detail[2048];
+	char	detail[2048], safe[2048];
 	va_list	ap;
 
 	va_start(ap, fmt);
@@ -75,12 +76,16 @@ say(struct report *r, const char *check, const char *label, enum status st,
 		(void) json_object_set_new(o, "status", json_string(status_name(st)));
 		for (; extra != NULL && extra[0] != NULL; extra += 2)
 			(void) json_object_set_new(o, extra[0], json_string(extra[1]));
-		(void) json_object_set_new(o, "detail", json_string(detail));
+		/* jansson escapes control characters; bytes that are not
+		 * UTF-8 (a TXT record may hold any) it refuses */
+		(void) json_object_set_new(o, "detail", json_string(ipp_printable_needed(detail,
+		    strlen(detail)) ? ipp_printable_str(detail, safe, sizeof(safe)) : detail));
 		(void) json_array_append_new(r->checks, o);
 		return;
 	}
+	/* DNS answers are the network's: no raw control characters */
 	(void) printf("%s%s%s: %s: %s\n", check, label ? " " : "", label ? label : "",
-	    status_name(st), detail);
+	    status_name(st), ipp_printable_str(detail, safe, sizeof(safe)));
 }
 
 /* --- DNS helpers -------------------------------------------------------- */
@@ -243,6 +248,43 @@ domain_pools(const struct ipp_config *cfg, const char *domain,
 	return (n);
 }
 
+/* An address receivers on the Internet never see (loopback, RFC 1918,
+ * shared, link-local, unique local): what mail from it looks like after
+ * NAT is not known here, and libspf2 passes loopback whatever the record
+ * says.  NULL for a public address, else what kind it is. */
+static const char *
+private_kind(const struct ipp_ip *ip)
+{
+	const unsigned char *b;
+
+	if (ip->family == AF_INET) {
+		b = (const unsigned char *) &ip->a.v4;
+		if (b[0] == 127)
+			return ("loopback");
+		if (b[0] == 10 || (b[0] == 172 && (b[1] & 0xf0) == 16)
+		    || (b[0] == 192 && b[1] == 168) || (b[0] == 100 && (b[1] & 0xc0) == 64))
+			return ("private");
+		if (b[0] == 169 && b[1] == 254)
+			return ("link-local");
+		return (NULL);
+	}
+	b = ip->a.v6.s6_addr;
+	if (IN6_IS_ADDR_LOOPBACK(&ip->a.v6))
+		return ("loopback");
+	if (IN6_IS_ADDR_LINKLOCAL(&ip->a.v6))
+		return ("link-local");
+	if ((b[0] & 0xfe) == 0xfc)
+		return ("private");
+	if (IN6_IS_ADDR_V4MAPPED(&ip->a.v6)) {
+		struct ipp_ip v4;
+
+		v4.family = AF_INET;
+		(void) memcpy(&v4.a.v4, b + 12, 4);
+		return (private_kind(&v4));
+	}
+	return (NULL);
+}
+
 static void
 check_spf_ips(struct report *r, const struct ipp_config *cfg, int record)
 {
@@ -266,9 +308,16 @@ check_spf_ips(struct report *r, const struct ipp_config *cfg, int record)
 			SPF_request_t *req;
 			SPF_response_t *resp = NULL;
 			SPF_result_t res;
-			const char *name;
+			const char *name, *kind;
 
 			(void) snprintf(label, sizeof(label), "%s (pool %s)", ip->text, pools[i]->name);
+			if ((kind = private_kind(ip)) != NULL) {
+				extra[4] = NULL;
+				say(r, "spf", label, ST_UNKNOWN, extra,
+				    "pool %s uses %s address %s: SPF cannot be checked for it (receivers see the address it is translated to)",
+				    pools[i]->name, kind, ip->text);
+				continue;
+			}
 			if (spf == NULL) {
 				extra[4] = NULL;
 				say(r, "spf", label, ST_UNKNOWN, extra, "%s",
@@ -581,7 +630,7 @@ cmd_check_domain(struct ctl *ctl, int argc, char **argv)
 		    r.nproblems == 1 ? "" : "s",
 		    r.nunknown ? " (and some checks could not be made)" : "");
 	} else {
-		(void) printf("verdict: unknown: %u check%s could not be made (DNS temporary failure?)\n",
+		(void) printf("verdict: unknown: %u check%s could not be made (DNS temporary failure? private pool addresses?)\n",
 		    r.nunknown, r.nunknown == 1 ? "" : "s");
 	}
 	ipp_keytable_free(kt);

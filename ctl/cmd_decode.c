@@ -4,10 +4,12 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "config.h"
 #include "ctl.h"
 #include "parse.h"
+#include "printable.h"
 #include "settings.h"
 
 int
@@ -19,10 +21,26 @@ cmd_decode(struct ctl *ctl, int argc, char **argv)
 	if (argc != 2)
 		return (ctl_usage(ctl_find("decode")));
 	if (ipp_settings_decode(argv[1], &json, pool, sizeof(pool), err, sizeof(err)) != 0) {
-		(void) fprintf(stderr, "ippoolctl: decode: %s\n", err);
+		char	safe[4 * IPP_ERRLEN];
+
+		/* the error quotes the sender's bytes */
+		(void) fprintf(stderr, "ippoolctl: decode: %s\n",
+		    ipp_printable_str(err, safe, sizeof(safe)));
 		return (EX_DATAERR);
 	}
-	(void) printf("%s\n", json);
+	{
+		size_t	len = strlen(json), cap = 4 * len + 1;
+		char   *safe = malloc(cap);
+
+		if (safe == NULL) {
+			free(json);
+			(void) fprintf(stderr, "ippoolctl: decode: out of memory\n");
+			return (EX_SOFTWARE);
+		}
+		/* a decoded value is the sender's bytes: no raw control characters */
+		(void) printf("%s\n", ipp_printable(json, len, safe, cap));
+		free(safe);
+	}
 	free(json);
 	return (0);
 }

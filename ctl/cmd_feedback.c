@@ -21,6 +21,7 @@
 #include "addr.h"
 #include "clock.h"
 #include "ctl.h"
+#include "printable.h"
 #include "fbapply.h"
 #include "log.h"
 #include "fbreport.h"
@@ -112,15 +113,17 @@ print_finding(const struct ipp_finding *f, const struct ipp_retpath_rec *rec,
 {
 	const char *sdom = rec && rec->sender[0] ? ipp_addr_domain(rec->sender) : NULL;
 	json_t *o;
-	char   *s;
+	char   *s, line[4096], safe[4096];
 
 	if (!json) {
-		(void) printf("%s%s%s%s%s%s (%s) token=%s%s%s%s%s%s%s\n",
+		/* every field is the sender's: no raw control characters */
+		(void) snprintf(line, sizeof(line), "%s%s%s%s%s%s (%s) token=%s%s%s%s%s%s%s",
 		    ipp_fb_kind_name(f->kind), f->recipient[0] ? " <" : "", f->recipient,
 		    f->recipient[0] ? ">" : "", f->status[0] ? " " : "", f->status,
 		    ipp_fb_source_name(f->source), tok_names[ts],
 		    rec ? " sender=<" : "", rec ? rec->sender : "", rec ? ">" : "",
 		    f->hard ? " hard" : "", f->diagnostic[0] ? ": " : "", f->diagnostic);
+		(void) printf("%s\n", ipp_printable_str(line, safe, sizeof(safe)));
 		return;
 	}
 	if ((o = json_object()) == NULL)

@@ -1,4 +1,5 @@
-/* cmd_ingest.c - "ippoolctl ingest [--follow] FILE...": read Postfix logs
+/* cmd_ingest.c - "ippoolctl ingest [--follow] [--json] [--journal] FILE...":
+ * read Postfix logs
  * and apply each line once (lib/ingest/ingest.c).  With --follow it keeps reading
  * like "tail -F": appended lines are picked up, a rotated or truncated
  * file is finished and then reopened, and a half-written last line waits
@@ -6,22 +7,30 @@
  * before privileges are dropped, and the group of each stays with the
  * process, so that a log only root and its group may read (Debian's
  * /var/log/mail.log, root:adm 0640) is read, and reopened after rotation;
- * a file that cannot be read is said so loudly, once per interval. */
+ * a file that cannot be read is said so loudly, once per interval.
+ * --journal reads "journalctl -o json" entries instead (run here when no
+ * FILE is named), believing only those journald's trusted fields show
+ * Postfix wrote (lib/ingest/journal.c). */
 #include "autoconfig.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "clock.h"
 #include "ctl.h"
 #include "ingest.h"
+#include "journal.h"
 #include "log.h"
 
 #define READ_CHUNK	65536
@@ -44,6 +53,15 @@ struct logfile {
 };
 
 static volatile sig_atomic_t stop_requested;
+
+/* --journal: who may have written Postfix's entries, and what was refused */
+static struct {
+	int	on;
+	struct ipp_journal_trust trust;
+	unsigned long refused;
+	struct ipp_log_limit lim;
+	char	line[20000];
+} journal;
 
 static void
 on_stop(int sig)
@@ -98,6 +116,42 @@ open_log(struct logfile *lf, int quiet, int limited)
 	return (0);
 }
 
+/* One line of input: a log line, or with --journal a journal entry
+ * that must show it came from Postfix. */
+static int
+apply_line(struct ctl *ctl, const char *p, size_t len, const char *where,
+    struct ipp_ingest_stats *st)
+{
+	char	why[512];
+	size_t	n;
+
+	if (!journal.on)
+		return (ipp_ingest_line(ctl->store, ctl->cfg, p, len, where, st));
+	if (len == 0)
+		return (0);
+	switch (ipp_journal_entry(p, len, &journal.trust, journal.line, sizeof(journal.line),
+	    &n, why, sizeof(why))) {
+	case IPP_JOURNAL_POSTFIX:
+		return (ipp_ingest_line(ctl->store, ctl->cfg, journal.line, n, where, st));
+	case IPP_JOURNAL_OTHER:
+		st->read++;
+		st->ignored++;
+		return (0);
+	case IPP_JOURNAL_FORGED:
+		st->read++;
+		journal.refused++;
+		msg_warn_limited(&journal.lim, WARN_INTERVAL,
+		    "%s: refused: %s (not written by Postfix: anyone can log \"postfix/...\" lines)",
+		    where, why);
+		return (0);
+	default:
+		st->read++;
+		st->skipped++;
+		msg_warn_limited(&journal.lim, WARN_INTERVAL, "%s: skipped: %s", where, why);
+		return (0);
+	}
+}
+
 /* Apply the complete lines in buf; keep a trailing partial line. */
 static int
 consume(struct ctl *ctl, struct logfile *lf, struct ipp_ingest_stats *st, int final)
@@ -114,8 +168,7 @@ consume(struct ctl *ctl, struct logfile *lf, struct ipp_ingest_stats *st, int fi
 			lf->overlong = 0;
 		} else {
 			(void) snprintf(where, sizeof(where), "%s:%lu", lf->path, lf->lineno);
-			if (ipp_ingest_line(ctl->store, ctl->cfg, lf->buf + start, i - start,
-			    where, st) < 0)
+			if (apply_line(ctl, lf->buf + start, i - start, where, st) < 0)
 				rc = -1;
 		}
 		start = i + 1;
@@ -124,8 +177,7 @@ consume(struct ctl *ctl, struct logfile *lf, struct ipp_ingest_stats *st, int fi
 		/* the file will not grow any more: its last line counts as it is */
 		lf->lineno++;
 		(void) snprintf(where, sizeof(where), "%s:%lu", lf->path, lf->lineno);
-		if (ipp_ingest_line(ctl->store, ctl->cfg, lf->buf + start, lf->len - start,
-		    where, st) < 0)
+		if (apply_line(ctl, lf->buf + start, lf->len - start, where, st) < 0)
 			rc = -1;
 		start = lf->len;
 	}
@@ -195,14 +247,67 @@ rotated(struct logfile *lf)
 }
 
 static void
-summary(const struct ipp_ingest_stats *st)
+summary(const struct ipp_ingest_stats *st, int json)
 {
+	if (json) {
+		json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
+		    "read", (json_int_t) st->read, "applied", (json_int_t) st->applied,
+		    "already_applied", (json_int_t) st->duplicate,
+		    "ignored", (json_int_t) st->ignored, "skipped", (json_int_t) st->skipped,
+		    "failed", (json_int_t) st->failed,
+		    "refused", journal.on ? json_integer((json_int_t) journal.refused) : json_null());
+
+		if (o == NULL || json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0)
+			msg_warn("ingest: cannot write the JSON summary");
+		(void) printf("\n");
+		json_decref(o);
+		(void) fflush(stdout);
+		return;
+	}
 	(void) printf("ingest: %lu lines read, %lu applied, %lu already applied, %lu ignored, %lu skipped",
 	    st->read, st->applied, st->duplicate, st->ignored, st->skipped);
+	if (journal.on)
+		(void) printf(", %lu refused (not written by Postfix)", journal.refused);
 	if (st->failed)
 		(void) printf(", %lu NOT applied (store failure)", st->failed);
 	(void) printf("\n");
 	(void) fflush(stdout);
+}
+
+/*
+ * --journal without a FILE: journalctl, as started (root, or a member of
+ * systemd-journal), writing onto our standard input.  The last 7 days on
+ * start: lines applied before are recognised and not applied again.
+ */
+static pid_t
+spawn_journalctl(int follow)
+{
+	int	p[2];
+	pid_t	pid;
+
+	if (pipe(p) != 0)
+		msg_fatal("ingest: pipe: %m");
+	if ((pid = fork()) < 0)
+		msg_fatal("ingest: fork: %m");
+	if (pid == 0) {
+		(void) dup2(p[1], STDOUT_FILENO);
+		(void) close(p[0]);
+		(void) close(p[1]);
+		if (follow)
+			(void) execlp("journalctl", "journalctl", "-o", "json", "--no-pager",
+			    "--since=-7d", "--follow", (char *) NULL);
+		else
+			(void) execlp("journalctl", "journalctl", "-o", "json", "--no-pager",
+			    "--since=-7d", (char *) NULL);
+		(void) fprintf(stderr, "ippoolctl: ingest: cannot run journalctl: %s\n",
+		    strerror(errno));
+		_exit(EX_UNAVAILABLE);
+	}
+	if (dup2(p[0], STDIN_FILENO) < 0)
+		msg_fatal("ingest: dup2: %m");
+	(void) close(p[0]);
+	(void) close(p[1]);
+	return (pid);
 }
 
 /* The group of each open file that its group may read, to keep (ctl_store). */
@@ -234,8 +339,13 @@ cmd_ingest(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "follow", no_argument, NULL, 'f' },
+		{ "journal", no_argument, NULL, 'J' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
+	static char *spawned[] = { "journalctl" };
+	pid_t	child = -1;
+	int	json = 0;
 	struct ipp_ingest_stats st;
 	struct logfile *files;
 	struct sigaction sa;
@@ -248,13 +358,31 @@ cmd_ingest(struct ctl *ctl, int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "f", opts, NULL)) != -1) {
 		if (ch == 'f')
 			follow = 1;
+		else if (ch == 'J')
+			journal.on = 1;
+		else if (ch == 'j')
+			json = 1;
 		else
 			return (ctl_usage(ctl_find("ingest")));
 	}
-	if (optind >= argc)
+	if (optind >= argc && !journal.on)
 		return (ctl_usage(ctl_find("ingest")));
 	(void) ctl_config(ctl);
 	memset(&st, 0, sizeof(st));
+	if (journal.on) {
+		struct passwd *pw = getpwnam("postfix");
+
+		if (pw != NULL) {
+			journal.trust.postfix_uid = pw->pw_uid;
+			journal.trust.have_postfix_uid = 1;
+		}
+		if (optind >= argc) {
+			child = spawn_journalctl(follow);
+			argv = spawned;
+			argc = 1;
+			optind = 0;
+		}
+	}
 	nfiles = argc - optind;
 	if ((files = calloc((size_t) nfiles, sizeof(*files))) == NULL)
 		msg_fatal("out of memory");
@@ -262,7 +390,7 @@ cmd_ingest(struct ctl *ctl, int argc, char **argv)
 	for (i = 0; i < nfiles; i++) {
 		files[i].path = argv[optind + i];
 		files[i].fd = -1;
-		if (strcmp(files[i].path, "-") == 0) {
+		if (strcmp(files[i].path, "-") == 0 || child > 0) {
 			files[i].is_stdin = 1;
 			if (nstdin++ > 0) {
 				(void) fprintf(stderr, "ippoolctl: ingest: \"-\" (the standard input) given twice\n");
@@ -347,7 +475,17 @@ cmd_ingest(struct ctl *ctl, int argc, char **argv)
 	free(groups);
 	ctl->keep_groups = NULL;
 	ctl->nkeep_groups = 0;
-	summary(&st);
+	summary(&st, json);
+	if (child > 0) {
+		int	status;
+
+		(void) kill(child, SIGTERM);
+		if (waitpid(child, &status, 0) == child && WIFEXITED(status)
+		    && WEXITSTATUS(status) != 0 && !stop_requested) {
+			msg_warn("ingest: journalctl exited with status %d", WEXITSTATUS(status));
+			return (EX_UNAVAILABLE);
+		}
+	}
 	if (failed || st.failed)
 		return (EX_TEMPFAIL);
 	return ((opened < nfiles || unreadable) && !follow ? EX_NOINPUT : 0);

@@ -407,7 +407,7 @@ static int
 postmulti_dir(struct setup *su, const struct ipp_pool *pool,
     char *dir, size_t len, int *enabled)
 {
-	char	name[64], err[1024], *out, *line, *save, f[4][1024];
+	char	name[64], err[1024], *out, *line, *save, f[4][1024], cmd[160];
 	char   *list[] = { "postmulti", "-l", "-a", NULL };
 	char   *create[] = { "postmulti", "-I", name, "-G", INSTANCE_GROUP, "-e", "create", NULL };
 	int	attempt, rc;
@@ -430,8 +430,10 @@ postmulti_dir(struct setup *su, const struct ipp_pool *pool,
 		free(out);
 		if (attempt > 0)
 			break;
-		(void) printf("%spostmulti -I %s -G %s -e create\n", su->dry_run ? "(dry run) " : "",
-		    name, INSTANCE_GROUP);
+		(void) snprintf(cmd, sizeof(cmd), "postmulti -I %s -G %s -e create", name,
+		    INSTANCE_GROUP);
+		pf_change(su->dry_run, json_pack("{s:s, s:s}", "action", "command", "command", cmd),
+		    "%s\n", cmd);
 		su->changes++;
 		if (su->dry_run)
 			return (1);
@@ -464,7 +466,8 @@ postmulti_init(struct setup *su, const char *main_dir)
 	pfconf_close(&pf);
 	if (on)
 		return (0);
-	(void) printf("%spostmulti -e init\n", su->dry_run ? "(dry run) " : "");
+	pf_change(su->dry_run, json_pack("{s:s, s:s}", "action", "command", "command",
+	    "postmulti -e init"), "postmulti -e init\n");
 	su->changes++;
 	if (su->dry_run)
 		return (0);
@@ -484,7 +487,13 @@ enable_instance(struct setup *su, const struct ipp_pool *pool)
 	char   *en[] = { "postmulti", "-i", name, "-e", "enable", NULL };
 
 	(void) snprintf(name, sizeof(name), "postfix-ippool-%s", pool->name);
-	(void) printf("%spostmulti -i %s -e enable\n", su->dry_run ? "(dry run) " : "", name);
+	{
+		char	cmd[128];
+
+		(void) snprintf(cmd, sizeof(cmd), "postmulti -i %s -e enable", name);
+		pf_change(su->dry_run, json_pack("{s:s, s:s}", "action", "command", "command", cmd),
+		    "%s\n", cmd);
+	}
 	su->changes++;
 	if (su->dry_run)
 		return;
@@ -528,8 +537,10 @@ cmd_postfix_setup(struct ctl *ctl, int argc, char **argv)
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "main-dir", required_argument, NULL, 'm' },
 		{ "pool-dir", required_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
+	json_t *actions = NULL;
 	struct setup su;
 	const char *main_dir = NULL, *tmpl = NULL;
 	char	mdir[1024], dir[1024];
@@ -549,12 +560,22 @@ cmd_postfix_setup(struct ctl *ctl, int argc, char **argv)
 		case 'p':
 			tmpl = optarg;
 			break;
+		case 'j':
+			if (actions == NULL && (actions = json_array()) == NULL)
+				return (EX_SOFTWARE);
+			break;
 		default:
 			return (ctl_usage(ctl_find("postfix-setup")));
 		}
 	}
-	if (optind != argc)
+	if (optind != argc || (actions != NULL && !su.dry_run)) {
+		/* --json describes what would be done: a dry run only */
+		if (actions != NULL && !su.dry_run)
+			(void) fprintf(stderr, "ippoolctl: postfix-setup: --json goes with --dry-run\n");
+		json_decref(actions);
 		return (ctl_usage(ctl_find("postfix-setup")));
+	}
+	pf_json(actions);
 	if (tmpl && pool_dir(tmpl, "x", dir, sizeof(dir)) != 0) {
 		(void) fprintf(stderr, "ippoolctl: --pool-dir needs exactly one %%s (the pool name): %s\n",
 		    tmpl);
@@ -598,18 +619,33 @@ cmd_postfix_setup(struct ctl *ctl, int argc, char **argv)
 			if (rc < 0)
 				su.failed = 1;
 			else
-				(void) printf("(dry run) then: the settings of pool %s in its new instance\n",
-				    pool->name);
+				pf_change(1, json_pack("{s:s, s:s}", "action", "configure instance",
+				    "pool", pool->name),
+				    "then: the settings of pool %s in its new instance\n", pool->name);
 			continue;
 		}
 		setup_pool(&su, pool, dir);
 		if (!enabled)
 			enable_instance(&su, pool);
 	}
+	pf_json(NULL);
 	if (su.failed) {
 		(void) fprintf(stderr, "ippoolctl: postfix-setup failed; %d change%s %s made\n",
 		    su.changes, su.changes == 1 ? "" : "s", su.dry_run ? "would have been" : "were");
+		json_decref(actions);
 		return (EX_SOFTWARE);
+	}
+	if (actions != NULL) {
+		json_t *o = json_pack("{s:b, s:i, s:o}", "dry_run", 1, "changes", su.changes,
+		    "actions", actions);
+
+		if (o == NULL || json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {
+			json_decref(o);
+			return (EX_SOFTWARE);
+		}
+		(void) printf("\n");
+		json_decref(o);
+		return (0);
 	}
 	if (su.changes == 0)
 		(void) printf("no changes: Postfix is set up for %s\n", su.cfg->file);

@@ -15,6 +15,8 @@
 
 #include <jansson.h>
 
+#define PAUSED_STATUS	1	/* sender status: a domain shown is paused */
+
 static int
 usage(void)
 {
@@ -76,7 +78,7 @@ status_json(const struct ipp_guard_status *st)
 
 struct all_arg {
 	const struct ipp_config *cfg;
-	unsigned long n;
+	unsigned long n, paused;
 	json_t *arr;
 	int	failed;
 };
@@ -88,6 +90,8 @@ all_cb(const struct ipp_guard_status *st, void *arg)
 	json_t *o;
 
 	aa->n++;
+	if (st->paused)
+		aa->paused++;
 	if (aa->arr == NULL) {
 		print_status(st, aa->cfg);
 		return (0);
@@ -133,7 +137,7 @@ cmd_sender(struct ctl *ctl, int argc, char **argv)
 	struct ipp_guard_status st;
 	struct all_arg aa;
 	char	dom[256];
-	int	json = 0;
+	int	json = 0, rc;
 	json_t *o;
 
 	if (argc >= 3 && strcmp(argv[1], "status") == 0 && strcmp(argv[argc - 1], "--json") == 0) {
@@ -153,11 +157,17 @@ cmd_sender(struct ctl *ctl, int argc, char **argv)
 			json_decref(aa.arr);
 			return (EX_TEMPFAIL);
 		}
-		if (json)
-			return (aa.failed ? (json_decref(aa.arr), EX_SOFTWARE) : print_json(aa.arr));
-		if (aa.n == 0)
+		if (json) {
+			if (aa.failed) {
+				json_decref(aa.arr);
+				return (EX_SOFTWARE);
+			}
+			if ((rc = print_json(aa.arr)) != 0)
+				return (rc);
+		} else if (aa.n == 0)
 			(void) printf("no sender domain has deliveries or bounces on record\n");
-		return (0);
+		/* a script asks "is anything paused?" with the exit status */
+		return (aa.paused ? PAUSED_STATUS : 0);
 	}
 	if (argc != 3 || domain_arg(argv[2], dom, sizeof(dom)) != 0)
 		return (usage());
@@ -174,10 +184,11 @@ cmd_sender(struct ctl *ctl, int argc, char **argv)
 				json_decref(arr);
 				return (EX_SOFTWARE);
 			}
-			return (print_json(arr));
-		}
-		print_status(&st, cfg);
-		return (0);
+			if ((rc = print_json(arr)) != 0)
+				return (rc);
+		} else
+			print_status(&st, cfg);
+		return (st.paused ? PAUSED_STATUS : 0);
 	}
 	if (strcmp(argv[1], "resume") == 0) {
 		if (ipp_guard_resume(ctl_store(ctl), dom, ipp_now()) < 0) {

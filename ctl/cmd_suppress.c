@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "csv.h"
 #include "ctl.h"
+#include "printable.h"
 #include "log.h"
 #include "parse.h"
 #include "suppress.h"
@@ -23,7 +24,7 @@
 #define USAGE \
 	"usage: ippoolctl suppress add ADDR [--reason R] [--ttl DURATION | --permanent] [--sender-domain D]\n" \
 	"       ippoolctl suppress del ADDR [--sender-domain D]\n" \
-	"       ippoolctl suppress show ADDR\n" \
+	"       ippoolctl suppress show ADDR [--json]\n" \
 	"       ippoolctl suppress list [--reason R] [--json]\n" \
 	"       ippoolctl suppress import FILE\n" \
 	"       ippoolctl suppress export\n" \
@@ -49,14 +50,18 @@ operator_name(char *buf, size_t len)
 static void
 print_entry(const struct ipp_supp *s, time_t now)
 {
-	char	created[32], until[64];
+	char	created[32], until[64], addr[1100], sdom[1100], source[1100];
 
 	ipp_fmt_iso(s->created, created, sizeof(created));
 	ipp_supp_until(s, until, sizeof(until));
-	(void) printf("%s%s%s: %s since %s, %s%s (%s)\n", s->addr,
-	    s->sender_domain[0] ? " for mail from " : "", s->sender_domain,
+	/* stored strings may have come from the network (feedback, imports) */
+	(void) printf("%s%s%s: %s since %s, %s%s (%s)\n",
+	    ipp_printable_str(s->addr, addr, sizeof(addr)),
+	    s->sender_domain[0] ? " for mail from " : "",
+	    ipp_printable_str(s->sender_domain, sdom, sizeof(sdom)),
 	    ipp_supp_reason_name(s->reason), created, until,
-	    ipp_supp_expired(s, now) ? " [expired]" : "", s->source);
+	    ipp_supp_expired(s, now) ? " [expired]" : "",
+	    ipp_printable_str(s->source, source, sizeof(source)));
 }
 
 static int
@@ -197,11 +202,26 @@ list_cb(const struct ipp_supp *s, void *arg)
 	else
 		(void) strcpy(expires, "permanent");
 	if (la->json) {
-		json_t *o = json_pack("{s:s, s:s?, s:s, s:s, s:s, s:b, s:s}", "address", s->addr,
-		    "sender_domain", s->sender_domain[0] ? s->sender_domain : NULL,
-		    "reason", ipp_supp_reason_name(s->reason), "created", created,
-		    "expires", expires, "expired", ipp_supp_expired(s, la->now),
-		    "source", s->source);
+		char	sa[1100], sd[1100], ss[1100];
+		json_t *o;
+
+		/* jansson takes UTF-8 only: stored bytes that are not are shown
+		 * as \xHH, as on a terminal */
+		if (ipp_printable_needed(s->addr, strlen(s->addr))
+		    || ipp_printable_needed(s->sender_domain, strlen(s->sender_domain))
+		    || ipp_printable_needed(s->source, strlen(s->source)))
+			o = json_pack("{s:s, s:s?, s:s, s:s, s:s, s:b, s:s}", "address",
+			    ipp_printable_str(s->addr, sa, sizeof(sa)), "sender_domain",
+			    s->sender_domain[0] ? ipp_printable_str(s->sender_domain, sd, sizeof(sd)) : NULL,
+			    "reason", ipp_supp_reason_name(s->reason), "created", created,
+			    "expires", expires, "expired", ipp_supp_expired(s, la->now),
+			    "source", ipp_printable_str(s->source, ss, sizeof(ss)));
+		else
+			o = json_pack("{s:s, s:s?, s:s, s:s, s:s, s:b, s:s}", "address", s->addr,
+			    "sender_domain", s->sender_domain[0] ? s->sender_domain : NULL,
+			    "reason", ipp_supp_reason_name(s->reason), "created", created,
+			    "expires", expires, "expired", ipp_supp_expired(s, la->now),
+			    "source", s->source);
 
 		if (o == NULL || json_array_append_new(la->json, o) != 0)
 			return (IPP_ERR);
@@ -230,14 +250,14 @@ sub_list(struct ctl *ctl, int argc, char **argv, int show, int export)
 	struct ipp_supp target;
 	enum ipp_supp_reason r;
 	char	err[IPP_ERRLEN];
-	int	ch, rc;
+	int	ch, rc, json_shown = 0;
 
 	memset(&la, 0, sizeof(la));
 	la.reason = -1;
 	la.now = ipp_now();
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (show || export)
+		if (export || (show && ch != 'j'))
 			return (usage());
 		if (ch == 'r') {
 			if (ipp_supp_reason_parse(optarg, &r) != 0) {
@@ -278,9 +298,11 @@ sub_list(struct ctl *ctl, int argc, char **argv, int show, int export)
 			rc = -1;
 		(void) printf("\n");
 		json_decref(la.json);
+		json_shown = 1;
 	}
 	if (show && la.n == 0) {
-		(void) printf("%s: not suppressed\n", la.addr);
+		if (!json_shown)
+			(void) printf("%s: not suppressed\n", la.addr);
 		return (1);
 	}
 	return (0);

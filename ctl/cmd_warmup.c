@@ -16,6 +16,7 @@
 
 #include "clock.h"
 #include "ctl.h"
+#include "printable.h"
 #include "isp.h"
 #include "log.h"
 #include "svg.h"
@@ -687,15 +688,52 @@ classify(struct ctl *ctl, int argc, char **argv)
 {
 	const struct ipp_config *cfg = ctl_config(ctl);
 	struct ipp_isp_result r;
-	int	i;
+	json_t *arr = NULL;
+	char	safe[1200];
+	int	i, json = 0, opts = 1, n = 0;
 
-	if (argc < 2)
-		return (EX_USAGE);
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+	if (json && (arr = json_array()) == NULL)
+		return (EX_SOFTWARE);
 	for (i = 1; i < argc; i++) {
+		if (opts && strcmp(argv[i], "--") == 0) {
+			opts = 0;
+			continue;
+		}
+		if (opts && strcmp(argv[i], "--json") == 0)
+			continue;
+		if (opts && argv[i][0] == '-') {
+			(void) fprintf(stderr, "ippoolctl: warmup classify: unknown option \"%s\"\n",
+			    argv[i]);
+			json_decref(arr);
+			return (EX_USAGE);
+		}
+		n++;
 		(void) ipp_isp_classify(cfg, argv[i], ipp_now(), &r);
+		if (json) {
+			(void) json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s}",
+			    "domain", ipp_printable_str(argv[i], safe, sizeof(safe)),
+			    "isp", r.isp->name, "how", ipp_isp_how_name(r.how),
+			    "detail", ipp_printable_str(r.detail, safe + 600, 600)));
+			continue;
+		}
 		(void) printf("%s %s (%s%s)\n", argv[i], r.isp->name,
 		    r.how == IPP_ISP_NOMATCH ? "no match: " : r.how == IPP_ISP_DNSFAIL
-		    ? "DNS failure: " : "", r.detail);
+		    ? "DNS failure: " : "", ipp_printable_str(r.detail, safe, sizeof(safe)));
+	}
+	if (n == 0) {
+		json_decref(arr);
+		return (EX_USAGE);
+	}
+	if (json) {
+		if (json_dumpf(arr, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {
+			json_decref(arr);
+			return (EX_SOFTWARE);
+		}
+		(void) printf("\n");
+		json_decref(arr);
 	}
 	return (0);
 }
@@ -709,7 +747,7 @@ usage(void)
 	    "       ippoolctl warmup reset [IP [ISP]]\n"
 	    "       ippoolctl warmup simulate POOL --volume N [--isp ISP]... [--days D]\n"
 	    "                [--json] [--svg FILE]\n"
-	    "       ippoolctl warmup classify DOMAIN|ADDRESS...\n");
+	    "       ippoolctl warmup classify [--json] DOMAIN|ADDRESS...\n");
 	return (EX_USAGE);
 }
 

@@ -17,10 +17,13 @@ struct ctl {
 	/* groups to keep when dropping privileges (ingest: its logs' groups) */
 	const gid_t *keep_groups;
 	size_t	nkeep_groups;
+	int	dropped;		/* ctl_privs done */
 };
 
 /* Load the config on first use; exits 78 with FILE:LINE errors. */
 const struct ipp_config *ctl_config(struct ctl *);
+/* Prepare the store and drop to [milter] user, once; exits 78. */
+void	ctl_privs(struct ctl *);
 /* Open the store on first use (as the configured user); exits 75. */
 struct ipp_store *ctl_store(struct ctl *);
 
@@ -54,5 +57,6 @@ int	cmd_check_domain(struct ctl *, int, char **);
 int	cmd_warmup(struct ctl *, int, char **);
 int	cmd_postfix_setup(struct ctl *, int, char **);
 int	cmd_report(struct ctl *, int, char **);
+int	cmd_store(struct ctl *, int, char **);
 
 #endif

@@ -17,16 +17,16 @@
 static const struct ctl_cmd commands[] = {
 	{ "decode", cmd_decode, "VALUE",
 	    "print the JSON of an X-Settings header value", CTL_NOOPTS },
-	{ "check", cmd_check, "",
-	    "check the configuration and the store", CTL_NOOPTS },
+	{ "check", cmd_check, "[--json]",
+	    "check the configuration and the store", 0 },
 	{ "config", cmd_config, "[-n]",
 	    "the effective configuration with defaults (-n: only what the file sets)", 0 },
-	{ "ingest", cmd_ingest, "[--follow] FILE...",
-	    "apply Postfix log lines: bounces, deferrals, deliveries", 0 },
+	{ "ingest", cmd_ingest, "[--follow] [--json] FILE... | [--follow] [--json] --journal [FILE...]",
+	    "apply Postfix log lines (or journal entries Postfix wrote): bounces, deferrals, deliveries", 0 },
 	{ "feedback", cmd_feedback, "[--dry-run] [--json] [FILE|-]",
 	    "read a bounce, DSN, ARF report or auto-reply; apply it once", 0 },
-	{ "limits", cmd_limits, "show|reset ADDR",
-	    "a recipient's hourly window", CTL_NOOPTS },
+	{ "limits", cmd_limits, "show ADDR [--json] | reset ADDR",
+	    "a recipient's hourly window", 0 },
 	{ "sendmail-mc", cmd_sendmail_mc, "[--milter-only]",
 	    "print the sendmail.mc fragment for ippool", 0 },
 	{ "sender", cmd_sender, "status [DOMAIN] [--json] | resume DOMAIN",
@@ -41,8 +41,11 @@ static const struct ctl_cmd commands[] = {
 	    "warm-up state per IP and ISP; import, reset, simulate", CTL_OWN_V },
 	{ "report", cmd_report, "[--days N] [--pool P] [--json] [--html FILE]",
 	    "sent, deferred, bounced, capacity, spillover per day; charts", 0 },
+	{ "store", cmd_store,
+	    "verify | recover [--catastrophic] | backup DIR | export [FILE] | import FILE|-",
+	    "check, recover, back up the store; move it between backends", 0 },
 	{ "postfix-setup", cmd_postfix_setup,
-	    "[--dry-run] [--main-dir DIR] [--pool-dir TEMPLATE]",
+	    "[--dry-run [--json]] [--main-dir DIR] [--pool-dir TEMPLATE]",
 	    "create or update the Postfix main and pool instances", 0 },
 	{ NULL, NULL, NULL, NULL, 0 }
 };
@@ -145,6 +148,22 @@ ctl_config(struct ctl *ctl)
 	return (ctl->cfg);
 }
 
+void
+ctl_privs(struct ctl *ctl)
+{
+	const struct ipp_config *cfg = ctl_config(ctl);
+	char	err[512];
+
+	if (ctl->dropped)
+		return;
+	/* files the daemons must keep using may not end up owned by root */
+	if (ipp_store_prepare(cfg, cfg->milter_user, err, sizeof(err)) != 0
+	    || ipp_privs_drop_keep(cfg->milter_user, ctl->keep_groups,
+	    ctl->nkeep_groups, err, sizeof(err)) != 0)
+		msg_fatal_status(IPP_EX_CONFIG, "%s", err);
+	ctl->dropped = 1;
+}
+
 struct ipp_store *
 ctl_store(struct ctl *ctl)
 {
@@ -153,11 +172,7 @@ ctl_store(struct ctl *ctl)
 
 	if (ctl->store != NULL)
 		return (ctl->store);
-	/* files the daemons must keep using may not end up owned by root */
-	if (ipp_store_prepare(cfg, cfg->milter_user, err, sizeof(err)) != 0
-	    || ipp_privs_drop_keep(cfg->milter_user, ctl->keep_groups,
-	    ctl->nkeep_groups, err, sizeof(err)) != 0)
-		msg_fatal_status(IPP_EX_CONFIG, "%s", err);
+	ctl_privs(ctl);
 	if ((ctl->store = ipp_store_open(cfg, err, sizeof(err))) == NULL)
 		msg_fatal_status(EX_TEMPFAIL, "%s", err);
 	ipp_supp_migrate_log(ctl->store, cfg->recipient_delimiter);

@@ -8,11 +8,14 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "postconf.h"
 
@@ -301,6 +304,32 @@ pfconf_effective(struct pfconf *pf, const char *name)
 	return (param(pf, "-x", name));
 }
 
+static json_t *json_sink;
+
+void
+pf_json(json_t *arr)
+{
+	json_sink = arr;
+}
+
+void
+pf_change(int dry_run, json_t *o, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (json_sink != NULL) {
+		if (o != NULL)
+			(void) json_array_append_new(json_sink, o);
+		return;
+	}
+	json_decref(o);
+	if (dry_run)
+		(void) fputs("(dry run) ", stdout);
+	va_start(ap, fmt);
+	(void) vprintf(fmt, ap);
+	va_end(ap);
+}
+
 int
 pfconf_set(struct pfconf *pf, const char *name, const char *value)
 {
@@ -317,7 +346,9 @@ pfconf_set(struct pfconf *pf, const char *name, const char *value)
 		free(cur);
 		return (0);
 	}
-	(void) printf("%s%s/main.cf: %s =%s%s  (was: %s)\n", pf->dry_run ? "(dry run) " : "",
+	pf_change(pf->dry_run, json_pack("{s:s, s:s, s:s, s:s, s:s}", "action", "set",
+	    "file", "main.cf", "dir", pf->dir, "parameter", name, "value", want, "was", have),
+	    "%s/main.cf: %s =%s%s  (was: %s)\n",
 	    pf->dir, name, want[0] ? " " : "", want, have[0] ? have : "empty");
 	free(cur);
 	pf->changes++;
@@ -357,11 +388,12 @@ pfconf_set_service(struct pfconf *pf, const char *key, const char *entry)
 	fold(entry, want, sizeof(want));
 	if (cur != NULL && strcmp(cur, want) == 0)
 		return (0);
-	(void) printf("%s%s/master.cf: %s %s\n", pf->dry_run ? "(dry run) " : "", pf->dir,
+	pf_change(pf->dry_run, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?}", "action",
+	    cur ? "update" : "add", "file", "master.cf", "dir", pf->dir, "service", key,
+	    "entry", want, "was", cur), "%s/master.cf: %s %s\n", pf->dir,
 	    cur ? "update" : "add", want);
 	if (cur != NULL)
-		(void) printf("%s%s/master.cf:   (was: %s)\n", pf->dry_run ? "(dry run) " : "",
-		    pf->dir, cur);
+		pf_change(pf->dry_run, NULL, "%s/master.cf:   (was: %s)\n", pf->dir, cur);
 	pf->changes++;
 	if (pf->dry_run)
 		return (0);
@@ -388,7 +420,9 @@ pfconf_remove_service(struct pfconf *pf, const char *key)
 
 	if (cur == NULL)
 		return (0);
-	(void) printf("%s%s/master.cf: remove %s\n", pf->dry_run ? "(dry run) " : "", pf->dir, cur);
+	pf_change(pf->dry_run, json_pack("{s:s, s:s, s:s, s:s, s:s}", "action", "remove",
+	    "file", "master.cf", "dir", pf->dir, "service", key, "entry", cur),
+	    "%s/master.cf: remove %s\n", pf->dir, cur);
 	pf->changes++;
 	if (pf->dry_run)
 		return (0);

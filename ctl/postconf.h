@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 struct pfconf {
 	char   *dir;			/* config_directory */
 	int	dry_run;
@@ -39,5 +41,14 @@ const char *pfconf_service(const struct pfconf *, const char *key);
 /* Make entry `key` be `entry` (compared with white space folded). */
 int	pfconf_set_service(struct pfconf *, const char *key, const char *entry);
 int	pfconf_remove_service(struct pfconf *, const char *key);
+
+/*
+ * Every change is reported through pf_change: printed (after "(dry run) "
+ * in a dry run), or, once pf_json(ARRAY) has named an array, appended to
+ * it as the object o (which pf_change owns; NULL: text only).
+ */
+void	pf_json(json_t *);
+void	pf_change(int dry_run, json_t *o, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
 
 #endif

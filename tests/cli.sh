@@ -36,19 +36,19 @@ fi
 # --- --help everywhere --------------------------------------------------------------
 for c in decode check config ingest limits sendmail-mc sender suppress dkim \
     check-domain warmup postfix-setup "suppress add" "suppress import" "sender status" \
-    "warmup simulate" "dkim genkey" "limits show"; do
+    "warmup simulate" "dkim genkey" "limits show" store "store export" "store backup"; do
 	out=$("$CTL" -c /nonexistent $c --help 2>"$T/err"); rc=$?
 	[ "$rc" = 0 ] && [[ $out == "usage: ippoolctl "*" ${c%% *} "* ]] && [ ! -s "$T/err" ]
 	ok $? "ippoolctl $c --help: usage on stdout, exit 0"
 done
 
 # --- misplaced flags ----------------------------------------------------------------
-# (sender status takes --json since the complaint-rate guard; limits does not)
-out=$("$CTL" -c /nonexistent limits show --json 2>&1); rc=$?
-is "$rc" 64 "limits show --json: a usage error (exit 64), not an address named --json"
+# (sender status, limits show and check take --json; limits reset does not)
+out=$("$CTL" -c /nonexistent limits reset --json 2>&1); rc=$?
+is "$rc" 64 "limits reset --json: a usage error (exit 64), not an address named --json"
 [[ $out == *'unknown option "--json"'* ]]
 ok $? "  saying which option"
-for args in "limits show --json" "decode -x" "check --json"; do
+for args in "limits show --json" "limits reset --json" "decode -x" "check -x" "check --json x"; do
 	"$CTL" -c /nonexistent $args >/dev/null 2>&1
 	is "$?" 64 "ippoolctl $args: exit 64"
 done
@@ -69,6 +69,21 @@ used=$(grep -oh 'EX_[A-Z]*' "$src"/ctl/*.c | sort -u | while read -r e; do
 for st in 0 1 2 $used; do
 	[[ " $man_st" == *" $st "* ]]
 	ok $? "ippoolctl(8) EXIT STATUS lists $st"
+done
+
+# the daemons' pages too: every status their code exits with (msg_fatal: 70)
+for prog in milter:ippool-milter policy:ippool-policyd; do
+	dir=${prog%%:*} page=${prog#*:}
+	man_st=$(sed -n '/^\.Sh EXIT STATUS/,/^\.Sh /p' "$src/man/$page.8" | sed -n 's/^\.It \([0-9]*\)$/\1/p' | sort -n | tr '\n' ' ')
+	used=$(grep -ohE '\b(IPP_)?EX_[A-Z]+\b' "$src/$dir"/*.c "$src"/lib/daemon/*.c | sort -u | while read -r e; do
+		case $e in
+		EX_CONFIG|IPP_EX_CONFIG) echo 78 ;;
+		*) printf '#include <sysexits.h>\n%s\n' "$e" | cpp -P 2>/dev/null | tail -1 ;;
+		esac; done | sort -un)
+	for st in 0 $(printf '70\n%s\n' $used | sort -un); do
+		[[ " $man_st" == *" $st "* ]]
+		ok $? "$page(8) EXIT STATUS lists $st"
+	done
 done
 
 # --- ippoolctl config [-n] -----------------------------------------------------------------
@@ -138,6 +153,30 @@ S export >"$T/exp.csv"; S purge >/dev/null
 out=$(S import "$T/exp.csv" 2>&1)
 is "$?:$out" "0:imported 4 entries" "import: the export's own header"
 unset IPPOOL_NOW
+
+# --- output is printable: control characters from outside are escaped ----------------------
+esc=$(printf '\033[2J' | base64 -w0)
+out=$("$CTL" -c /nonexistent decode "$esc" 2>&1); rc=$?
+is "$rc:$out" "65:ippoolctl: decode: not JSON: '[' or '{' expected near '\\x1b' at position 1" \
+	"decode: an ESC in an X-Settings value is shown as \\x1b"
+esc=$(printf '{"Version":"1.0","OutboundIp":{"IpPoolId":"tx"},"x":"\\u001b]0;t\\u0007"}' | base64 -w0)
+out=$("$CTL" -c /nonexistent decode "$esc" 2>&1)
+ok $([[ $out == *'\u001b]0;t\u0007'* ]] && ! grep -q $'\033' <<<"$out"; echo $?) \
+	"decode: an escaped ESC stays escaped in the JSON printed"
+printf '{"table":"suppress","key":"a|esc@example.com","value":"manual\\t1795435200\\t0\\toperator \\u001b[31mred"}\n' >"$T/esc.jsonl"
+"$CTL" -c "$T/s.conf" store import "$T/esc.jsonl" >/dev/null
+out=$(IPPOOL_NOW=@1795435200 "$CTL" -c "$T/s.conf" suppress show esc@example.com 2>&1)
+is "$out" 'esc@example.com: manual since 2026-11-23T12:00:00Z, permanently (operator \x1b[31mred)' \
+	"suppress show: an ESC in a stored source is shown as \\x1b"
+printf '{"table":"suppress","key":"a|raw@example.com","value_hex":"6d616e75616c0931373935343335323030093009ff"}\n' >"$T/raw.jsonl"
+"$CTL" -c "$T/s.conf" store import "$T/raw.jsonl" >/dev/null
+out=$("$CTL" -c "$T/s.conf" suppress list --json 2>&1); rc=$?
+is "$rc:$(grep -c '"source": "\\\\xff"' <<<"$out")" "0:1" \
+	"suppress list --json: a stored source that is not UTF-8 is shown as \\xff, not a store failure"
+printf '{"table":"stats","key":"z|a\\u0000b","value":"v\\u0000w"}\n' >"$T/nul.jsonl"
+"$CTL" -c "$T/s.conf" store import "$T/nul.jsonl" >/dev/null
+is "$("$CTL" -c "$T/s.conf" store export 2>/dev/null | grep '"z|a')" '{"table":"stats","key":"z|a\u0000b","value":"v\u0000w"}' \
+	"store export/import: NUL bytes in keys and values travel as \\u0000"
 
 # --- the manual page agrees with the usage lines -----------------------------------------------
 synopsis() {	# synopsis COMMAND...: the page's .It line for it, as text

@@ -35,8 +35,8 @@ static const struct {
 #define NBACKENDS (sizeof(backends) / sizeof(backends[0]))
 
 /* The name the configuration file spells (config.c parses it). */
-static const char *
-backend_name(const struct ipp_config *cfg)
+const char *
+ipp_store_backend_name(const struct ipp_config *cfg)
 {
 	switch (cfg->backend) {
 	case IPP_BACKEND_BDB:
@@ -75,7 +75,7 @@ ipp_store_prepare(const struct ipp_config *cfg, const char *user, char *err,
 
 	/* a backend this build lacks is refused by ipp_store_open; an
 	 * unknown user is refused whatever the backend needs */
-	if ((ops = find_backend(backend_name(cfg))) == NULL)
+	if ((ops = find_backend(ipp_store_backend_name(cfg))) == NULL)
 		return (0);
 	if ((rc = ipp_privs_target(user, &uid, &gid, err, errlen)) <= 0)
 		return (rc);
@@ -113,10 +113,10 @@ ipp_store_open(const struct ipp_config *cfg, char *err, size_t errlen)
 	struct ipp_store *s;
 	char	found[32] = "";
 
-	if ((ops = find_backend(backend_name(cfg))) == NULL) {
+	if ((ops = find_backend(ipp_store_backend_name(cfg))) == NULL) {
 		(void) snprintf(err, errlen,
 		    "%s: backend = %s is not available in this build; use backend = bdb",
-		    cfg->file, backend_name(cfg));
+		    cfg->file, ipp_store_backend_name(cfg));
 		return (NULL);
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
@@ -196,4 +196,42 @@ int
 ipp_store_check(struct ipp_store *s, char *report, size_t len)
 {
 	return (s->ops->check(s->b, report, len));
+}
+
+int
+ipp_store_verify(const struct ipp_config *cfg, ipp_store_report_fn report,
+    void *arg, char *err, size_t errlen)
+{
+	const struct ipp_store_ops *ops = find_backend(ipp_store_backend_name(cfg));
+
+	if (ops == NULL || ops->verify == NULL)
+		return (IPP_NOTSUPP);
+	return (ops->verify(cfg, report, arg, err, errlen));
+}
+
+int
+ipp_store_recover(const struct ipp_config *cfg, int catastrophic, char *err,
+    size_t errlen)
+{
+	const struct ipp_store_ops *ops = find_backend(ipp_store_backend_name(cfg));
+
+	if (ops == NULL || ops->recover == NULL)
+		return (IPP_NOTSUPP);
+	return (ops->recover(cfg, catastrophic, err, errlen));
+}
+
+int
+ipp_store_backup(struct ipp_store *s, const char *dir, char *err, size_t errlen)
+{
+	if (s->ops->backup == NULL)
+		return (IPP_NOTSUPP);
+	return (s->ops->backup(s->b, dir, err, errlen));
+}
+
+int
+ipp_store_backup_supported(const struct ipp_config *cfg)
+{
+	const struct ipp_store_ops *ops = find_backend(ipp_store_backend_name(cfg));
+
+	return (ops != NULL && ops->backup != NULL);
 }

@@ -50,6 +50,7 @@
              "DDAY|..." applied lines   ingest.c; scans "D" and stops
  *                                        at the first recent DAY (8
  *                                        digits), relying on key order
+ *   every table but window: scans "" (ctl/cmd_store.c, "store export")
  */
 /* Longer than any window entry lives (ratelimit.c checks): an idle window
  * holds nothing that counts. */
@@ -203,5 +204,32 @@ int	ipp_store_scan(struct ipp_store *, enum ipp_table, const void *prefix,
 int	ipp_store_check(struct ipp_store *, char *report, size_t len);
 
 const char *ipp_table_name(enum ipp_table);
+
+/*
+ * Maintenance of the backend's own files ("ippoolctl store").  Each
+ * returns IPP_OK, IPP_ERR with a message in err, or IPP_NOTSUPP when the
+ * backend has no such thing (Redis keeps its files itself).
+ *
+ * ipp_store_verify checks every file of the store with no store open and
+ * calls report(FILE, PROBLEM, arg) once per damaged or unreadable file
+ * (PROBLEM NULL: the file is sound); IPP_OK when all are sound,
+ * IPP_NOTFOUND when one is not.  ipp_store_recover runs recovery
+ * (catastrophic: from every log file there is) and refuses, with the
+ * process named in err, while another process has the store open.
+ * ipp_store_backup copies an open store, live, into DIR as a store that
+ * opens by itself; DIR is created, or emptied first: the caller makes
+ * sure it holds nothing else than an earlier backup.
+ */
+#define IPP_NOTSUPP	(-4)
+typedef void (*ipp_store_report_fn)(const char *file, const char *problem,
+	    void *arg);
+int	ipp_store_verify(const struct ipp_config *, ipp_store_report_fn, void *arg,
+	    char *err, size_t errlen);
+int	ipp_store_recover(const struct ipp_config *, int catastrophic, char *err,
+	    size_t errlen);
+int	ipp_store_backup(struct ipp_store *, const char *dir, char *err, size_t errlen);
+int	ipp_store_backup_supported(const struct ipp_config *);
+/* The backend's name ("bdb", "redis") the config selects. */
+const char *ipp_store_backend_name(const struct ipp_config *);
 
 #endif

@@ -40,6 +40,12 @@ struct ipp_store_ops {
 		    ipp_scan_fn, void *);
 	int	(*check)(void *h, char *report, size_t len);
 	const char *(*describe)(void *h);
+	/* maintenance (ippoolctl store); NULL: not for this backend */
+	int	(*verify)(const struct ipp_config *, ipp_store_report_fn, void *,
+		    char *err, size_t errlen);
+	int	(*recover)(const struct ipp_config *, int catastrophic, char *err,
+		    size_t errlen);
+	int	(*backup)(void *h, const char *dir, char *err, size_t errlen);
 };
 
 /* What a body receives: the backend's ops and its transaction handle. */

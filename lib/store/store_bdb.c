@@ -7,6 +7,7 @@
 
 #include <db.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -46,12 +47,59 @@ struct bdb_txn {
 	DB_TXN *t;
 };
 
+/*
+ * Berkeley DB's own messages.  A damaged file makes it say the same thing
+ * once per page (a hundred identical lines, then "Invalid argument"):
+ * each distinct message is logged once with the store's path, its
+ * repeats counted, and the count said when another message comes or the
+ * open ends.  "store verify" collects them instead (app_private).
+ */
+struct errsink {
+	char	first[400];
+	unsigned long n;
+};
+
+static pthread_mutex_t errs_lock = PTHREAD_MUTEX_INITIALIZER;
+static char errs_last[400];
+static unsigned long errs_repeats;
+
+static void
+errs_flush_locked(void)
+{
+	if (errs_repeats > 0)
+		msg_warn("Berkeley DB: the message above repeated %lu more time%s",
+		    errs_repeats, errs_repeats == 1 ? "" : "s");
+	errs_repeats = 0;
+}
+
+static void
+errs_flush(void)
+{
+	(void) pthread_mutex_lock(&errs_lock);
+	errs_flush_locked();
+	errs_last[0] = '\0';
+	(void) pthread_mutex_unlock(&errs_lock);
+}
+
 static void
 bdb_errcall(const DB_ENV *env, const char *pfx, const char *msg)
 {
-	(void) env;
-	(void) pfx;
-	msg_warn("Berkeley DB: %s", msg);
+	struct errsink *sink = env != NULL ? env->app_private : NULL;
+
+	if (sink != NULL) {
+		if (sink->n++ == 0)
+			(void) snprintf(sink->first, sizeof(sink->first), "%s", msg);
+		return;
+	}
+	(void) pthread_mutex_lock(&errs_lock);
+	if (strncmp(errs_last, msg, sizeof(errs_last) - 1) == 0) {
+		errs_repeats++;
+	} else {
+		errs_flush_locked();
+		(void) snprintf(errs_last, sizeof(errs_last), "%s", msg);
+		msg_warn("Berkeley DB: store %s: %s", pfx ? pfx : "?", msg);
+	}
+	(void) pthread_mutex_unlock(&errs_lock);
 }
 
 /* Map a DB return code; remember an environment that must be reopened. */
@@ -161,6 +209,7 @@ open_env(struct bdb *b, char *err, size_t errlen)
 	}
 	b->env = env;
 	env->set_errcall(env, bdb_errcall);
+	env->set_errpfx(env, b->path);
 	if ((ret = env->set_cachesize(env, 0, CACHE_BYTES, 1)) != 0
 	    || (ret = env->set_lk_detect(env, DB_LOCK_DEFAULT)) != 0
 	    || (ret = env->set_lk_max_locks(env, 20000)) != 0
@@ -181,15 +230,19 @@ open_env(struct bdb *b, char *err, size_t errlen)
 		ret = b->db[i]->open(b->db[i], NULL, file, NULL, DB_BTREE,
 		    DB_CREATE | DB_AUTO_COMMIT | DB_THREAD, 0660);
 		if (ret != 0) {
-			(void) snprintf(err, errlen, "store %s: cannot open table %s: %s",
-			    b->path, file, db_strerror(ret));
+			(void) snprintf(err, errlen,
+			    "store %s: cannot open table %s/%s: %s: the file may be damaged: stop the ippool programs, run \"ippoolctl store verify\", and restore the last backup (ippoolctl(8), BACKUP AND RESTORE)",
+			    b->path, b->path, file, db_strerror(ret));
+			errs_flush();
 			close_env(b);
 			return (-1);
 		}
 	}
+	errs_flush();
 	b->last_ckp = ipp_monotonic();
 	return (0);
 fail:
+	errs_flush();
 	switch (ret) {
 	case EACCES:
 	case EPERM:
@@ -204,8 +257,8 @@ fail:
 		break;
 	case DB_RUNRECOVERY:
 		(void) snprintf(err, errlen,
-		    "cannot open store %s: it needs catastrophic recovery: stop every ippool program and run db5.3_recover -c -h %s",
-		    b->path, b->path);
+		    "cannot open store %s: it needs catastrophic recovery: stop every ippool program and run \"ippoolctl store recover --catastrophic\"",
+		    b->path);
 		break;
 	default:
 		(void) snprintf(err, errlen, "cannot open store %s: %s", b->path,
@@ -658,6 +711,206 @@ bdb_check(void *h, char *report, size_t len)
 	return (IPP_OK);
 }
 
+/* --- maintenance: "ippoolctl store verify | recover | backup" ------------ */
+
+/* A process holding the environment keeps a lock on its slot of
+ * __db.register (DB_REGISTER): any lock there is a live user. */
+static int
+env_user(const char *path, pid_t *pid)
+{
+	char	reg[1200];
+	struct flock fl;
+	int	fd, rc = 0;
+
+	(void) snprintf(reg, sizeof(reg), "%s/__db.register", path);
+	if ((fd = open(reg, O_RDONLY)) < 0)
+		return (errno == ENOENT ? 0 : -1);
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, F_GETLK, &fl) != 0)
+		rc = -1;
+	else if (fl.l_type != F_UNLCK) {
+		*pid = fl.l_pid;
+		rc = 1;
+	}
+	(void) close(fd);
+	return (rc);
+}
+
+static int
+bdb_verify(const struct ipp_config *cfg, ipp_store_report_fn report, void *arg,
+    char *err, size_t errlen)
+{
+	struct errsink sink;
+	DB_ENV *env;
+	DB     *db;
+	char	full[1200], problem[600];
+	struct stat st;
+	int	ret, i, bad = 0;
+
+	errno = 0;
+	if (stat(cfg->store_path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		(void) snprintf(err, errlen, "store %s: %s", cfg->store_path,
+		    errno ? strerror(errno) : "not a directory");
+		return (IPP_ERR);
+	}
+	if ((ret = db_env_create(&env, 0)) != 0) {
+		(void) snprintf(err, errlen, "store %s: %s", cfg->store_path, db_strerror(ret));
+		return (IPP_ERR);
+	}
+	memset(&sink, 0, sizeof(sink));
+	env->app_private = &sink;
+	env->set_errcall(env, bdb_errcall);
+	/* join a running environment (pages not yet written are seen), as
+	 * db_verify does; else a private cache of our own */
+	if (env->open(env, cfg->store_path, DB_JOINENV, 0) != 0) {
+		(void) env->close(env, 0);
+		if ((ret = db_env_create(&env, 0)) != 0) {
+			(void) snprintf(err, errlen, "store %s: %s", cfg->store_path,
+			    db_strerror(ret));
+			return (IPP_ERR);
+		}
+		env->app_private = &sink;
+		env->set_errcall(env, bdb_errcall);
+		if ((ret = env->set_cachesize(env, 0, CACHE_BYTES, 1)) != 0
+		    || (ret = env->open(env, cfg->store_path,
+		    DB_CREATE | DB_INIT_MPOOL | DB_PRIVATE, 0)) != 0) {
+			(void) snprintf(err, errlen, "store %s: %s", cfg->store_path,
+			    db_strerror(ret));
+			(void) env->close(env, 0);
+			return (IPP_ERR);
+		}
+	}
+	for (i = 0; i < IPP_T_COUNT; i++) {
+		char	file[64];
+
+		(void) snprintf(file, sizeof(file), "%s.db", ipp_table_name((enum ipp_table) i));
+		(void) snprintf(full, sizeof(full), "%s/%s", cfg->store_path, file);
+		if (stat(full, &st) != 0) {
+			(void) snprintf(problem, sizeof(problem), "%s", strerror(errno));
+			report(full, problem, arg);
+			bad++;
+			continue;
+		}
+		memset(&sink, 0, sizeof(sink));
+		if ((ret = db_create(&db, env, 0)) != 0) {
+			(void) snprintf(err, errlen, "store %s: %s", cfg->store_path,
+			    db_strerror(ret));
+			(void) env->close(env, 0);
+			return (IPP_ERR);
+		}
+		/* the handle is gone after verify, whatever it returns */
+		ret = db->verify(db, file, NULL, NULL, 0);
+		if (ret == 0 && sink.n == 0) {
+			report(full, NULL, arg);
+			continue;
+		}
+		bad++;
+		if (sink.n > 1)
+			(void) snprintf(problem, sizeof(problem), "%s (and %lu more messages)",
+			    sink.n ? sink.first : db_strerror(ret), sink.n - 1);
+		else
+			(void) snprintf(problem, sizeof(problem), "%s",
+			    sink.n ? sink.first : db_strerror(ret));
+		report(full, problem, arg);
+	}
+	(void) env->close(env, 0);
+	return (bad ? IPP_NOTFOUND : IPP_OK);
+}
+
+static int
+bdb_recover(const struct ipp_config *cfg, int catastrophic, char *err, size_t errlen)
+{
+	DB_ENV *env;
+	pid_t	pid = 0;
+	int	ret;
+
+	switch (env_user(cfg->store_path, &pid)) {
+	case 0:
+		break;
+	case 1:
+		(void) snprintf(err, errlen,
+		    "store %s is in use by process %ld: stop ippool-milter, ippool-policyd and \"ippoolctl ingest\" first",
+		    cfg->store_path, (long) pid);
+		return (IPP_ERR);
+	default:
+		(void) snprintf(err, errlen, "store %s: %s/__db.register: %s",
+		    cfg->store_path, cfg->store_path, strerror(errno));
+		return (IPP_ERR);
+	}
+	if ((ret = db_env_create(&env, 0)) != 0) {
+		(void) snprintf(err, errlen, "store %s: %s", cfg->store_path, db_strerror(ret));
+		return (IPP_ERR);
+	}
+	env->set_errcall(env, bdb_errcall);
+	env->set_errpfx(env, cfg->store_path);
+	/* without DB_REGISTER: recovery runs whether or not it looks needed,
+	 * as db_recover does */
+	ret = env->open(env, cfg->store_path, DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK
+	    | DB_INIT_LOG | DB_INIT_MPOOL | (catastrophic ? DB_RECOVER_FATAL : DB_RECOVER),
+	    0660);
+	if (ret == 0)
+		ret = env->txn_checkpoint(env, 0, 0, DB_FORCE);
+	errs_flush();
+	if (ret != 0) {
+		(void) snprintf(err, errlen, "store %s: recovery failed: %s%s",
+		    cfg->store_path, db_strerror(ret), catastrophic ? ""
+		    : ": try \"ippoolctl store recover --catastrophic\", or restore the last backup");
+		(void) env->close(env, 0);
+		return (IPP_ERR);
+	}
+	if ((ret = env->close(env, 0)) != 0) {
+		(void) snprintf(err, errlen, "store %s: %s", cfg->store_path, db_strerror(ret));
+		return (IPP_ERR);
+	}
+	return (IPP_OK);
+}
+
+static int
+bdb_backup(void *h, const char *dir, char *err, size_t errlen)
+{
+	struct bdb *b = h;
+	DB_ENV *env;
+	int	ret;
+
+	if (enter(b) != IPP_OK) {
+		(void) snprintf(err, errlen, "store %s is not usable", b->path);
+		return (IPP_ERR);
+	}
+	/* a hot backup: the databases, then the log files that make them
+	 * consistent, while the daemons go on writing */
+	ret = b->env->backup(b->env, dir, DB_CREATE | DB_BACKUP_CLEAN);
+	leave(b);
+	errs_flush();
+	if (ret != 0) {
+		(void) snprintf(err, errlen, "backup of %s into %s: %s", b->path, dir,
+		    db_strerror(ret));
+		return (IPP_ERR);
+	}
+	/* catastrophic recovery in the copy now (the documented hot backup
+	 * procedure), so that a restore is a copy of the directory */
+	if ((ret = db_env_create(&env, 0)) == 0) {
+		env->set_errcall(env, bdb_errcall);
+		env->set_errpfx(env, dir);
+		ret = env->open(env, dir, DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK
+		    | DB_INIT_LOG | DB_INIT_MPOOL | DB_PRIVATE | DB_RECOVER_FATAL, 0660);
+		if (ret == 0)
+			ret = env->txn_checkpoint(env, 0, 0, DB_FORCE);
+		if (ret != 0)
+			(void) env->close(env, 0);
+		else
+			ret = env->close(env, 0);
+	}
+	errs_flush();
+	if (ret != 0) {
+		(void) snprintf(err, errlen, "backup %s: recovery of the copy failed: %s", dir,
+		    db_strerror(ret));
+		return (IPP_ERR);
+	}
+	return (IPP_OK);
+}
+
 const struct ipp_store_ops ipp_store_bdb_ops = {
 	.name = "bdb",
 	.prepare = bdb_prepare,
@@ -670,4 +923,7 @@ const struct ipp_store_ops ipp_store_bdb_ops = {
 	.scan = bdb_scan,
 	.check = bdb_check,
 	.describe = bdb_describe,
+	.verify = bdb_verify,
+	.recover = bdb_recover,
+	.backup = bdb_backup,
 };

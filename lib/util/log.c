@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "hash.h"
 #include "log.h"
+#include "printable.h"
 
 static const char *log_prog = "ippool";
 static int log_dest = IPP_LOG_STDERR;
@@ -52,10 +53,13 @@ ipp_log_verbosity(void)
 static void
 vlog(int prio, const char *prefix, const char *fmt, va_list ap)
 {
-	char	buf[2048];
+	char	raw[2048], buf[2048];
 	int	saved = errno;
 
-	(void) vsnprintf(buf, sizeof(buf), fmt, ap);
+	(void) vsnprintf(raw, sizeof(raw), fmt, ap);
+	/* messages quote log lines, headers and DNS answers: no control
+	 * character reaches the terminal or the log */
+	(void) ipp_printable_str(raw, buf, sizeof(buf));
 	if (log_dest & IPP_LOG_SYSLOG)
 		syslog(prio, "%s%s", prefix, buf);
 	if (log_dest & IPP_LOG_STDERR) {

@@ -3,8 +3,9 @@
  * (log.h), the clock (clock.h), value parsers (parse.h), e-mail addresses
  * and their canonical form (addr.h), From: mailboxes (mailbox.h), CSV
  * (csv.h), DNS (dns.h), hashing (hash.h), listening sockets (listen.h),
- * privileges (privs.h), reading a file whole (readall.h), the X-Settings
- * codec (settings.h), SVG charts (svg.h).
+ * text made printable (printable.h), privileges (privs.h), reading a
+ * file whole (readall.h), the X-Settings codec (settings.h), SVG charts
+ * (svg.h).
  *
  * May use: the C library and the libraries it wraps (OpenSSL, jansson,
  * libidn2, GMime, libresolv, libm).  Nothing else of lib/. */
@@ -20,6 +21,7 @@
 #include "log.h"
 #include "mailbox.h"
 #include "parse.h"
+#include "printable.h"
 #include "privs.h"
 #include "readall.h"
 #include "settings.h"

@@ -32,6 +32,9 @@ path = $T/store
 [pool tx]
 ips = 192.0.2.10 192.0.2.11
 senders = @ready.test @sub.ready.test @partial.test @nodmarc.test @nomx.test @badkey.test @mail.brand.info.pl
+[pool lab]
+ips = 10.0.0.1 127.0.0.5
+senders = @lab.test
 [pool default]
 ips = 192.0.2.30
 [dkim]
@@ -83,6 +86,9 @@ txt-record=mail.brand.info.pl,$spf2
 txt-record=s1._domainkey.brand.info.pl,$(record brand.info.pl s1)
 txt-record=_dmarc.brand.info.pl,"v=DMARC1; p=quarantine"
 txt-record=_dmarc.info.pl,"v=DMARC1; p=none"
+# lab.test: a pool of private and loopback addresses; an ESC in its SPF record
+mx-host=lab.test,mx.lab.test,10
+txt-record=lab.test,"v=spf1 ip4:10.0.0.1 \e[2J-all"
 CONF
 dns_start --conf-file="$T/dnsmasq.conf"
 
@@ -172,6 +178,20 @@ cd_run unknown.test
 is "$RC" 1 "unknown.test: exit 1"
 like "$(line 'dkim:')" "^dkim: problem: no key for unknown\\.test or a parent domain in $T/keytable" \
 	"unknown.test: no key reported"
+
+# --- a pool of private addresses: said so, not checked --------------------------------
+cd_run lab.test
+is "$(line 'spf 10.0.0.1')" "spf 10.0.0.1 (pool lab): unknown: pool lab uses private address 10.0.0.1: SPF cannot be checked for it (receivers see the address it is translated to)" \
+	"lab.test: a private pool address is said to be uncheckable"
+is "$(line 'spf 127.0.0.5')" "spf 127.0.0.5 (pool lab): unknown: pool lab uses loopback address 127.0.0.5: SPF cannot be checked for it (receivers see the address it is translated to)" \
+	"lab.test: a loopback one too, not \"ok: pass\""
+is "$(printf '%s\n' "$OUT" | grep -c ': ok: pass')" 0 "lab.test: no SPF pass claimed for them"
+is "$(line 'spf:')" 'spf: ok: "v=spf1 ip4:10.0.0.1 \x1b[2J-all"' "lab.test: the ESC in the TXT record is printed as \\x1b"
+grep -q $'\033' <<<"$OUT"
+is "$?" 1 "lab.test: no raw ESC reaches the terminal"
+cd_run lab.test --json
+is "$(printf '%s' "$OUT" | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print([c["detail"] for c in d["checks"] if c["check"]=="spf" and "ip" not in c])')" \
+	"['\"v=spf1 ip4:10.0.0.1 \\\\x1b[2J-all\"']" "lab.test --json: the record escaped the same way"
 
 # --- the DNS server is down: could not check ---------------------------------------------
 dns_stop
