@@ -16,7 +16,9 @@
  * domains it can name (bounce.DOMAIN of [feedback] domains and of the
  * senders of [feedback] pools, every pool's return_domain) to the pipe(8)
  * transport ippool_feedback, which runs "ippoolctl feedback -" as the
- * [milter] user, one recipient a delivery, 64 MB at most.
+ * [milter] user, one recipient a delivery, 64 MB at most; without it, that
+ * transport, its transport_maps entry and the return domains it added to
+ * relay_domains are removed again.
  *
  * Pool instances are postmulti(1) instances "postfix-ippool-POOL", or,
  * with --pool-dir, existing configuration directories (private instances
@@ -29,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ctl.h"
 #include "postconf.h"
@@ -128,45 +131,207 @@ remove_stale(struct setup *su, struct pfconf *pf, const char *const *keep, size_
 
 #define FB_TRANSPORT	"ippool_feedback"
 #define FB_MAX_DOMAINS	200
+#define LIST_SEP	", \t\n"
 
-static void
-add_domain(char **list, size_t *n, const char *prefix, const char *dom)
+struct domlist {
+	char   *d[FB_MAX_DOMAINS];
+	size_t	n;
+};
+
+static int
+domlist_has(const struct domlist *l, const char *dom, size_t len)
 {
-	char	buf[300];
 	size_t	i;
 
-	if (dom == NULL || *dom == '\0' || *n >= FB_MAX_DOMAINS
-	    || snprintf(buf, sizeof(buf), "%s%s", prefix, dom) >= (int) sizeof(buf))
-		return;
-	for (i = 0; i < *n; i++)
-		if (strcmp(list[i], buf) == 0)
-			return;
-	if ((list[*n] = strdup(buf)) != NULL)
-		(*n)++;
+	for (i = 0; i < l->n; i++)
+		if (strlen(l->d[i]) == len && strncasecmp(l->d[i], dom, len) == 0)
+			return (1);
+	return (0);
 }
 
-/* The return path's way back: the pipe transport and the return domains. */
+static void
+domlist_add(struct domlist *l, const char *prefix, const char *dom, size_t len)
+{
+	char	buf[300];
+
+	if (dom == NULL || len == 0 || l->n >= FB_MAX_DOMAINS
+	    || snprintf(buf, sizeof(buf), "%s%.*s", prefix, (int) len, dom) >= (int) sizeof(buf))
+		return;
+	if (!domlist_has(l, buf, strlen(buf)) && (l->d[l->n] = strdup(buf)) != NULL)
+		l->n++;
+}
+
+static void
+domlist_free(struct domlist *l)
+{
+	while (l->n > 0)
+		free(l->d[--l->n]);
+}
+
+/*
+ * Our map in a transport_maps value: the inline:{...} table whose entries
+ * name FB_TRANSPORT.  Returns where it starts (NULL: none), *end just past
+ * its '}'; its domains are added to doms when doms is not NULL.
+ */
+static char *
+fb_map_find(char *tm, char **end, struct domlist *doms)
+{
+	char   *start, *close, *p, *eq;
+
+	for (start = tm; (start = strstr(start, "inline:{")) != NULL; start = close) {
+		if ((close = strchr(start, '}')) == NULL)
+			return (NULL);
+		close++;
+		if ((p = strstr(start, "=" FB_TRANSPORT ":")) == NULL || p >= close)
+			continue;
+		/* entries "domain=ippool_feedback:" separated by commas */
+		for (p = start + strlen("inline:{"); doms != NULL && p < close - 1; p = eq) {
+			size_t	dl;
+
+			p += strspn(p, LIST_SEP);
+			dl = strcspn(p, "=,}");
+			eq = p + dl;
+			if (*eq == '=')
+				domlist_add(doms, "", p, dl);
+			eq += strcspn(eq, ",}");
+			if (*eq == ',')
+				eq++;
+		}
+		*end = close;
+		return (start);
+	}
+	return (NULL);
+}
+
+/*
+ * relay_domains with the domains of `drop` that are not in `keep` taken
+ * out (return domains of ours no longer configured) and those of `keep`
+ * added, in one change.
+ */
+static void
+fb_relay_domains(struct setup *su, struct pfconf *pf, const struct domlist *keep,
+    const struct domlist *drop)
+{
+	char   *old, *value, *tok;
+	size_t	i, len;
+	int	changed = 0;
+
+	if ((old = pfconf_explicit(pf, "relay_domains")) == NULL
+	    && (old = pfconf_effective(pf, "relay_domains")) == NULL) {
+		(void) fprintf(stderr, "ippoolctl: %s: cannot read relay_domains\n", pf->dir);
+		su->failed = 1;
+		return;
+	}
+	for (i = 0, len = strlen(old) + 1; i < keep->n; i++)
+		len += strlen(keep->d[i]) + 2;
+	if ((value = malloc(len + strlen(old) + 1)) == NULL) {
+		free(old);
+		su->failed = 1;
+		return;
+	}
+	value[0] = '\0';
+	/* the list item by item: an item of ours that went away is left out */
+	for (tok = old; *(tok += strspn(tok, LIST_SEP)) != '\0'; tok += len) {
+		len = strcspn(tok, LIST_SEP);
+		if (domlist_has(drop, tok, len) && !domlist_has(keep, tok, len)) {
+			changed = 1;
+			continue;
+		}
+		(void) sprintf(value + strlen(value), "%s%.*s", *value ? ", " : "", (int) len, tok);
+	}
+	for (i = 0; i < keep->n; i++) {
+		int	have = 0;
+
+		for (tok = old; !have && *(tok += strspn(tok, LIST_SEP)) != '\0'; tok += len) {
+			len = strcspn(tok, LIST_SEP);
+			have = len == strlen(keep->d[i]) && strncasecmp(tok, keep->d[i], len) == 0;
+		}
+		if (!have) {
+			(void) sprintf(value + strlen(value), "%s%s", *value ? ", " : "", keep->d[i]);
+			changed = 1;
+		}
+	}
+	if (changed)
+		set(su, pf, "relay_domains", value);
+	free(value);
+	free(old);
+}
+
+/* transport_maps with our inline map replaced by `map` ("" removes it). */
+static void
+fb_transport_maps(struct setup *su, struct pfconf *pf, const char *map, struct domlist *was)
+{
+	char   *old, *start, *end, *value;
+	size_t	len;
+
+	if ((old = pfconf_explicit(pf, "transport_maps")) == NULL)
+		old = strdup("");
+	if (old == NULL) {
+		su->failed = 1;
+		return;
+	}
+	if ((start = fb_map_find(old, &end, was)) != NULL) {
+		if (*map && strlen(map) == (size_t) (end - start)
+		    && strncmp(start, map, (size_t) (end - start)) == 0) {
+			free(old);
+			return;
+		}
+		end += strspn(end, LIST_SEP);
+		memmove(start, end, strlen(end) + 1);
+	} else if (*map == '\0') {
+		free(old);
+		return;
+	}
+	len = strlen(old);
+	while (len > 0 && strchr(LIST_SEP, old[len - 1]) != NULL)
+		old[--len] = '\0';
+	if ((value = malloc(strlen(old) + strlen(map) + 3)) != NULL) {
+		(void) sprintf(value, "%s%s%s", map, *map && *old ? ", " : "", old);
+		set(su, pf, "transport_maps", value);
+		free(value);
+	} else
+		su->failed = 1;
+	free(old);
+}
+
+/*
+ * The return path's way back: the pipe transport and the return domains
+ * routed to it; without [feedback] key, the undo: the transport, our map
+ * and the return domains it named in relay_domains are removed again.
+ */
 static void
 setup_feedback(struct setup *su, struct pfconf *pf)
 {
 	const struct ipp_config *cfg = su->cfg;
-	char   *doms[FB_MAX_DOMAINS], exe[PATH_MAX], conf[PATH_MAX], entry[2 * PATH_MAX + 200];
-	char   *map = NULL, *old, *start, *end, *value;
+	struct domlist doms = { .n = 0 }, was = { .n = 0 };
+	char	exe[PATH_MAX], conf[PATH_MAX], entry[2 * PATH_MAX + 200], *map = NULL;
 	const char *user = cfg->milter_user && *cfg->milter_user ? cfg->milter_user : "nobody";
-	size_t	n = 0, i, j, len;
+	size_t	i, j, len;
 	ssize_t	el;
 
-	for (i = 0; cfg->fb_domains && cfg->fb_domains[i]; i++)
-		add_domain(doms, &n, "bounce.", cfg->fb_domains[i]);
-	for (i = 0; i < cfg->npools; i++) {
+	for (i = 0; cfg->fb_key && cfg->fb_domains && cfg->fb_domains[i]; i++)
+		domlist_add(&doms, "bounce.", cfg->fb_domains[i], strlen(cfg->fb_domains[i]));
+	for (i = 0; cfg->fb_key && i < cfg->npools; i++) {
 		const struct ipp_pool *pool = &cfg->pools[i];
 		int	fbpool = 0;
 
-		add_domain(doms, &n, "", pool->return_domain);
+		if (pool->return_domain)
+			domlist_add(&doms, "", pool->return_domain, strlen(pool->return_domain));
 		for (j = 0; cfg->fb_pools && cfg->fb_pools[j]; j++)
 			fbpool |= strcmp(cfg->fb_pools[j], pool->name) == 0;
-		for (j = 0; fbpool && !pool->return_domain && pool->senders && pool->senders[j]; j++)
-			add_domain(doms, &n, "bounce.", strrchr(pool->senders[j], '@') + 1);
+		for (j = 0; fbpool && !pool->return_domain && pool->senders && pool->senders[j]; j++) {
+			const char *d = strrchr(pool->senders[j], '@') + 1;
+
+			domlist_add(&doms, "bounce.", d, strlen(d));
+		}
+	}
+	if (cfg->fb_key == NULL) {
+		fb_transport_maps(su, pf, "", &was);
+		fb_relay_domains(su, pf, &doms, &was);
+		if (pfconf_remove_service(pf, FB_TRANSPORT "/unix") != 0)
+			su->failed = 1;
+		domlist_free(&was);
+		return;
 	}
 	/* the ippoolctl that runs now, on the config it read */
 	if ((el = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) <= 0)
@@ -179,67 +344,29 @@ setup_feedback(struct setup *su, struct pfconf *pf)
 	    FB_TRANSPORT " unix - n n - - pipe flags=DO user=%s size=67108864 argv=%s -c %s feedback -",
 	    user, exe, conf);
 	service(su, pf, FB_TRANSPORT "/unix", entry);
-	/* smtpd must accept mail for them: relay_domains, in one change */
-	if ((old = pfconf_explicit(pf, "relay_domains")) == NULL
-	    && (old = pfconf_effective(pf, "relay_domains")) == NULL)
-		old = strdup("");
-	for (i = 0, len = old ? strlen(old) + 1 : 0; old && i < n; i++)
-		len += strlen(doms[i]) + 2;
-	if (old != NULL && (value = malloc(len)) != NULL) {
-		(void) strcpy(value, old);
-		for (i = 0; i < n; i++) {
-			size_t	dl = strlen(doms[i]);
-			const char *p;
-			int	have = 0;
-
-			for (p = value; (p = strstr(p, doms[i])) != NULL; p += dl)
-				have |= (p == value || strchr(", \t", p[-1]) != NULL)
-				    && strchr(", \t", p[dl]) != NULL;
-			if (!have)
-				(void) sprintf(value + strlen(value), "%s%s", *value ? ", " : "", doms[i]);
-		}
-		if (strcmp(value, old) != 0)
-			set(su, pf, "relay_domains", value);
-		free(value);
+	/* one inline: map of ours in transport_maps, first, replaced when the domains change */
+	for (i = 0, len = 16; i < doms.n; i++)
+		len += strlen(doms.d[i]) + sizeof(FB_TRANSPORT) + 3;
+	if ((map = malloc(len)) == NULL) {
+		su->failed = 1;
+		domlist_free(&doms);
+		return;
 	}
-	free(old);
-	/* one inline: map of ours in transport_maps, replaced when the domains change */
-	for (i = 0, len = 16; i < n; i++)
-		len += strlen(doms[i]) + sizeof(FB_TRANSPORT) + 3;
-	if (n > 0 && (map = malloc(len)) != NULL) {
+	map[0] = '\0';
+	if (doms.n > 0) {
 		(void) strcpy(map, "inline:{");
-		for (i = 0; i < n; i++)
-			(void) sprintf(map + strlen(map), "%s%s=" FB_TRANSPORT ":", i ? "," : "", doms[i]);
+		for (i = 0; i < doms.n; i++)
+			(void) sprintf(map + strlen(map), "%s%s=" FB_TRANSPORT ":", i ? "," : "", doms.d[i]);
 		(void) strcat(map, "}");
-		if ((old = pfconf_explicit(pf, "transport_maps")) == NULL)
-			old = strdup("");
-		if (old != NULL && strstr(old, map) == NULL) {
-			/* drop a former map of ours */
-			if ((start = strstr(old, "inline:{")) != NULL
-			    && (end = strchr(start, '}')) != NULL
-			    && strstr(start, "=" FB_TRANSPORT ":") != NULL
-			    && strstr(start, "=" FB_TRANSPORT ":") < end) {
-				end++;
-				while (*end == ',' || *end == ' ')
-					end++;
-				memmove(start, end, strlen(end) + 1);
-			}
-			len = strlen(old);
-			while (len > 0 && (old[len - 1] == ' ' || old[len - 1] == ','))
-				old[--len] = '\0';
-			if ((value = malloc(strlen(old) + strlen(map) + 3)) != NULL) {
-				(void) sprintf(value, "%s%s%s", map, *old ? ", " : "", old);
-				set(su, pf, "transport_maps", value);
-				free(value);
-			}
-		}
-		free(old);
-		free(map);
 	}
-	if (n == 0)
+	fb_transport_maps(su, pf, map, &was);
+	/* smtpd must accept mail for them */
+	fb_relay_domains(su, pf, &doms, &was);
+	free(map);
+	if (doms.n == 0)
 		(void) fprintf(stderr, "ippoolctl: [feedback]: no return domain to route (bounce.<From: domain> domains must be added to transport_maps by hand)\n");
-	for (i = 0; i < n; i++)
-		free(doms[i]);
+	domlist_free(&doms);
+	domlist_free(&was);
 }
 
 static void
@@ -268,8 +395,7 @@ setup_main(struct setup *su, const char *dir)
 	ensure_in_list(su, &pf, "smtpd_relay_restrictions", item, su->policy_ep, 1);
 	(void) snprintf(item, sizeof(item), "socketmap:%s:%s", su->socketmap_ep, IPP_SENDER_MAP);
 	ensure_in_list(su, &pf, "sender_dependent_default_transport_maps", item, item, 1);
-	if (cfg->fb_key != NULL)
-		setup_feedback(su, &pf);
+	setup_feedback(su, &pf);
 
 	if ((keep = calloc(cfg->npools + 1, sizeof(*keep))) == NULL) {
 		su->failed = 1;
