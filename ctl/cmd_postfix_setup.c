@@ -35,13 +35,14 @@
 
 #include "ctl.h"
 #include "postconf.h"
+#include "retpath.h"
 #include "transport.h"
 
 #define INSTANCE_GROUP	"ippool"
 
 struct setup {
 	const struct ipp_config *cfg;
-	const char *conf_file;
+	const struct ctl *ctl;
 	int	dry_run;
 	int	failed;
 	int	changes;
@@ -150,22 +151,19 @@ domlist_has(const struct domlist *l, const char *dom, size_t len)
 }
 
 static void
-domlist_add(struct domlist *l, const char *prefix, const char *dom, size_t len)
+domlist_add(struct domlist *l, const char *dom, size_t len)
 {
-	char	buf[300];
-
-	if (dom == NULL || len == 0 || l->n >= FB_MAX_DOMAINS
-	    || snprintf(buf, sizeof(buf), "%s%.*s", prefix, (int) len, dom) >= (int) sizeof(buf))
+	if (len == 0 || l->n >= FB_MAX_DOMAINS || domlist_has(l, dom, len))
 		return;
-	if (!domlist_has(l, buf, strlen(buf)) && (l->d[l->n] = strdup(buf)) != NULL)
+	if ((l->d[l->n] = strndup(dom, len)) != NULL)
 		l->n++;
 }
 
 static void
 domlist_free(struct domlist *l)
 {
-	while (l->n > 0)
-		free(l->d[--l->n]);
+	ipp_retpath_domains_free(l->d, l->n);
+	l->n = 0;
 }
 
 /*
@@ -192,7 +190,7 @@ fb_map_find(char *tm, char **end, struct domlist *doms)
 			dl = strcspn(p, "=,}");
 			eq = p + dl;
 			if (*eq == '=')
-				domlist_add(doms, "", p, dl);
+				domlist_add(doms, p, dl);
 			eq += strcspn(eq, ",}");
 			if (*eq == ',')
 				eq++;
@@ -306,25 +304,9 @@ setup_feedback(struct setup *su, struct pfconf *pf)
 	struct domlist doms = { .n = 0 }, was = { .n = 0 };
 	char	exe[PATH_MAX], conf[PATH_MAX], entry[2 * PATH_MAX + 200], *map = NULL;
 	const char *user = cfg->milter_user && *cfg->milter_user ? cfg->milter_user : "nobody";
-	size_t	i, j, len;
-	ssize_t	el;
+	size_t	i, len;
 
-	for (i = 0; cfg->fb_key && cfg->fb_domains && cfg->fb_domains[i]; i++)
-		domlist_add(&doms, "bounce.", cfg->fb_domains[i], strlen(cfg->fb_domains[i]));
-	for (i = 0; cfg->fb_key && i < cfg->npools; i++) {
-		const struct ipp_pool *pool = &cfg->pools[i];
-		int	fbpool = 0;
-
-		if (pool->return_domain)
-			domlist_add(&doms, "", pool->return_domain, strlen(pool->return_domain));
-		for (j = 0; cfg->fb_pools && cfg->fb_pools[j]; j++)
-			fbpool |= strcmp(cfg->fb_pools[j], pool->name) == 0;
-		for (j = 0; fbpool && !pool->return_domain && pool->senders && pool->senders[j]; j++) {
-			const char *d = strrchr(pool->senders[j], '@') + 1;
-
-			domlist_add(&doms, "bounce.", d, strlen(d));
-		}
-	}
+	doms.n = ipp_retpath_config_domains(cfg, doms.d, FB_MAX_DOMAINS);
 	if (cfg->fb_key == NULL) {
 		fb_transport_maps(su, pf, "", &was);
 		fb_relay_domains(su, pf, &doms, &was);
@@ -333,13 +315,7 @@ setup_feedback(struct setup *su, struct pfconf *pf)
 		domlist_free(&was);
 		return;
 	}
-	/* the ippoolctl that runs now, on the config it read */
-	if ((el = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) <= 0)
-		(void) snprintf(exe, sizeof(exe), "%s/ippoolctl", SBINDIR);
-	else
-		exe[el] = '\0';
-	if (realpath(su->conf_file, conf) == NULL)
-		(void) snprintf(conf, sizeof(conf), "%s", su->conf_file);
+	ctl_self(su->ctl, exe, sizeof(exe), conf, sizeof(conf));
 	(void) snprintf(entry, sizeof(entry),
 	    FB_TRANSPORT " unix - n n - - pipe flags=DO user=%s size=67108864 argv=%s -c %s feedback -",
 	    user, exe, conf);
@@ -687,7 +663,7 @@ cmd_postfix_setup(struct ctl *ctl, int argc, char **argv)
 		return (EX_USAGE);
 	}
 	su.cfg = ctl_config(ctl);
-	su.conf_file = ctl->conf_file;
+	su.ctl = ctl;
 	mdir[0] = '\0';
 	/* postconf cannot name the default directory when it has no main.cf */
 	if ((main_dir == NULL || tmpl == NULL) && default_main_dir(mdir, sizeof(mdir)) != 0)
