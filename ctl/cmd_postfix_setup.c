@@ -22,7 +22,12 @@
  *
  * Pool instances are postmulti(1) instances "postfix-ippool-POOL", or,
  * with --pool-dir, existing configuration directories (private instances
- * run with "postfix -c DIR", as the tests do). */
+ * run with "postfix -c DIR", as the tests do).  A dry run shows every line
+ * it would write in either mode, also in instances not created yet.
+ *
+ * Sockets: a unix socket under an instance's queue directory is written
+ * relative to it, which a chrooted service (Debian's smtpd) reaches too;
+ * one elsewhere gets a warning when a service that uses it is chrooted. */
 #include "autoconfig.h"
 
 #include <getopt.h>
@@ -345,13 +350,75 @@ setup_feedback(struct setup *su, struct pfconf *pf)
 	domlist_free(&was);
 }
 
+/* The master.cf commands that use each socket. */
+static const char *const milter_cmds[] = { "smtpd", "cleanup", NULL };
+static const char *const policy_cmds[] = { "smtpd", NULL };
+static const char *const rewrite_cmds[] = { "trivial-rewrite", NULL };
+
+/*
+ * EP (a Postfix endpoint) as this instance's services can reach it.
+ * Postfix's daemons run in the queue directory, chrooted there or not, so
+ * a unix socket under it is written relative to it ("unix:ippool/x.sock"
+ * for /var/spool/postfix/ippool/x.sock: Debian's chrooted smtpd reaches
+ * it, and so does an unchrooted one).  A unix socket elsewhere cannot be
+ * reached by a chrooted service (Debian's master.cf chroots smtpd,
+ * cleanup and trivial-rewrite): it is written as it is, with a warning
+ * that says what to do.
+ */
+static void
+instance_endpoint(struct setup *su, struct pfconf *pf, const char *ep, const char *key,
+    const char *const *cmds, char *out, size_t len)
+{
+	char   *qd;
+	const char *path, *shown = pf->shown ? pf->shown : pf->dir;
+	size_t	ql, i, c;
+
+	(void) snprintf(out, len, "%s", ep);
+	if (strncmp(ep, "unix:", 5) != 0)
+		return;
+	path = ep + 5;
+	if ((qd = pfconf_effective(pf, "queue_directory")) == NULL) {
+		(void) fprintf(stderr, "ippoolctl: %s: cannot read queue_directory\n", pf->dir);
+		su->failed = 1;
+		return;
+	}
+	ql = strlen(qd);
+	while (ql > 1 && qd[ql - 1] == '/')
+		qd[--ql] = '\0';
+	if (ql > 0 && strncmp(path, qd, ql) == 0 && path[ql] == '/' && path[ql + 1] != '\0') {
+		(void) snprintf(out, len, "unix:%s", path + ql + 1);
+		free(qd);
+		return;
+	}
+	for (i = 0; i < pf->nsvc; i++) {
+		char	f[8][256];
+
+		/* name type private unpriv chroot wakeup maxproc command */
+		if (sscanf(pf->svc_entry[i], "%255s %255s %255s %255s %255s %255s %255s %255s",
+		    f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]) != 8 || strcmp(f[4], "y") != 0)
+			continue;
+		for (c = 0; cmds[c] != NULL; c++)
+			if (strcmp(f[7], cmds[c]) == 0)
+				break;
+		if (cmds[c] == NULL)
+			continue;
+		(void) fprintf(stderr,
+		    "ippoolctl: warning: %s/master.cf: %s (%s) runs chrooted in %s, where %s cannot be reached: "
+		    "set %s to a unix socket under %s (written as unix:RELATIVE-PATH; Postfix's user needs the ippool group), "
+		    "or to an inet: socket, or set %s's chroot column to n\n",
+		    shown, pf->svc_key[i], f[7], qd, path, key, qd, pf->svc_key[i]);
+		break;
+	}
+	free(qd);
+}
+
 static void
 setup_main(struct setup *su, const char *dir)
 {
 	const struct ipp_config *cfg = su->cfg;
 	struct pfconf pf;
 	char	item[800], err[1024], name[IPP_TRANSPORT_MAX], key[IPP_TRANSPORT_MAX + 8],
-		entry[1024], prefix[64];
+		entry[1024], prefix[64], milter_ep[300], policy_ep[300], sm_ep[300];
 	char  **keep;
 	size_t	i;
 
@@ -360,16 +427,22 @@ setup_main(struct setup *su, const char *dir)
 		su->failed = 1;
 		return;
 	}
-	(void) snprintf(item, sizeof(item), "{ %s, default_action=tempfail }", su->milter_ep);
-	ensure_in_list(su, &pf, "smtpd_milters", item, su->milter_ep, 0);
-	ensure_in_list(su, &pf, "non_smtpd_milters", item, su->milter_ep, 0);
+	instance_endpoint(su, &pf, su->milter_ep, "[milter] socket", milter_cmds, milter_ep,
+	    sizeof(milter_ep));
+	instance_endpoint(su, &pf, su->policy_ep, "[policy] policy", policy_cmds, policy_ep,
+	    sizeof(policy_ep));
+	instance_endpoint(su, &pf, su->socketmap_ep, "[policy] socketmap", rewrite_cmds, sm_ep,
+	    sizeof(sm_ep));
+	(void) snprintf(item, sizeof(item), "{ %s, default_action=tempfail }", milter_ep);
+	ensure_in_list(su, &pf, "smtpd_milters", item, milter_ep, 0);
+	ensure_in_list(su, &pf, "non_smtpd_milters", item, milter_ep, 0);
 	/* relayed mail only: local recipients never reach the policy (no FILTER
 	 * loop for inbound mail), and the check precedes any permit_mynetworks */
 	(void) snprintf(item, sizeof(item),
 	    "permit_auth_destination, check_policy_service { %s, default_action=DEFER_IF_PERMIT }",
-	    su->policy_ep);
-	ensure_in_list(su, &pf, "smtpd_relay_restrictions", item, su->policy_ep, 1);
-	(void) snprintf(item, sizeof(item), "socketmap:%s:%s", su->socketmap_ep, IPP_SENDER_MAP);
+	    policy_ep);
+	ensure_in_list(su, &pf, "smtpd_relay_restrictions", item, policy_ep, 1);
+	(void) snprintf(item, sizeof(item), "socketmap:%s:%s", sm_ep, IPP_SENDER_MAP);
 	ensure_in_list(su, &pf, "sender_dependent_default_transport_maps", item, item, 1);
 	setup_feedback(su, &pf);
 
@@ -422,11 +495,11 @@ ip_service(struct setup *su, struct pfconf *pf, const struct ipp_pool *pool, siz
 }
 
 static void
-setup_pool(struct setup *su, const struct ipp_pool *pool, const char *dir)
+setup_pool(struct setup *su, const struct ipp_pool *pool, const char *dir, const char *shown)
 {
 	const struct ipp_config *cfg = su->cfg;
 	struct pfconf pf;
-	char	err[1024], value[600], key[128], entry[600], listen[96], *tls;
+	char	err[1024], value[600], key[128], entry[600], listen[96], *tls, sm_ep[300];
 	char  **keep;
 	size_t	nkeep = 0, i, cap;
 
@@ -435,8 +508,13 @@ setup_pool(struct setup *su, const struct ipp_pool *pool, const char *dir)
 		su->failed = 1;
 		return;
 	}
-	(void) snprintf(value, sizeof(value), "socketmap:%s:%s", su->socketmap_ep, pool->name);
+	pf.shown = shown;
+	instance_endpoint(su, &pf, su->socketmap_ep, "[policy] socketmap", rewrite_cmds, sm_ep,
+	    sizeof(sm_ep));
+	(void) snprintf(value, sizeof(value), "socketmap:%s:%s", sm_ep, pool->name);
 	set(su, &pf, "transport_maps", value);
+	/* "postmulti -e create" disables inet services: the listener is one */
+	set(su, &pf, "master_service_disable", "");
 	/* a pure relay for the main instance on loopback */
 	set(su, &pf, "inet_interfaces", "loopback-only");
 	set(su, &pf, "mydestination", "");
@@ -597,6 +675,83 @@ enable_instance(struct setup *su, const struct ipp_pool *pool)
 	free(out);
 }
 
+/*
+ * A dry run cannot create a pool's postmulti instance, so it sets up what
+ * "postmulti -e create" would make (postmulti-script: the prototypes
+ * main.cf.proto and master.cf.proto of meta_directory, the instance's own
+ * directories, inet services disabled, no local submission) in a
+ * temporary directory and shows the changes of the pool's setup there
+ * under the instance's directory, the main instance's with
+ * "-ippool-POOL" appended as postmulti derives it.
+ */
+static int
+preview_instance(struct setup *su, const char *main_dir, const struct ipp_pool *pool)
+{
+	struct pfconf m;
+	char	err[1024], tmp[] = "/tmp/ippoolctl-preview-XXXXXX", shown[1100], *out,
+		sets[4][1200], from[2][1100], to[2][1100];
+	char   *meta = NULL, *qd = NULL, *dd = NULL;
+	const char *files[2] = { "main.cf", "master.cf" };
+	int	rc = -1, i;
+
+	if (pfconf_open(&m, main_dir, 1, err, sizeof(err)) != 0) {
+		(void) fprintf(stderr, "ippoolctl: main instance: %s\n", err);
+		return (-1);
+	}
+	meta = pfconf_effective(&m, "meta_directory");
+	qd = pfconf_effective(&m, "queue_directory");
+	dd = pfconf_effective(&m, "data_directory");
+	pfconf_close(&m);
+	if (meta == NULL || qd == NULL || dd == NULL || mkdtemp(tmp) == NULL) {
+		(void) fprintf(stderr, "ippoolctl: pool %s: cannot preview its new instance\n",
+		    pool->name);
+		goto out;
+	}
+	(void) snprintf(shown, sizeof(shown), "%s-ippool-%s", main_dir, pool->name);
+	for (i = 0; i < 2; i++) {
+		char   *cp[] = { "cp", from[i], to[i], NULL };
+
+		(void) snprintf(from[i], sizeof(from[i]), "%s/%s.proto", meta, files[i]);
+		(void) snprintf(to[i], sizeof(to[i]), "%s/%s", tmp, files[i]);
+		if (pf_run(cp, &out, err, sizeof(err)) != 0) {
+			(void) fprintf(stderr, "ippoolctl: pool %s: cannot copy %s: %s\n", pool->name,
+			    from[i], err);
+			free(out);
+			goto clean;
+		}
+		free(out);
+	}
+	(void) snprintf(sets[0], sizeof(sets[0]), "queue_directory = %s-ippool-%s", qd, pool->name);
+	(void) snprintf(sets[1], sizeof(sets[1]), "data_directory = %s-ippool-%s", dd, pool->name);
+	(void) snprintf(sets[2], sizeof(sets[2]), "multi_instance_name = postfix-ippool-%s",
+	    pool->name);
+	(void) snprintf(sets[3], sizeof(sets[3]), "multi_instance_group = " INSTANCE_GROUP);
+	{
+		char   *pc[] = { "postconf", "-c", tmp, "-e", sets[0], sets[1], sets[2], sets[3],
+			"authorized_submit_users =", "master_service_disable = inet", NULL };
+
+		if (pf_run(pc, &out, err, sizeof(err)) != 0) {
+			(void) fprintf(stderr, "ippoolctl: pool %s: postconf: %s\n", pool->name, err);
+			free(out);
+			goto clean;
+		}
+		free(out);
+	}
+	setup_pool(su, pool, tmp, shown);
+	rc = 0;
+clean:
+	for (i = 0; i < 2; i++) {
+		(void) snprintf(to[i], sizeof(to[i]), "%s/%s", tmp, files[i]);
+		(void) unlink(to[i]);
+	}
+	(void) rmdir(tmp);
+out:
+	free(meta);
+	free(qd);
+	free(dd);
+	return (rc);
+}
+
 static int
 default_main_dir(char *buf, size_t len)
 {
@@ -697,14 +852,14 @@ cmd_postfix_setup(struct ctl *ctl, int argc, char **argv)
 		if (tmpl != NULL) {
 			(void) pool_dir(tmpl, pool->name, dir, sizeof(dir));
 		} else if ((rc = postmulti_dir(&su, pool, dir, sizeof(dir), &enabled)) != 0) {
-			if (rc < 0)
+			/* a dry run: every line the new instance would get */
+			if (rc < 0 || preview_instance(&su, main_dir, pool) != 0)
 				su.failed = 1;
 			else
-				(void) printf("(dry run) then: the settings of pool %s in its new instance\n",
-				    pool->name);
+				enable_instance(&su, pool);
 			continue;
 		}
-		setup_pool(&su, pool, dir);
+		setup_pool(&su, pool, dir, NULL);
 		if (!enabled)
 			enable_instance(&su, pool);
 	}

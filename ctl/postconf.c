@@ -19,6 +19,7 @@
 extern char **environ;
 
 #define OUT_MAX (4 * 1024 * 1024)
+#define SHOWN(pf) ((pf)->shown ? (pf)->shown : (pf)->dir)
 
 int
 pf_run(char *const argv[], char **out, char *err, size_t errlen)
@@ -318,7 +319,7 @@ pfconf_set(struct pfconf *pf, const char *name, const char *value)
 		return (0);
 	}
 	(void) printf("%s%s/main.cf: %s =%s%s  (was: %s)\n", pf->dry_run ? "(dry run) " : "",
-	    pf->dir, name, want[0] ? " " : "", want, have[0] ? have : "empty");
+	    SHOWN(pf), name, want[0] ? " " : "", want, have[0] ? have : "empty");
 	free(cur);
 	pf->changes++;
 	if (pf->dry_run)
@@ -357,11 +358,11 @@ pfconf_set_service(struct pfconf *pf, const char *key, const char *entry)
 	fold(entry, want, sizeof(want));
 	if (cur != NULL && strcmp(cur, want) == 0)
 		return (0);
-	(void) printf("%s%s/master.cf: %s %s\n", pf->dry_run ? "(dry run) " : "", pf->dir,
+	(void) printf("%s%s/master.cf: %s %s\n", pf->dry_run ? "(dry run) " : "", SHOWN(pf),
 	    cur ? "update" : "add", want);
 	if (cur != NULL)
 		(void) printf("%s%s/master.cf:   (was: %s)\n", pf->dry_run ? "(dry run) " : "",
-		    pf->dir, cur);
+		    SHOWN(pf), cur);
 	pf->changes++;
 	if (pf->dry_run)
 		return (0);
@@ -388,7 +389,7 @@ pfconf_remove_service(struct pfconf *pf, const char *key)
 
 	if (cur == NULL)
 		return (0);
-	(void) printf("%s%s/master.cf: remove %s\n", pf->dry_run ? "(dry run) " : "", pf->dir, cur);
+	(void) printf("%s%s/master.cf: remove %s\n", pf->dry_run ? "(dry run) " : "", SHOWN(pf), cur);
 	pf->changes++;
 	if (pf->dry_run)
 		return (0);
