@@ -2,7 +2,10 @@
  * from its pools' IPs?  The identity checks a cloud sending service makes
  * before it lets a domain send: MX, one SPF record that passes every pool
  * IP (evaluated by libspf2 for postmaster@DOMAIN), the published DKIM keys
- * matching the keytable's, a DMARC policy, and DKIM alignment.
+ * matching the keytable's, a DMARC policy, and DKIM alignment; with
+ * [feedback] rewriting the domain's return path, the return domain's MX
+ * (it must reach this site) and SPF (it must pass the pools' IPs, since
+ * receivers check SPF on the envelope sender's domain).
  *
  * Exit status: 0 ready, 1 problems, 2 a check could not be made (DNS
  * temporary failure, keys unreadable).  A definite problem wins over an
@@ -10,6 +13,9 @@
 #include "autoconfig.h"
 
 #include <sys/types.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <arpa/nameser.h>
 #include <errno.h>
@@ -34,6 +40,7 @@
 #include "parse.h"
 #include "printable.h"
 #include "pool.h"
+#include "retpath.h"
 
 enum status { ST_OK, ST_PROBLEM, ST_UNKNOWN };
 
@@ -192,31 +199,34 @@ check_mx(struct report *r)
 	}
 }
 
-/* 0: one record; -1: none or several (a problem); -2: could not tell */
+/*
+ * The SPF record of DOMAIN, reported as check CHECK (label LABEL).
+ * 0: one record; -1: none or several (a problem); -2: could not tell.
+ */
 static int
-check_spf_record(struct report *r)
+check_spf_record(struct report *r, const char *check, const char *label, const char *domain)
 {
 	char	err[512], first[2048];
 	size_t	n;
 	enum ipp_dns_status st;
 
-	st = txt_with_prefix(r->domain, "v=spf1", &n, first, sizeof(first), err, sizeof(err));
+	st = txt_with_prefix(domain, "v=spf1", &n, first, sizeof(first), err, sizeof(err));
 	if (st == IPP_DNS_TEMP || st == IPP_DNS_ERROR) {
-		say(r, "spf", NULL, ST_UNKNOWN, NULL, "%s", err);
+		say(r, check, label, ST_UNKNOWN, NULL, "%s", err);
 		return (-2);
 	}
 	if (n == 0) {
-		say(r, "spf", NULL, ST_PROBLEM, NULL, "no SPF record (TXT \"v=spf1 ...\") at %s",
-		    r->domain);
+		say(r, check, label, ST_PROBLEM, NULL, "no SPF record (TXT \"v=spf1 ...\") at %s",
+		    domain);
 		return (-1);
 	}
 	if (n > 1) {
-		say(r, "spf", NULL, ST_PROBLEM, NULL,
+		say(r, check, label, ST_PROBLEM, NULL,
 		    "%zu SPF records at %s: there must be exactly one (RFC 7208 4.5: permerror)",
-		    n, r->domain);
+		    n, domain);
 		return (-1);
 	}
-	say(r, "spf", NULL, ST_OK, NULL, "\"%s\"", first);
+	say(r, check, label, ST_OK, NULL, "\"%s\"", first);
 	return (0);
 }
 
@@ -285,16 +295,16 @@ private_kind(const struct ipp_ip *ip)
 	return (NULL);
 }
 
+/* libspf2's verdict on mail from postmaster@DOMAIN from each IP of POOLS. */
 static void
-check_spf_ips(struct report *r, const struct ipp_config *cfg, int record)
+check_spf_ips(struct report *r, const char *check, const char *domain,
+    const struct ipp_pool *const *pools, size_t np, int record)
 {
-	const struct ipp_pool *pools[IPP_MAX_POOLS];
 	char	sender[IPP_ADDR_MAX + 16], label[INET6_ADDRSTRLEN + IPP_NAME_MAX + 16];
 	SPF_server_t *spf;
-	size_t	np, i, j;
+	size_t	i, j;
 
-	np = domain_pools(cfg, r->domain, pools, IPP_MAX_POOLS);
-	(void) snprintf(sender, sizeof(sender), "postmaster@%s", r->domain);
+	(void) snprintf(sender, sizeof(sender), "postmaster@%s", domain);
 	/* libspf2 prints its warnings on stderr otherwise */
 	SPF_warning_handler = NULL;
 	SPF_info_handler = NULL;
@@ -313,14 +323,14 @@ check_spf_ips(struct report *r, const struct ipp_config *cfg, int record)
 			(void) snprintf(label, sizeof(label), "%s (pool %s)", ip->text, pools[i]->name);
 			if ((kind = private_kind(ip)) != NULL) {
 				extra[4] = NULL;
-				say(r, "spf", label, ST_UNKNOWN, extra,
+				say(r, check, label, ST_UNKNOWN, extra,
 				    "pool %s uses %s address %s: SPF cannot be checked for it (receivers see the address it is translated to)",
 				    pools[i]->name, kind, ip->text);
 				continue;
 			}
 			if (spf == NULL) {
 				extra[4] = NULL;
-				say(r, "spf", label, ST_UNKNOWN, extra, "%s",
+				say(r, check, label, ST_UNKNOWN, extra, "%s",
 				    record == -2 ? "the SPF record could not be read" : "libspf2: out of memory");
 				continue;
 			}
@@ -329,9 +339,9 @@ check_spf_ips(struct report *r, const struct ipp_config *cfg, int record)
 			    : SPF_request_set_ipv6(req, ip->a.v6)) != SPF_E_SUCCESS
 			    || SPF_request_set_env_from(req, sender) != 0
 			    || SPF_request_set_helo_dom(req, pools[i]->helo ? pools[i]->helo
-			    : r->domain) != SPF_E_SUCCESS) {
+			    : domain) != SPF_E_SUCCESS) {
 				extra[4] = NULL;
-				say(r, "spf", label, ST_UNKNOWN, extra, "libspf2 refused the request");
+				say(r, check, label, ST_UNKNOWN, extra, "libspf2 refused the request");
 				if (req != NULL)
 					SPF_request_free(req);
 				continue;
@@ -341,11 +351,11 @@ check_spf_ips(struct report *r, const struct ipp_config *cfg, int record)
 			name = SPF_strresult(res);
 			extra[5] = name;
 			if (res == SPF_RESULT_PASS)
-				say(r, "spf", label, ST_OK, extra, "%s", name);
+				say(r, check, label, ST_OK, extra, "%s", name);
 			else if (res == SPF_RESULT_TEMPERROR)
-				say(r, "spf", label, ST_UNKNOWN, extra, "%s", name);
+				say(r, check, label, ST_UNKNOWN, extra, "%s", name);
 			else
-				say(r, "spf", label, ST_PROBLEM, extra,
+				say(r, check, label, ST_PROBLEM, extra,
 				    "%s: mail from %s for %s is not authorized by SPF", name, ip->text,
 				    sender);
 			if (resp != NULL)
@@ -550,6 +560,161 @@ check_dmarc(struct report *r, const char *signing)
 		    "d=%s is not aligned with %s: DMARC fails on DKIM", signing, r->domain);
 }
 
+/* --- the return path ([feedback]) ------------------------------------------ */
+
+/*
+ * Whether TEXT (an address from DNS) is one of this site's: an address of
+ * an interface of this host or of a pool.  *who says which, for the report.
+ */
+static int
+site_address(const struct ipp_config *cfg, const struct ifaddrs *ifs, const char *text,
+    const char **who)
+{
+	unsigned char a[16];
+	int	fam = strchr(text, ':') ? AF_INET6 : AF_INET;
+	size_t	i, j, alen = fam == AF_INET ? 4 : 16;
+	const struct ifaddrs *ifa;
+
+	if (inet_pton(fam, text, a) != 1)
+		return (0);
+	for (i = 0; i < cfg->npools; i++)
+		for (j = 0; j < cfg->pools[i].nips; j++) {
+			const struct ipp_ip *ip = &cfg->pools[i].ips[j];
+
+			if (ip->family == fam && memcmp(fam == AF_INET ? (const void *) &ip->a.v4
+			    : (const void *) &ip->a.v6, a, alen) == 0) {
+				*who = cfg->pools[i].name;
+				return (1);
+			}
+		}
+	for (ifa = ifs; ifa != NULL; ifa = ifa->ifa_next) {
+		const struct sockaddr *sa = ifa->ifa_addr;
+
+		if (sa == NULL || sa->sa_family != fam)
+			continue;
+		if (memcmp(fam == AF_INET ? (const void *) &((const struct sockaddr_in *) sa)->sin_addr
+		    : (const void *) &((const struct sockaddr_in6 *) sa)->sin6_addr, a, alen) == 0) {
+			*who = NULL;
+			return (1);
+		}
+	}
+	return (0);
+}
+
+/* An MX of the return domain RD whose host resolves to an address of the site. */
+static void
+check_return_mx(struct report *r, const struct ipp_config *cfg, const char *rd)
+{
+	struct ipp_dns_answer mx, ad;
+	struct ifaddrs *ifs = NULL;
+	enum ipp_dns_status st;
+	char	err[512], seen[1024];
+	const char *extra[] = { "domain", rd, NULL };
+	static const int types[] = { ns_t_a, ns_t_aaaa };
+	size_t	i, j, t, off = 0;
+	int	temp = 0, n;
+
+	st = ipp_dns_lookup(rd, ns_t_mx, &mx, err, sizeof(err));
+	if (st == IPP_DNS_NXDOMAIN || st == IPP_DNS_NODATA) {
+		say(r, "return-mx", rd, ST_PROBLEM, extra,
+		    "no MX record at %s: bounces and complaints sent to the return path do not reach this site",
+		    rd);
+		return;
+	}
+	if (st != IPP_DNS_OK) {
+		say(r, "return-mx", rd, ST_UNKNOWN, extra, "%s", err);
+		return;
+	}
+	if (getifaddrs(&ifs) != 0)
+		ifs = NULL;
+	seen[0] = '\0';
+	for (i = 0; i < mx.n; i++) {
+		const char *host = mx.rr[i].text;
+
+		if (host[0] == '\0' || strcmp(host, ".") == 0)
+			continue;
+		for (t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+			st = ipp_dns_lookup(host, types[t], &ad, err, sizeof(err));
+			if (st == IPP_DNS_TEMP || st == IPP_DNS_ERROR)
+				temp = 1;
+			if (st != IPP_DNS_OK)
+				continue;
+			for (j = 0; j < ad.n; j++) {
+				const char *who = NULL;
+
+				if (site_address(cfg, ifs, ad.rr[j].text, &who)) {
+					char	what[IPP_NAME_MAX + 32];
+
+					if (who != NULL)
+						(void) snprintf(what, sizeof(what), "an address of pool %s", who);
+					else
+						(void) snprintf(what, sizeof(what), "an address of this host");
+					say(r, "return-mx", rd, ST_OK, extra, "%u %s (%s: %s)", mx.rr[i].pref,
+					    host, ad.rr[j].text, what);
+					ipp_dns_answer_free(&ad);
+					ipp_dns_answer_free(&mx);
+					if (ifs != NULL)
+						freeifaddrs(ifs);
+					return;
+				}
+				if (off < sizeof(seen) && (n = snprintf(seen + off, sizeof(seen) - off,
+				    "%s%s %s", off ? ", " : "", host, ad.rr[j].text)) > 0)
+					off += (size_t) n;
+			}
+			ipp_dns_answer_free(&ad);
+		}
+	}
+	ipp_dns_answer_free(&mx);
+	if (ifs != NULL)
+		freeifaddrs(ifs);
+	if (temp)
+		say(r, "return-mx", rd, ST_UNKNOWN, extra,
+		    "the MX hosts of %s could not all be resolved (DNS temporary failure?)", rd);
+	else
+		say(r, "return-mx", rd, ST_PROBLEM, extra,
+		    "no MX host of %s resolves to an address of this host or of its pools (%s): feedback does not reach ippoolctl feedback",
+		    rd, seen[0] ? seen : "no addresses");
+}
+
+/*
+ * With [feedback] rewriting the domain's return path: each return domain
+ * its pools use must take mail at this site and pass the pools' IPs in
+ * SPF (the SPF check of the envelope sender is made on it, not on the
+ * From: domain).
+ */
+static void
+check_return(struct report *r, const struct ipp_config *cfg)
+{
+	const struct ipp_pool *pools[IPP_MAX_POOLS], *users[IPP_MAX_POOLS];
+	char	sender[IPP_ADDR_MAX + 16], rds[IPP_MAX_POOLS][256];
+	size_t	np, nrd = 0, i, k, nu;
+	int	record;
+
+	np = domain_pools(cfg, r->domain, pools, IPP_MAX_POOLS);
+	(void) snprintf(sender, sizeof(sender), "postmaster@%s", r->domain);
+	for (i = 0; i < np; i++) {
+		if (!ipp_retpath_wanted(cfg, pools[i], sender)
+		    || ipp_retpath_domain(pools[i], r->domain, rds[nrd], sizeof(rds[nrd])) != 0)
+			continue;
+		for (k = 0; k < nrd && strcmp(rds[k], rds[nrd]) != 0; k++)
+			;
+		if (k == nrd)
+			nrd++;
+	}
+	for (k = 0; k < nrd; k++) {
+		char	rd[256];
+
+		for (i = 0, nu = 0; i < np; i++)
+			if (ipp_retpath_wanted(cfg, pools[i], sender)
+			    && ipp_retpath_domain(pools[i], r->domain, rd, sizeof(rd)) == 0
+			    && strcmp(rd, rds[k]) == 0)
+				users[nu++] = pools[i];
+		check_return_mx(r, cfg, rds[k]);
+		record = check_spf_record(r, "return-spf", rds[k], rds[k]);
+		check_spf_ips(r, "return-spf", rds[k], users, nu, record);
+	}
+}
+
 static int
 cd_usage(void)
 {
@@ -564,8 +729,10 @@ cmd_check_domain(struct ctl *ctl, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct ipp_config *cfg;
+	const struct ipp_pool *pools[IPP_MAX_POOLS];
 	struct ipp_keytable *kt = NULL;
 	struct report r;
+	size_t	np;
 	const char *signing;
 	char	domain[256];
 	int	ch, rc, record;
@@ -598,10 +765,12 @@ cmd_check_domain(struct ctl *ctl, int argc, char **argv)
 	}
 
 	check_mx(&r);
-	record = check_spf_record(&r);
-	check_spf_ips(&r, cfg, record);
+	record = check_spf_record(&r, "spf", NULL, domain);
+	np = domain_pools(cfg, domain, pools, IPP_MAX_POOLS);
+	check_spf_ips(&r, "spf", domain, pools, np, record);
 	signing = check_dkim(&r, cfg, &kt);
 	check_dmarc(&r, signing);
+	check_return(&r, cfg);
 
 	rc = r.nproblems ? 1 : r.nunknown ? 2 : 0;
 	if (r.json) {

@@ -190,9 +190,11 @@ cmd_feedback(struct ctl *ctl, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "recipient", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct ipp_config *cfg;
+	const char *envrcpt = NULL;
 	struct ipp_hmac_keys keys, *kp = NULL;
 	struct ipp_retpath_rec rec;
 	struct ipp_fbreport rep;
@@ -212,6 +214,15 @@ cmd_feedback(struct ctl *ctl, int argc, char **argv)
 			break;
 		case 'j':
 			json = 1;
+			break;
+		case 'r':
+			/* Sendmail speaks SMTP to a mailer without $u: it passes $u here */
+			if (strlen(optarg) > IPP_ADDR_MAX || strpbrk(optarg, " \t\r\n") != NULL) {
+				(void) fprintf(stderr, "ippoolctl: feedback: --recipient: not an address: %.80s\n",
+				    optarg);
+				return (EX_USAGE);
+			}
+			envrcpt = optarg;
 			break;
 		default:
 			return (ctl_usage(ctl_find("feedback")));
@@ -266,7 +277,8 @@ cmd_feedback(struct ctl *ctl, int argc, char **argv)
 		ipp_fbreport_free(&rep);
 		return (EX_TEMPFAIL);
 	}
-	msg_info("feedback: %s: %s; %s%s", file, rep.what, why,
+	msg_info("feedback: %s%s%s%s: %s; %s%s", file, envrcpt ? " to <" : "",
+	    envrcpt ? envrcpt : "", envrcpt ? ">" : "", rep.what, why,
 	    rep.dropped ? "; findings over the limit dropped" : "");
 	for (i = 0; i < rep.n; i++)
 		print_finding(&rep.f[i], ts == TOK_VALID ? &rec : NULL, ts, json);

@@ -16,11 +16,18 @@
  * domains it can name (bounce.DOMAIN of [feedback] domains and of the
  * senders of [feedback] pools, every pool's return_domain) to the pipe(8)
  * transport ippool_feedback, which runs "ippoolctl feedback -" as the
- * [milter] user, one recipient a delivery, 64 MB at most.
+ * [milter] user, one recipient a delivery, 64 MB at most; without it, that
+ * transport, its transport_maps entry and the return domains it added to
+ * relay_domains are removed again.
  *
  * Pool instances are postmulti(1) instances "postfix-ippool-POOL", or,
  * with --pool-dir, existing configuration directories (private instances
- * run with "postfix -c DIR", as the tests do). */
+ * run with "postfix -c DIR", as the tests do).  A dry run shows every line
+ * it would write in either mode, also in instances not created yet.
+ *
+ * Sockets: a unix socket under an instance's queue directory is written
+ * relative to it, which a chrooted service (Debian's smtpd) reaches too;
+ * one elsewhere gets a warning when a service that uses it is chrooted. */
 #include "autoconfig.h"
 
 #include <getopt.h>
@@ -29,16 +36,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ctl.h"
 #include "postconf.h"
+#include "retpath.h"
 #include "transport.h"
 
 #define INSTANCE_GROUP	"ippool"
 
 struct setup {
 	const struct ipp_config *cfg;
-	const char *conf_file;
+	const struct ctl *ctl;
 	int	dry_run;
 	int	failed;
 	int	changes;
@@ -128,118 +137,279 @@ remove_stale(struct setup *su, struct pfconf *pf, const char *const *keep, size_
 
 #define FB_TRANSPORT	"ippool_feedback"
 #define FB_MAX_DOMAINS	200
+#define LIST_SEP	", \t\n"
 
-static void
-add_domain(char **list, size_t *n, const char *prefix, const char *dom)
+struct domlist {
+	char   *d[FB_MAX_DOMAINS];
+	size_t	n;
+};
+
+static int
+domlist_has(const struct domlist *l, const char *dom, size_t len)
 {
-	char	buf[300];
 	size_t	i;
 
-	if (dom == NULL || *dom == '\0' || *n >= FB_MAX_DOMAINS
-	    || snprintf(buf, sizeof(buf), "%s%s", prefix, dom) >= (int) sizeof(buf))
-		return;
-	for (i = 0; i < *n; i++)
-		if (strcmp(list[i], buf) == 0)
-			return;
-	if ((list[*n] = strdup(buf)) != NULL)
-		(*n)++;
+	for (i = 0; i < l->n; i++)
+		if (strlen(l->d[i]) == len && strncasecmp(l->d[i], dom, len) == 0)
+			return (1);
+	return (0);
 }
 
-/* The return path's way back: the pipe transport and the return domains. */
+static void
+domlist_add(struct domlist *l, const char *dom, size_t len)
+{
+	if (len == 0 || l->n >= FB_MAX_DOMAINS || domlist_has(l, dom, len))
+		return;
+	if ((l->d[l->n] = strndup(dom, len)) != NULL)
+		l->n++;
+}
+
+static void
+domlist_free(struct domlist *l)
+{
+	ipp_retpath_domains_free(l->d, l->n);
+	l->n = 0;
+}
+
+/*
+ * Our map in a transport_maps value: the inline:{...} table whose entries
+ * name FB_TRANSPORT.  Returns where it starts (NULL: none), *end just past
+ * its '}'; its domains are added to doms when doms is not NULL.
+ */
+static char *
+fb_map_find(char *tm, char **end, struct domlist *doms)
+{
+	char   *start, *close, *p, *eq;
+
+	for (start = tm; (start = strstr(start, "inline:{")) != NULL; start = close) {
+		if ((close = strchr(start, '}')) == NULL)
+			return (NULL);
+		close++;
+		if ((p = strstr(start, "=" FB_TRANSPORT ":")) == NULL || p >= close)
+			continue;
+		/* entries "domain=ippool_feedback:" separated by commas */
+		for (p = start + strlen("inline:{"); doms != NULL && p < close - 1; p = eq) {
+			size_t	dl;
+
+			p += strspn(p, LIST_SEP);
+			dl = strcspn(p, "=,}");
+			eq = p + dl;
+			if (*eq == '=')
+				domlist_add(doms, p, dl);
+			eq += strcspn(eq, ",}");
+			if (*eq == ',')
+				eq++;
+		}
+		*end = close;
+		return (start);
+	}
+	return (NULL);
+}
+
+/*
+ * relay_domains with the domains of `drop` that are not in `keep` taken
+ * out (return domains of ours no longer configured) and those of `keep`
+ * added, in one change.
+ */
+static void
+fb_relay_domains(struct setup *su, struct pfconf *pf, const struct domlist *keep,
+    const struct domlist *drop)
+{
+	char   *old, *value, *tok;
+	size_t	i, len;
+	int	changed = 0;
+
+	if ((old = pfconf_explicit(pf, "relay_domains")) == NULL
+	    && (old = pfconf_effective(pf, "relay_domains")) == NULL) {
+		(void) fprintf(stderr, "ippoolctl: %s: cannot read relay_domains\n", pf->dir);
+		su->failed = 1;
+		return;
+	}
+	for (i = 0, len = strlen(old) + 1; i < keep->n; i++)
+		len += strlen(keep->d[i]) + 2;
+	if ((value = malloc(len + strlen(old) + 1)) == NULL) {
+		free(old);
+		su->failed = 1;
+		return;
+	}
+	value[0] = '\0';
+	/* the list item by item: an item of ours that went away is left out */
+	for (tok = old; *(tok += strspn(tok, LIST_SEP)) != '\0'; tok += len) {
+		len = strcspn(tok, LIST_SEP);
+		if (domlist_has(drop, tok, len) && !domlist_has(keep, tok, len)) {
+			changed = 1;
+			continue;
+		}
+		(void) sprintf(value + strlen(value), "%s%.*s", *value ? ", " : "", (int) len, tok);
+	}
+	for (i = 0; i < keep->n; i++) {
+		int	have = 0;
+
+		for (tok = old; !have && *(tok += strspn(tok, LIST_SEP)) != '\0'; tok += len) {
+			len = strcspn(tok, LIST_SEP);
+			have = len == strlen(keep->d[i]) && strncasecmp(tok, keep->d[i], len) == 0;
+		}
+		if (!have) {
+			(void) sprintf(value + strlen(value), "%s%s", *value ? ", " : "", keep->d[i]);
+			changed = 1;
+		}
+	}
+	if (changed)
+		set(su, pf, "relay_domains", value);
+	free(value);
+	free(old);
+}
+
+/* transport_maps with our inline map replaced by `map` ("" removes it). */
+static void
+fb_transport_maps(struct setup *su, struct pfconf *pf, const char *map, struct domlist *was)
+{
+	char   *old, *start, *end, *value;
+	size_t	len;
+
+	if ((old = pfconf_explicit(pf, "transport_maps")) == NULL)
+		old = strdup("");
+	if (old == NULL) {
+		su->failed = 1;
+		return;
+	}
+	if ((start = fb_map_find(old, &end, was)) != NULL) {
+		if (*map && strlen(map) == (size_t) (end - start)
+		    && strncmp(start, map, (size_t) (end - start)) == 0) {
+			free(old);
+			return;
+		}
+		end += strspn(end, LIST_SEP);
+		memmove(start, end, strlen(end) + 1);
+	} else if (*map == '\0') {
+		free(old);
+		return;
+	}
+	len = strlen(old);
+	while (len > 0 && strchr(LIST_SEP, old[len - 1]) != NULL)
+		old[--len] = '\0';
+	if ((value = malloc(strlen(old) + strlen(map) + 3)) != NULL) {
+		(void) sprintf(value, "%s%s%s", map, *map && *old ? ", " : "", old);
+		set(su, pf, "transport_maps", value);
+		free(value);
+	} else
+		su->failed = 1;
+	free(old);
+}
+
+/*
+ * The return path's way back: the pipe transport and the return domains
+ * routed to it; without [feedback] key, the undo: the transport, our map
+ * and the return domains it named in relay_domains are removed again.
+ */
 static void
 setup_feedback(struct setup *su, struct pfconf *pf)
 {
 	const struct ipp_config *cfg = su->cfg;
-	char   *doms[FB_MAX_DOMAINS], exe[PATH_MAX], conf[PATH_MAX], entry[2 * PATH_MAX + 200];
-	char   *map = NULL, *old, *start, *end, *value;
+	struct domlist doms = { .n = 0 }, was = { .n = 0 };
+	char	exe[PATH_MAX], conf[PATH_MAX], entry[2 * PATH_MAX + 200], *map = NULL;
 	const char *user = cfg->milter_user && *cfg->milter_user ? cfg->milter_user : "nobody";
-	size_t	n = 0, i, j, len;
-	ssize_t	el;
+	size_t	i, len;
 
-	for (i = 0; cfg->fb_domains && cfg->fb_domains[i]; i++)
-		add_domain(doms, &n, "bounce.", cfg->fb_domains[i]);
-	for (i = 0; i < cfg->npools; i++) {
-		const struct ipp_pool *pool = &cfg->pools[i];
-		int	fbpool = 0;
-
-		add_domain(doms, &n, "", pool->return_domain);
-		for (j = 0; cfg->fb_pools && cfg->fb_pools[j]; j++)
-			fbpool |= strcmp(cfg->fb_pools[j], pool->name) == 0;
-		for (j = 0; fbpool && !pool->return_domain && pool->senders && pool->senders[j]; j++)
-			add_domain(doms, &n, "bounce.", strrchr(pool->senders[j], '@') + 1);
+	doms.n = ipp_retpath_config_domains(cfg, doms.d, FB_MAX_DOMAINS);
+	if (cfg->fb_key == NULL) {
+		fb_transport_maps(su, pf, "", &was);
+		fb_relay_domains(su, pf, &doms, &was);
+		if (pfconf_remove_service(pf, FB_TRANSPORT "/unix") != 0)
+			su->failed = 1;
+		domlist_free(&was);
+		return;
 	}
-	/* the ippoolctl that runs now, on the config it read */
-	if ((el = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) <= 0)
-		(void) snprintf(exe, sizeof(exe), "%s/ippoolctl", SBINDIR);
-	else
-		exe[el] = '\0';
-	if (realpath(su->conf_file, conf) == NULL)
-		(void) snprintf(conf, sizeof(conf), "%s", su->conf_file);
+	ctl_self(su->ctl, exe, sizeof(exe), conf, sizeof(conf));
 	(void) snprintf(entry, sizeof(entry),
 	    FB_TRANSPORT " unix - n n - - pipe flags=DO user=%s size=67108864 argv=%s -c %s feedback -",
 	    user, exe, conf);
 	service(su, pf, FB_TRANSPORT "/unix", entry);
-	/* smtpd must accept mail for them: relay_domains, in one change */
-	if ((old = pfconf_explicit(pf, "relay_domains")) == NULL
-	    && (old = pfconf_effective(pf, "relay_domains")) == NULL)
-		old = strdup("");
-	for (i = 0, len = old ? strlen(old) + 1 : 0; old && i < n; i++)
-		len += strlen(doms[i]) + 2;
-	if (old != NULL && (value = malloc(len)) != NULL) {
-		(void) strcpy(value, old);
-		for (i = 0; i < n; i++) {
-			size_t	dl = strlen(doms[i]);
-			const char *p;
-			int	have = 0;
-
-			for (p = value; (p = strstr(p, doms[i])) != NULL; p += dl)
-				have |= (p == value || strchr(", \t", p[-1]) != NULL)
-				    && strchr(", \t", p[dl]) != NULL;
-			if (!have)
-				(void) sprintf(value + strlen(value), "%s%s", *value ? ", " : "", doms[i]);
-		}
-		if (strcmp(value, old) != 0)
-			set(su, pf, "relay_domains", value);
-		free(value);
+	/* one inline: map of ours in transport_maps, first, replaced when the domains change */
+	for (i = 0, len = 16; i < doms.n; i++)
+		len += strlen(doms.d[i]) + sizeof(FB_TRANSPORT) + 3;
+	if ((map = malloc(len)) == NULL) {
+		su->failed = 1;
+		domlist_free(&doms);
+		return;
 	}
-	free(old);
-	/* one inline: map of ours in transport_maps, replaced when the domains change */
-	for (i = 0, len = 16; i < n; i++)
-		len += strlen(doms[i]) + sizeof(FB_TRANSPORT) + 3;
-	if (n > 0 && (map = malloc(len)) != NULL) {
+	map[0] = '\0';
+	if (doms.n > 0) {
 		(void) strcpy(map, "inline:{");
-		for (i = 0; i < n; i++)
-			(void) sprintf(map + strlen(map), "%s%s=" FB_TRANSPORT ":", i ? "," : "", doms[i]);
+		for (i = 0; i < doms.n; i++)
+			(void) sprintf(map + strlen(map), "%s%s=" FB_TRANSPORT ":", i ? "," : "", doms.d[i]);
 		(void) strcat(map, "}");
-		if ((old = pfconf_explicit(pf, "transport_maps")) == NULL)
-			old = strdup("");
-		if (old != NULL && strstr(old, map) == NULL) {
-			/* drop a former map of ours */
-			if ((start = strstr(old, "inline:{")) != NULL
-			    && (end = strchr(start, '}')) != NULL
-			    && strstr(start, "=" FB_TRANSPORT ":") != NULL
-			    && strstr(start, "=" FB_TRANSPORT ":") < end) {
-				end++;
-				while (*end == ',' || *end == ' ')
-					end++;
-				memmove(start, end, strlen(end) + 1);
-			}
-			len = strlen(old);
-			while (len > 0 && (old[len - 1] == ' ' || old[len - 1] == ','))
-				old[--len] = '\0';
-			if ((value = malloc(strlen(old) + strlen(map) + 3)) != NULL) {
-				(void) sprintf(value, "%s%s%s", map, *old ? ", " : "", old);
-				set(su, pf, "transport_maps", value);
-				free(value);
-			}
-		}
-		free(old);
-		free(map);
 	}
-	if (n == 0)
+	fb_transport_maps(su, pf, map, &was);
+	/* smtpd must accept mail for them */
+	fb_relay_domains(su, pf, &doms, &was);
+	free(map);
+	if (doms.n == 0)
 		(void) fprintf(stderr, "ippoolctl: [feedback]: no return domain to route (bounce.<From: domain> domains must be added to transport_maps by hand)\n");
-	for (i = 0; i < n; i++)
-		free(doms[i]);
+	domlist_free(&doms);
+	domlist_free(&was);
+}
+
+/* The master.cf commands that use each socket. */
+static const char *const milter_cmds[] = { "smtpd", "cleanup", NULL };
+static const char *const policy_cmds[] = { "smtpd", NULL };
+static const char *const rewrite_cmds[] = { "trivial-rewrite", NULL };
+
+/*
+ * EP (a Postfix endpoint) as this instance's services can reach it.
+ * Postfix's daemons run in the queue directory, chrooted there or not, so
+ * a unix socket under it is written relative to it ("unix:ippool/x.sock"
+ * for /var/spool/postfix/ippool/x.sock: Debian's chrooted smtpd reaches
+ * it, and so does an unchrooted one).  A unix socket elsewhere cannot be
+ * reached by a chrooted service (Debian's master.cf chroots smtpd,
+ * cleanup and trivial-rewrite): it is written as it is, with a warning
+ * that says what to do.
+ */
+static void
+instance_endpoint(struct setup *su, struct pfconf *pf, const char *ep, const char *key,
+    const char *const *cmds, char *out, size_t len)
+{
+	char   *qd;
+	const char *path, *shown = pf->shown ? pf->shown : pf->dir;
+	size_t	ql, i, c;
+
+	(void) snprintf(out, len, "%s", ep);
+	if (strncmp(ep, "unix:", 5) != 0)
+		return;
+	path = ep + 5;
+	if ((qd = pfconf_effective(pf, "queue_directory")) == NULL) {
+		(void) fprintf(stderr, "ippoolctl: %s: cannot read queue_directory\n", pf->dir);
+		su->failed = 1;
+		return;
+	}
+	ql = strlen(qd);
+	while (ql > 1 && qd[ql - 1] == '/')
+		qd[--ql] = '\0';
+	if (ql > 0 && strncmp(path, qd, ql) == 0 && path[ql] == '/' && path[ql + 1] != '\0') {
+		(void) snprintf(out, len, "unix:%s", path + ql + 1);
+		free(qd);
+		return;
+	}
+	for (i = 0; i < pf->nsvc; i++) {
+		char	f[8][256];
+
+		/* name type private unpriv chroot wakeup maxproc command */
+		if (sscanf(pf->svc_entry[i], "%255s %255s %255s %255s %255s %255s %255s %255s",
+		    f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]) != 8 || strcmp(f[4], "y") != 0)
+			continue;
+		for (c = 0; cmds[c] != NULL; c++)
+			if (strcmp(f[7], cmds[c]) == 0)
+				break;
+		if (cmds[c] == NULL)
+			continue;
+		(void) fprintf(stderr,
+		    "ippoolctl: warning: %s/master.cf: %s (%s) runs chrooted in %s, where %s cannot be reached: "
+		    "set %s to a unix socket under %s (written as unix:RELATIVE-PATH; Postfix's user needs the ippool group), "
+		    "or to an inet: socket, or set %s's chroot column to n\n",
+		    shown, pf->svc_key[i], f[7], qd, path, key, qd, pf->svc_key[i]);
+		break;
+	}
+	free(qd);
 }
 
 static void
@@ -248,7 +418,7 @@ setup_main(struct setup *su, const char *dir)
 	const struct ipp_config *cfg = su->cfg;
 	struct pfconf pf;
 	char	item[800], err[1024], name[IPP_TRANSPORT_MAX], key[IPP_TRANSPORT_MAX + 8],
-		entry[1024], prefix[64];
+		entry[1024], prefix[64], milter_ep[300], policy_ep[300], sm_ep[300];
 	char  **keep;
 	size_t	i;
 
@@ -257,19 +427,24 @@ setup_main(struct setup *su, const char *dir)
 		su->failed = 1;
 		return;
 	}
-	(void) snprintf(item, sizeof(item), "{ %s, default_action=tempfail }", su->milter_ep);
-	ensure_in_list(su, &pf, "smtpd_milters", item, su->milter_ep, 0);
-	ensure_in_list(su, &pf, "non_smtpd_milters", item, su->milter_ep, 0);
+	instance_endpoint(su, &pf, su->milter_ep, "[milter] socket", milter_cmds, milter_ep,
+	    sizeof(milter_ep));
+	instance_endpoint(su, &pf, su->policy_ep, "[policy] policy", policy_cmds, policy_ep,
+	    sizeof(policy_ep));
+	instance_endpoint(su, &pf, su->socketmap_ep, "[policy] socketmap", rewrite_cmds, sm_ep,
+	    sizeof(sm_ep));
+	(void) snprintf(item, sizeof(item), "{ %s, default_action=tempfail }", milter_ep);
+	ensure_in_list(su, &pf, "smtpd_milters", item, milter_ep, 0);
+	ensure_in_list(su, &pf, "non_smtpd_milters", item, milter_ep, 0);
 	/* relayed mail only: local recipients never reach the policy (no FILTER
 	 * loop for inbound mail), and the check precedes any permit_mynetworks */
 	(void) snprintf(item, sizeof(item),
 	    "permit_auth_destination, check_policy_service { %s, default_action=DEFER_IF_PERMIT }",
-	    su->policy_ep);
-	ensure_in_list(su, &pf, "smtpd_relay_restrictions", item, su->policy_ep, 1);
-	(void) snprintf(item, sizeof(item), "socketmap:%s:%s", su->socketmap_ep, IPP_SENDER_MAP);
+	    policy_ep);
+	ensure_in_list(su, &pf, "smtpd_relay_restrictions", item, policy_ep, 1);
+	(void) snprintf(item, sizeof(item), "socketmap:%s:%s", sm_ep, IPP_SENDER_MAP);
 	ensure_in_list(su, &pf, "sender_dependent_default_transport_maps", item, item, 1);
-	if (cfg->fb_key != NULL)
-		setup_feedback(su, &pf);
+	setup_feedback(su, &pf);
 
 	if ((keep = calloc(cfg->npools + 1, sizeof(*keep))) == NULL) {
 		su->failed = 1;
@@ -320,11 +495,11 @@ ip_service(struct setup *su, struct pfconf *pf, const struct ipp_pool *pool, siz
 }
 
 static void
-setup_pool(struct setup *su, const struct ipp_pool *pool, const char *dir)
+setup_pool(struct setup *su, const struct ipp_pool *pool, const char *dir, const char *shown)
 {
 	const struct ipp_config *cfg = su->cfg;
 	struct pfconf pf;
-	char	err[1024], value[600], key[128], entry[600], listen[96], *tls;
+	char	err[1024], value[600], key[128], entry[600], listen[96], *tls, sm_ep[300];
 	char  **keep;
 	size_t	nkeep = 0, i, cap;
 
@@ -333,8 +508,13 @@ setup_pool(struct setup *su, const struct ipp_pool *pool, const char *dir)
 		su->failed = 1;
 		return;
 	}
-	(void) snprintf(value, sizeof(value), "socketmap:%s:%s", su->socketmap_ep, pool->name);
+	pf.shown = shown;
+	instance_endpoint(su, &pf, su->socketmap_ep, "[policy] socketmap", rewrite_cmds, sm_ep,
+	    sizeof(sm_ep));
+	(void) snprintf(value, sizeof(value), "socketmap:%s:%s", sm_ep, pool->name);
 	set(su, &pf, "transport_maps", value);
+	/* "postmulti -e create" disables inet services: the listener is one */
+	set(su, &pf, "master_service_disable", "");
 	/* a pure relay for the main instance on loopback */
 	set(su, &pf, "inet_interfaces", "loopback-only");
 	set(su, &pf, "mydestination", "");
@@ -504,6 +684,83 @@ enable_instance(struct setup *su, const struct ipp_pool *pool)
 	free(out);
 }
 
+/*
+ * A dry run cannot create a pool's postmulti instance, so it sets up what
+ * "postmulti -e create" would make (postmulti-script: the prototypes
+ * main.cf.proto and master.cf.proto of meta_directory, the instance's own
+ * directories, inet services disabled, no local submission) in a
+ * temporary directory and shows the changes of the pool's setup there
+ * under the instance's directory, the main instance's with
+ * "-ippool-POOL" appended as postmulti derives it.
+ */
+static int
+preview_instance(struct setup *su, const char *main_dir, const struct ipp_pool *pool)
+{
+	struct pfconf m;
+	char	err[1024], tmp[] = "/tmp/ippoolctl-preview-XXXXXX", shown[1100], *out,
+		sets[4][1200], from[2][1100], to[2][1100];
+	char   *meta = NULL, *qd = NULL, *dd = NULL;
+	const char *files[2] = { "main.cf", "master.cf" };
+	int	rc = -1, i;
+
+	if (pfconf_open(&m, main_dir, 1, err, sizeof(err)) != 0) {
+		(void) fprintf(stderr, "ippoolctl: main instance: %s\n", err);
+		return (-1);
+	}
+	meta = pfconf_effective(&m, "meta_directory");
+	qd = pfconf_effective(&m, "queue_directory");
+	dd = pfconf_effective(&m, "data_directory");
+	pfconf_close(&m);
+	if (meta == NULL || qd == NULL || dd == NULL || mkdtemp(tmp) == NULL) {
+		(void) fprintf(stderr, "ippoolctl: pool %s: cannot preview its new instance\n",
+		    pool->name);
+		goto out;
+	}
+	(void) snprintf(shown, sizeof(shown), "%s-ippool-%s", main_dir, pool->name);
+	for (i = 0; i < 2; i++) {
+		char   *cp[] = { "cp", from[i], to[i], NULL };
+
+		(void) snprintf(from[i], sizeof(from[i]), "%s/%s.proto", meta, files[i]);
+		(void) snprintf(to[i], sizeof(to[i]), "%s/%s", tmp, files[i]);
+		if (pf_run(cp, &out, err, sizeof(err)) != 0) {
+			(void) fprintf(stderr, "ippoolctl: pool %s: cannot copy %s: %s\n", pool->name,
+			    from[i], err);
+			free(out);
+			goto clean;
+		}
+		free(out);
+	}
+	(void) snprintf(sets[0], sizeof(sets[0]), "queue_directory = %s-ippool-%s", qd, pool->name);
+	(void) snprintf(sets[1], sizeof(sets[1]), "data_directory = %s-ippool-%s", dd, pool->name);
+	(void) snprintf(sets[2], sizeof(sets[2]), "multi_instance_name = postfix-ippool-%s",
+	    pool->name);
+	(void) snprintf(sets[3], sizeof(sets[3]), "multi_instance_group = " INSTANCE_GROUP);
+	{
+		char   *pc[] = { "postconf", "-c", tmp, "-e", sets[0], sets[1], sets[2], sets[3],
+			"authorized_submit_users =", "master_service_disable = inet", NULL };
+
+		if (pf_run(pc, &out, err, sizeof(err)) != 0) {
+			(void) fprintf(stderr, "ippoolctl: pool %s: postconf: %s\n", pool->name, err);
+			free(out);
+			goto clean;
+		}
+		free(out);
+	}
+	setup_pool(su, pool, tmp, shown);
+	rc = 0;
+clean:
+	for (i = 0; i < 2; i++) {
+		(void) snprintf(to[i], sizeof(to[i]), "%s/%s", tmp, files[i]);
+		(void) unlink(to[i]);
+	}
+	(void) rmdir(tmp);
+out:
+	free(meta);
+	free(qd);
+	free(dd);
+	return (rc);
+}
+
 static int
 default_main_dir(char *buf, size_t len)
 {
@@ -582,7 +839,7 @@ cmd_postfix_setup(struct ctl *ctl, int argc, char **argv)
 		return (EX_USAGE);
 	}
 	su.cfg = ctl_config(ctl);
-	su.conf_file = ctl->conf_file;
+	su.ctl = ctl;
 	mdir[0] = '\0';
 	/* postconf cannot name the default directory when it has no main.cf */
 	if ((main_dir == NULL || tmpl == NULL) && default_main_dir(mdir, sizeof(mdir)) != 0)
@@ -616,15 +873,14 @@ cmd_postfix_setup(struct ctl *ctl, int argc, char **argv)
 		if (tmpl != NULL) {
 			(void) pool_dir(tmpl, pool->name, dir, sizeof(dir));
 		} else if ((rc = postmulti_dir(&su, pool, dir, sizeof(dir), &enabled)) != 0) {
-			if (rc < 0)
+			/* a dry run: every line the new instance would get */
+			if (rc < 0 || preview_instance(&su, main_dir, pool) != 0)
 				su.failed = 1;
 			else
-				pf_change(1, json_pack("{s:s, s:s}", "action", "configure instance",
-				    "pool", pool->name),
-				    "then: the settings of pool %s in its new instance\n", pool->name);
+				enable_instance(&su, pool);
 			continue;
 		}
-		setup_pool(&su, pool, dir);
+		setup_pool(&su, pool, dir, NULL);
 		if (!enabled)
 			enable_instance(&su, pool);
 	}

@@ -1,15 +1,19 @@
 /* cmd_sendmail_mc.c - "ippoolctl sendmail-mc": the sendmail.mc fragment
  * that wires Sendmail to ippool-milter, generated from ippool.conf so that
- * the socket and the macros cannot drift from what the milter uses.  The
- * tests build their sendmail.cf from this output. */
+ * the socket and the macros cannot drift from what the milter uses; with
+ * [feedback] key set, also the way back of the return path: a local
+ * mailer running "ippoolctl feedback -" and the return domains routed to
+ * it.  The tests build their sendmail.cf from this output. */
 #include "autoconfig.h"
 
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "ctl.h"
 #include "parse.h"
+#include "retpath.h"
 #include "transport.h"
 
 static int
@@ -94,6 +98,61 @@ routes(const struct ipp_config *cfg)
 	return (0);
 }
 
+#define FB_MAILER	"ippool_feedback"
+#define FB_CLASS	"{IppoolFeedback}"
+#define FB_MAX_DOMAINS	200
+
+/*
+ * The return path's way back, as the Postfix pipe transport of
+ * postfix-setup: the return domains are relayed (class R) and resolve in
+ * ruleset 0, before any other routing, to a local mailer that runs
+ * "ippoolctl feedback -" as the [milter] user, one recipient a delivery
+ * (no m flag), 64 MB at most (M=); $u is in A= because Sendmail speaks
+ * SMTP to a mailer without it.  Sendmail takes the mailer's exit
+ * status as sysexits: 75 (the store failed) keeps the message queued for
+ * a retry, 0 is delivered; ippoolctl feedback never exits 5x for input.
+ */
+static int
+feedback(const struct ctl *ctl, const struct ipp_config *cfg)
+{
+	char   *doms[FB_MAX_DOMAINS], exe[PATH_MAX], conf[PATH_MAX];
+	const char *user = cfg->milter_user && *cfg->milter_user ? cfg->milter_user : "nobody";
+	size_t	n, i;
+
+	if (cfg->fb_key == NULL)
+		return (0);
+	n = ipp_retpath_config_domains(cfg, doms, FB_MAX_DOMAINS);
+	if (n == 0)
+		(void) fprintf(stderr, "ippoolctl: [feedback]: no return domain to route (add bounce.<From: domain> domains to class " FB_CLASS " by hand)\n");
+	ctl_self(ctl, exe, sizeof(exe), conf, sizeof(conf));
+	if (strpbrk(exe, " \t\n,") != NULL || strpbrk(conf, " \t\n,") != NULL) {
+		(void) fprintf(stderr, "ippoolctl: sendmail-mc: %s or %s has a space or comma, which a mailer's P= and A= cannot carry\n",
+		    exe, conf);
+		ipp_retpath_domains_free(doms, n);
+		return (-1);
+	}
+	(void) printf(
+	    "dnl\n"
+	    "dnl Feedback: mail to the return domains (bounces, complaints) goes to\n"
+	    "dnl the local mailer " FB_MAILER ", which runs \"ippoolctl feedback -\" as\n"
+	    "dnl %s; exit 75 (store failed) keeps the message queued.\n", user);
+	for (i = 0; i < n; i++)
+		(void) printf("RELAY_DOMAIN(`%s')dnl\n", doms[i]);
+	(void) printf("LOCAL_CONFIG\n");
+	for (i = 0; i < n; i++)
+		(void) printf("C" FB_CLASS "%s\n", doms[i]);
+	(void) printf(
+	    "LOCAL_RULE_0\n"
+	    "R$* < @ $=" FB_CLASS " . > $*\t$#" FB_MAILER " $@ $2 $: $1 < @ $2 >\n"
+	    "R$* < @ $=" FB_CLASS " > $*\t$#" FB_MAILER " $@ $2 $: $1 < @ $2 >\n"
+	    "MAILER_DEFINITIONS\n"
+	    "M" FB_MAILER ",\tP=%s, F=lsDFMq, S=EnvFromL/HdrFromL, R=EnvToL/HdrToL,\n"
+	    "\t\tU=%s, M=67108864, T=DNS/RFC822/X-Unix,\n"
+	    "\t\tA=ippoolctl -c %s feedback --recipient $u -\n", exe, user, conf);
+	ipp_retpath_domains_free(doms, n);
+	return (0);
+}
+
 int
 cmd_sendmail_mc(struct ctl *ctl, int argc, char **argv)
 {
@@ -132,7 +191,8 @@ cmd_sendmail_mc(struct ctl *ctl, int argc, char **argv)
 	    "define(`confMILTER_MACROS_ENVFROM', defn(`confMILTER_MACROS_ENVFROM')`, {auth_authen}, {client_addr}, {client_port}')dnl\n"
 	    "define(`confMILTER_MACROS_EOM', defn(`confMILTER_MACROS_EOM')`, i')dnl\n",
 	    cfg->file, sock);
-	if (!milter_only && routes(cfg) != 0)
+	/* before the routing: its rules must see the return domains first */
+	if (feedback(ctl, cfg) != 0 || (!milter_only && routes(cfg) != 0))
 		return (EX_CONFIG);
 	return (0);
 }

@@ -39,6 +39,10 @@ struct ctl_cmd {
 #define CTL_NOOPTS	0x01	/* takes no options: "-x" is refused, not data */
 #define CTL_OWN_V	0x02	/* has a -v of its own (warmup simulate) */
 
+/* The ippoolctl that runs now and the absolute path of the config it
+ * read: what an MTA's feedback pipe runs ("EXE -c CONF feedback -"). */
+void	ctl_self(const struct ctl *, char *exe, size_t exelen, char *conf, size_t conflen);
+
 /* Print "usage: ippoolctl NAME ARGS" and return EX_USAGE. */
 int	ctl_usage(const struct ctl_cmd *);
 const struct ctl_cmd *ctl_find(const char *name);

@@ -3,6 +3,7 @@
 #include "autoconfig.h"
 
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,7 @@ static const struct ctl_cmd commands[] = {
 	    "the effective configuration with defaults (-n: only what the file sets)", 0 },
 	{ "ingest", cmd_ingest, "[--follow] [--json] FILE... | [--follow] [--json] --journal [FILE...]",
 	    "apply Postfix log lines (or journal entries Postfix wrote): bounces, deferrals, deliveries", 0 },
-	{ "feedback", cmd_feedback, "[--dry-run] [--json] [FILE|-]",
+	{ "feedback", cmd_feedback, "[--dry-run] [--json] [--recipient ADDR] [FILE|-]",
 	    "read a bounce, DSN, ARF report or auto-reply; apply it once", 0 },
 	{ "limits", cmd_limits, "show ADDR [--json] | reset ADDR",
 	    "a recipient's hourly window", 0 },
@@ -78,6 +79,22 @@ ctl_find(const char *name)
 		if (strcmp(c->name, name) == 0)
 			return (c);
 	return (NULL);
+}
+
+void
+ctl_self(const struct ctl *ctl, char *exe, size_t exelen, char *conf, size_t conflen)
+{
+	char	buf[PATH_MAX];
+	ssize_t	n;
+
+	if ((n = readlink("/proc/self/exe", exe, exelen - 1)) <= 0)
+		(void) snprintf(exe, exelen, "%s/ippoolctl", SBINDIR);
+	else
+		exe[n] = '\0';
+	if (realpath(ctl->conf_file, buf) == NULL)
+		(void) snprintf(conf, conflen, "%s", ctl->conf_file);
+	else
+		(void) snprintf(conf, conflen, "%s", buf);
 }
 
 int

@@ -22,6 +22,7 @@
 extern char **environ;
 
 #define OUT_MAX (4 * 1024 * 1024)
+#define SHOWN(pf) ((pf)->shown ? (pf)->shown : (pf)->dir)
 
 int
 pf_run(char *const argv[], char **out, char *err, size_t errlen)
@@ -346,10 +347,10 @@ pfconf_set(struct pfconf *pf, const char *name, const char *value)
 		free(cur);
 		return (0);
 	}
-	pf_change(pf->dry_run, json_pack("{s:s, s:s, s:s, s:s, s:s}", "action", "set",
-	    "file", "main.cf", "dir", pf->dir, "parameter", name, "value", want, "was", have),
+	pf_change(pf->dry_run, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "action", "set",
+	    "file", "main.cf", "dir", SHOWN(pf), "parameter", name, "value", want, "was", have),
 	    "%s/main.cf: %s =%s%s  (was: %s)\n",
-	    pf->dir, name, want[0] ? " " : "", want, have[0] ? have : "empty");
+	    SHOWN(pf), name, want[0] ? " " : "", want, have[0] ? have : "empty");
 	free(cur);
 	pf->changes++;
 	if (pf->dry_run)
@@ -389,11 +390,11 @@ pfconf_set_service(struct pfconf *pf, const char *key, const char *entry)
 	if (cur != NULL && strcmp(cur, want) == 0)
 		return (0);
 	pf_change(pf->dry_run, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?}", "action",
-	    cur ? "update" : "add", "file", "master.cf", "dir", pf->dir, "service", key,
-	    "entry", want, "was", cur), "%s/master.cf: %s %s\n", pf->dir,
+	    cur ? "update" : "add", "file", "master.cf", "dir", SHOWN(pf), "service", key,
+	    "entry", want, "was", cur), "%s/master.cf: %s %s\n", SHOWN(pf),
 	    cur ? "update" : "add", want);
 	if (cur != NULL)
-		pf_change(pf->dry_run, NULL, "%s/master.cf:   (was: %s)\n", pf->dir, cur);
+		pf_change(pf->dry_run, NULL, "%s/master.cf:   (was: %s)\n", SHOWN(pf), cur);
 	pf->changes++;
 	if (pf->dry_run)
 		return (0);
@@ -421,8 +422,8 @@ pfconf_remove_service(struct pfconf *pf, const char *key)
 	if (cur == NULL)
 		return (0);
 	pf_change(pf->dry_run, json_pack("{s:s, s:s, s:s, s:s, s:s}", "action", "remove",
-	    "file", "master.cf", "dir", pf->dir, "service", key, "entry", cur),
-	    "%s/master.cf: remove %s\n", pf->dir, cur);
+	    "file", "master.cf", "dir", SHOWN(pf), "service", key, "entry", cur),
+	    "%s/master.cf: remove %s\n", SHOWN(pf), cur);
 	pf->changes++;
 	if (pf->dry_run)
 		return (0);

@@ -11,6 +11,7 @@
 
 struct pfconf {
 	char   *dir;			/* config_directory */
+	const char *shown;		/* the directory named in printed changes (NULL: dir) */
 	int	dry_run;
 	int	changes;		/* changes printed (made, unless dry_run) */
 	char  **svc_key, **svc_entry;	/* master.cf: "name/type", whole entry */

@@ -74,12 +74,14 @@ static const struct row rows[] = {
 	{ R_START, "has not yet been delivered to one or more|to which the message has not yet been delivered" },
 	{ R_START, "delivery to the following recipients? (failed|has been delayed)" },
 	{ R_START, "unable to deliver (your |the )?message to the following" },
+	{ R_START, "the following list of recipients" },			/* OpenSMTPD */
 	{ R_PERM, "permanent (error|fatal|failure)|i've given up|delivery has failed|failed permanently" },
 	{ R_PERM, "cannot be reached|could not be delivered|fatal errors" },
 	{ R_TEMP, "has not yet been delivered|transient non-fatal|delivery attempts will continue" },
 	{ R_TEMP, "will (keep|continue) (trying|to try)|has been delayed|temporary (error|failure|problem)" },
 	{ R_RCPT, "^<(" ADDR ")>:" },					/* qmail, Postfix text */
 	{ R_RCPT, "^<(" ADDR ")>\\.\\.\\. " },				/* old Sendmail */
+	{ R_RCPT, "^(" ADDR "): ([245][0-9][0-9][ -])" },		/* OpenSMTPD: "addr: 550 ..." */
 	{ R_RCPT_IN, "^[[:space:]]*<?(" ADDR "\\.[a-z0-9-]+)>?[[:space:]]*$" },	/* Exim, Exchange, Sendmail */
 	{ R_RCPT_IN, "^[[:space:]]*<(" ADDR ")>[[:space:]]" },		/* "<addr>  (unrecoverable error)" */
 	{ R_RCPT_IN, "^[[:space:]]*(" ADDR ") on [0-9]" },			/* Exchange 2003 */
@@ -89,6 +91,7 @@ static const struct row rows[] = {
 	{ R_END, "^-+ ?below this line is|^-+ ?this is a copy of the message|^-+ ?enclosed are the original" },
 	{ R_END, "^[[:space:]]*-+ ?(original|undelivered|returned) message( follows| headers)? ?-*[[:space:]]*$" },
 	{ R_END, "^original message headers:|^-----original message-----" },
+	{ R_END, "^[[:space:]]*below is a copy of the original message" },	/* OpenSMTPD */
 
 	{ R_BOUNCE_SUBJ, "^(fwd?: *)?(failure notice|returned mail|undeliver(ed|able)|undelivered mail"
 	    "|mail delivery (failed|failure|system)|delivery (status notification|failure|has failed|notification)"
@@ -127,16 +130,18 @@ compile(void)
 	}
 }
 
-/* The first row of KIND matching S; with a group, its text into cap. */
+/* The first row of KIND matching S; with a group, its text into cap; *end:
+ * where the match ends, or where a second group starts (the reason of a
+ * recipient line that the row needs to see but not to consume). */
 static int
 match(enum row_kind kind, const char *s, char *cap, size_t caplen, size_t *end)
 {
-	regmatch_t m[2];
+	regmatch_t m[3];
 	size_t	i, n;
 
 	(void) pthread_once(&once, compile);
 	for (i = 0; i < NROWS; i++) {
-		if (rows[i].kind != kind || !usable[i] || regexec(&compiled[i], s, 2, m, 0) != 0)
+		if (rows[i].kind != kind || !usable[i] || regexec(&compiled[i], s, 3, m, 0) != 0)
 			continue;
 		if (cap != NULL) {
 			cap[0] = '\0';
@@ -146,7 +151,7 @@ match(enum row_kind kind, const char *s, char *cap, size_t caplen, size_t *end)
 			}
 		}
 		if (end != NULL)
-			*end = (size_t) m[0].rm_eo;
+			*end = (size_t) (m[2].rm_so >= 0 ? m[2].rm_so : m[0].rm_eo);
 		return (1);
 	}
 	return (0);

@@ -495,6 +495,53 @@ read_dsn(struct ctx *c)
 	free(f);
 }
 
+/*
+ * What a DSN's per-recipient block leaves general is taken from the
+ * report's human-readable part (RFC 3464 section 2: its first part):
+ * Exim writes Status 5.0.0 with the precise reply only in
+ * Diagnostic-Code, or for a local failure in the text alone
+ * ("Unrouteable address"); OpenSMTPD writes Status 5.0.0 and no
+ * Diagnostic-Code, the reply only in the text.  A recipient without a
+ * Diagnostic-Code gets the reason the text gives it (read by the text
+ * patterns, the same recipient); a general X.0.0 status gets a precise
+ * code of the same class from the reason; hard is decided again.
+ */
+static int
+dsn_from_text(struct ctx *c)
+{
+	struct ipp_fbreport t;
+	size_t	i, j;
+	char	code[16];
+
+	memset(&t, 0, sizeof(t));
+	if (c->text != NULL
+	    && ipp_bounce_text((const char *) c->text->data, c->text->len, &t) < 0) {
+		ipp_fbreport_free(&t);
+		return (-1);
+	}
+	for (i = 0; i < c->rep->n; i++) {
+		struct ipp_finding *f = &c->rep->f[i];
+
+		for (j = 0; f->diagnostic[0] == '\0' && j < t.n; j++)
+			if (strcasecmp(t.f[j].recipient, f->recipient) == 0) {
+				(void) snprintf(f->diagnostic, sizeof(f->diagnostic), "%s",
+				    t.f[j].diagnostic);
+				if (f->remote_mta[0] == '\0')
+					(void) snprintf(f->remote_mta, sizeof(f->remote_mta), "%s",
+					    t.f[j].remote_mta);
+				break;
+			}
+		if (f->status[0] != '\0' && strcmp(f->status + 1, ".0.0") == 0
+		    && ipp_find_status(f->diagnostic, strlen(f->diagnostic), code) == 0
+		    && code[0] == f->status[0])
+			(void) snprintf(f->status, sizeof(f->status), "%s", code);
+		if (f->kind == IPP_FBK_BOUNCE)
+			f->hard = ipp_bounce_hard(f->status, f->diagnostic);
+	}
+	ipp_fbreport_free(&t);
+	return (0);
+}
+
 /* --- ARF -------------------------------------------------------------------- */
 
 static void
@@ -679,6 +726,10 @@ ipp_fbreport_parse(const char *msg, size_t len, const char *prefix, struct ipp_f
 		rc = -1;
 	else if (c.dsn != NULL) {
 		read_dsn(&c);
+		if (!c.nomem && dsn_from_text(&c) != 0)
+			c.nomem = 1;
+		if (c.nomem)
+			rc = -1;
 		(void) snprintf(rep->what, sizeof(rep->what), "DSN (RFC 3464): %zu recipient%s",
 		    rep->n, rep->n == 1 ? "" : "s");
 		if (!c.nomem && rep->n == 0 && rep->dropped == 0)

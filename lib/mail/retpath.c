@@ -38,6 +38,52 @@ ipp_retpath_wanted(const struct ipp_config *cfg, const struct ipp_pool *pool,
 	return (0);
 }
 
+static void
+add_domain(char **out, size_t *n, size_t max, const char *prefix, const char *dom)
+{
+	char	buf[300];
+	size_t	i;
+
+	if (dom == NULL || *dom == '\0' || *n >= max
+	    || snprintf(buf, sizeof(buf), "%s%s", prefix, dom) >= (int) sizeof(buf))
+		return;
+	ipp_domain_lower(buf);
+	for (i = 0; i < *n; i++)
+		if (strcmp(out[i], buf) == 0)
+			return;
+	if ((out[*n] = strdup(buf)) != NULL)
+		(*n)++;
+}
+
+size_t
+ipp_retpath_config_domains(const struct ipp_config *cfg, char **out, size_t max)
+{
+	size_t	n = 0, i, j, k;
+
+	if (cfg->fb_key == NULL)
+		return (0);
+	for (i = 0; cfg->fb_domains && cfg->fb_domains[i]; i++)
+		add_domain(out, &n, max, "bounce.", cfg->fb_domains[i]);
+	for (i = 0; i < cfg->npools; i++) {
+		const struct ipp_pool *pool = &cfg->pools[i];
+		int	fbpool = 0;
+
+		add_domain(out, &n, max, "", pool->return_domain);
+		for (k = 0; cfg->fb_pools && cfg->fb_pools[k]; k++)
+			fbpool |= strcmp(cfg->fb_pools[k], pool->name) == 0;
+		for (j = 0; fbpool && !pool->return_domain && pool->senders && pool->senders[j]; j++)
+			add_domain(out, &n, max, "bounce.", ipp_addr_domain(pool->senders[j]));
+	}
+	return (n);
+}
+
+void
+ipp_retpath_domains_free(char **list, size_t n)
+{
+	while (n > 0)
+		free(list[--n]);
+}
+
 int
 ipp_retpath_domain(const struct ipp_pool *pool, const char *fromdom, char *out, size_t outlen)
 {

@@ -41,6 +41,16 @@ int	ipp_retpath_wanted(const struct ipp_config *, const struct ipp_pool *,
 int	ipp_retpath_domain(const struct ipp_pool *, const char *fromdom, char *out,
 	    size_t outlen);
 
+/*
+ * The return domains the configuration names, for the MTA's routing: every
+ * pool's return_domain, bounce.D for D in [feedback] domains and for the
+ * sender domains of [feedback] pools without one; each once, lower-cased,
+ * as malloc'd strings in OUT (at most MAX).  None without [feedback] key.
+ * bounce.<From: domain> of other From: domains cannot be named here.
+ */
+size_t	ipp_retpath_config_domains(const struct ipp_config *, char **out, size_t max);
+void	ipp_retpath_domains_free(char **list, size_t n);
+
 /* Load [feedback] key and old_key; 0, or -1 with the reason. */
 int	ipp_retpath_keys_load(const struct ipp_config *, struct ipp_hmac_keys *,
 	    char *err, size_t errlen);

@@ -89,6 +89,18 @@ txt-record=_dmarc.info.pl,"v=DMARC1; p=none"
 # lab.test: a pool of private and loopback addresses; an ESC in its SPF record
 mx-host=lab.test,mx.lab.test,10
 txt-record=lab.test,"v=spf1 ip4:10.0.0.1 \e[2J-all"
+# return domains ([feedback], fb.conf): bounce.ready.test right; none for
+# sub.ready.test; bounce.mail.brand.info.pl's SPF lacks 192.0.2.11;
+# bounce.fallback.test's MX is another site's
+host-record=mx.ready.test,192.0.2.10
+mx-host=bounce.ready.test,mx.ready.test,10
+txt-record=bounce.ready.test,$spf2
+host-record=mx.brand.info.pl,192.0.2.11
+mx-host=bounce.mail.brand.info.pl,mx.brand.info.pl,10
+txt-record=bounce.mail.brand.info.pl,"v=spf1 ip4:192.0.2.10 -all"
+host-record=mx.elsewhere.test,198.51.100.7
+mx-host=bounce.fallback.test,mx.elsewhere.test,10
+txt-record=bounce.fallback.test,"v=spf1 ip4:192.0.2.30 -all"
 CONF
 dns_start --conf-file="$T/dnsmasq.conf"
 
@@ -192,6 +204,53 @@ is "$?" 1 "lab.test: no raw ESC reaches the terminal"
 cd_run lab.test --json
 is "$(printf '%s' "$OUT" | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print([c["detail"] for c in d["checks"] if c["check"]=="spf" and "ip" not in c])')" \
 	"['\"v=spf1 ip4:10.0.0.1 \\\\x1b[2J-all\"']" "lab.test --json: the record escaped the same way"
+# --- [feedback]: the return domain takes mail here and passes SPF -------------
+head -c 32 /dev/urandom >"$T/fb.key"
+chmod 600 "$T/fb.key"
+{ cat "$T/ippool.conf"; printf '[feedback]\nkey = %s\ndomains = ready.test sub.ready.test mail.brand.info.pl fallback.test\n' "$T/fb.key"; } >"$T/fb.conf"
+fb_run() {	# fb_run DOMAIN: check-domain on fb.conf, OUT and RC
+	OUT=$(in_ns "$CTL" -c "$T/fb.conf" check-domain "$@" 2>"$T/cd.err")
+	RC=$?
+	printf '%s\n' "$OUT" | sed "s/^/# fb $1: /" >>"$T/cd.log"
+}
+fb_run ready.test
+is "$RC" 0 "[feedback] ready.test: exit 0"
+is "$(line 'return-mx')" "return-mx bounce.ready.test: ok: 10 mx.ready.test (192.0.2.10: an address of pool tx)" \
+	"  the return domain's MX reaches the site"
+is "$(line 'return-spf bounce')" 'return-spf bounce.ready.test: ok: "v=spf1 ip4:192.0.2.10 ip4:192.0.2.11 -all"' \
+	"  the return domain has one SPF record"
+is "$(printf '%s\n' "$OUT" | grep '^return-spf 192' | tr '\n' '|')" \
+	"return-spf 192.0.2.10 (pool tx): ok: pass|return-spf 192.0.2.11 (pool tx): ok: pass|" \
+	"  which passes both pool IPs"
+is "$(printf '%s\n' "$OUT" | grep -c ': problem: ')" 0 "  no problem line"
+fb_run ready.test --json
+is "$(printf '%s' "$OUT" | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(d["verdict"], len(d["checks"]), [c.get("domain") for c in d["checks"] if c["check"]=="return-mx"])')" \
+	"ready 12 ['bounce.ready.test']" "  --json: the return checks with their domain"
+cd_run ready.test
+is "$(printf '%s\n' "$OUT" | grep -c '^return-')" 0 "  without [feedback]: no return-path check"
+
+fb_run sub.ready.test
+is "$RC" 1 "[feedback] sub.ready.test, no records for its return domain: exit 1"
+is "$(line 'return-mx')" \
+	"return-mx bounce.sub.ready.test: problem: no MX record at bounce.sub.ready.test: bounces and complaints sent to the return path do not reach this site" \
+	"  the missing MX, with the exact message"
+is "$(line 'return-spf bounce')" 'return-spf bounce.sub.ready.test: problem: no SPF record (TXT "v=spf1 ...") at bounce.sub.ready.test' \
+	"  the missing SPF record"
+
+fb_run mail.brand.info.pl
+is "$RC" 1 "[feedback] mail.brand.info.pl, return domain's SPF lacks a pool IP: exit 1"
+like "$(line 'return-mx')" '^return-mx bounce\.mail\.brand\.info\.pl: ok: 10 mx\.brand\.info\.pl \(192\.0\.2\.11: ' "  its MX is fine"
+is "$(line 'return-spf 192.0.2.11')" \
+	"return-spf 192.0.2.11 (pool tx): problem: fail: mail from 192.0.2.11 for postmaster@bounce.mail.brand.info.pl is not authorized by SPF" \
+	"  192.0.2.11 fails SPF at the return domain, with the exact message"
+is "$(printf '%s\n' "$OUT" | grep -c ': problem: ')" 1 "  exactly one problem"
+
+fb_run fallback.test
+is "$RC" 1 "[feedback] fallback.test, return domain's MX is another site's: exit 1"
+is "$(line 'return-mx')" \
+	"return-mx bounce.fallback.test: problem: no MX host of bounce.fallback.test resolves to an address of this host or of its pools (mx.elsewhere.test 198.51.100.7): feedback does not reach ippoolctl feedback" \
+	"  the MX elsewhere, with the exact message"
+is "$(line 'return-spf 192.0.2.30')" "return-spf 192.0.2.30 (pool default): ok: pass" "  its SPF passes pool default's IP"
 
 # --- the DNS server is down: could not check ---------------------------------------------
 dns_stop
