@@ -42,14 +42,88 @@
 #include "parse.h"
 #include "store.h"
 #include "store_backend.h"
+#include "window.h"
 
 #define MAX_ATTEMPTS	60
 #define RUN_BUDGET_S	15		/* as Berkeley DB: inside the MTA's timeouts */
-#define SCAN_BATCH	256
 #define POOL_IDLE_MAX	64		/* idle connections kept */
 #define KEY_MAX		2048		/* store.h */
 #define PREFIX_MAX	64		/* conf_check_redis_prefix */
 #define FULLKEY_MAX	(PREFIX_MAX + 16 + KEY_MAX)
+
+/*
+ * The operations that are one server-side script each (window.h): the
+ * check and the write cannot be split by another host, in one round
+ * trip.  They work on the record format window.c reads and writes, so
+ * either path may meet the other's records.  Time is the caller's NOW
+ * (an argument, from lib/util/clock.h) and never the server's TIME: the
+ * tests move it with IPPOOL_NOW as on Berkeley DB, and a script gives
+ * the same answer wherever it runs (a replica, the append-only file).
+ */
+enum { S_RESERVE, S_SETTLE, S_COUNT };
+
+#define LUA_DECODE \
+	"local function entries(v)\n" \
+	"  local e = {}\n" \
+	"  if not v or #v % 17 ~= 0 or #v / 17 > 100000 then return e end\n" \
+	"  for i = 1, #v, 17 do\n" \
+	"    local t = 0\n" \
+	"    for j = 7, 0, -1 do t = t * 256 + string.byte(v, i + j) end\n" \
+	"    e[#e + 1] = { t = t, tok = string.sub(v, i + 8, i + 15),\n" \
+	"      st = string.byte(v, i + 16), raw = string.sub(v, i, i + 16) }\n" \
+	"  end\n" \
+	"  return e\n" \
+	"end\n" \
+	"local function counts(x, now, span, pend)\n" \
+	"  return x.t > now - span and not (x.st == 0 and x.t <= now - pend)\n" \
+	"end\n" \
+	"local function le64(t)\n" \
+	"  local b = {}\n" \
+	"  for j = 1, 8 do b[j] = t % 256; t = math.floor(t / 256) end\n" \
+	"  return string.char(unpack(b))\n" \
+	"end\n"
+
+static const char *const scripts[S_COUNT] = {
+	/* KEYS[1] the window; ARGV now, limit, token (8 bytes), span,
+	 * pending, ttl.  {0}: reserved; {1, retry_at}: full, nothing
+	 * written */
+	LUA_DECODE
+	"local now, limit = tonumber(ARGV[1]), tonumber(ARGV[2])\n"
+	"local span, pend = tonumber(ARGV[4]), tonumber(ARGV[5])\n"
+	"local keep, first = {}, nil\n"
+	"for _, x in ipairs(entries(redis.call('GET', KEYS[1]))) do\n"
+	"  if counts(x, now, span, pend) then\n"
+	"    keep[#keep + 1] = x.raw\n"
+	"    if first == nil or x.t < first then first = x.t end\n"
+	"  end\n"
+	"end\n"
+	"if #keep >= limit then return { 1, (first or now) + span } end\n"
+	"keep[#keep + 1] = le64(now) .. ARGV[3] .. '\\0'\n"
+	"redis.call('SET', KEYS[1], table.concat(keep), 'EX', ARGV[6])\n"
+	"return { 0 }\n",
+	/* KEYS the windows; ARGV accept (1 or 0), now, span, pending, ttl,
+	 * then the token of each key (8 bytes): accepted entries count from
+	 * now, released ones go; an empty window is deleted */
+	LUA_DECODE
+	"local acc, now = ARGV[1] == '1', tonumber(ARGV[2])\n"
+	"local span, pend = tonumber(ARGV[3]), tonumber(ARGV[4])\n"
+	"local stamp = le64(now)\n"
+	"for k = 1, #KEYS do\n"
+	"  local tok, keep = ARGV[5 + k], {}\n"
+	"  for _, x in ipairs(entries(redis.call('GET', KEYS[k]))) do\n"
+	"    if counts(x, now, span, pend) then\n"
+	"      if x.st == 0 and x.tok == tok then\n"
+	"        if acc then keep[#keep + 1] = stamp .. tok .. '\\1' end\n"
+	"      else\n"
+	"        keep[#keep + 1] = x.raw\n"
+	"      end\n"
+	"    end\n"
+	"  end\n"
+	"  if #keep == 0 then redis.call('DEL', KEYS[k])\n"
+	"  else redis.call('SET', KEYS[k], table.concat(keep), 'EX', ARGV[5]) end\n"
+	"end\n"
+	"return 0\n",
+};
 
 struct rconn {
 	redisContext *c;
@@ -69,6 +143,7 @@ struct rds {
 	struct rconn *idle;
 	int	nidle;
 	int	down;			/* the last connect failed */
+	char	sha[S_COUNT][41];	/* of scripts[], from SCRIPT LOAD */
 	struct ipp_log_limit lim;
 };
 
@@ -128,8 +203,38 @@ command(redisContext *c, int argc, const char **argv, const size_t *lens)
 	return (redisCommandArgv(c, argc, argv, lens));
 }
 
-/* A new connection, authenticated, on the right database; NULL with a
- * reason in err. */
+/* SCRIPT LOAD every script on a new connection (and again after
+ * NOSCRIPT: a Redis restarted or flushed); 0 or -1 with a reason. */
+static int
+load_scripts(struct rds *r, redisContext *c, char *err, size_t errlen)
+{
+	redisReply *rep;
+	const char *argv[3] = { "SCRIPT", "LOAD", NULL };
+	size_t	lens[3] = { 6, 4, 0 };
+	int	i;
+
+	for (i = 0; i < S_COUNT; i++) {
+		argv[2] = scripts[i];
+		lens[2] = strlen(scripts[i]);
+		if ((rep = command(c, 3, argv, lens)) == NULL || rep->type != REDIS_REPLY_STRING
+		    || rep->len != 40) {
+			(void) snprintf(err, errlen, "SCRIPT LOAD: %s",
+			    rep && rep->type == REDIS_REPLY_ERROR ? rep->str : errstr(c));
+			if (rep)
+				freeReplyObject(rep);
+			return (-1);
+		}
+		(void) pthread_mutex_lock(&r->lock);
+		(void) memcpy(r->sha[i], rep->str, 40);
+		r->sha[i][40] = 0;
+		(void) pthread_mutex_unlock(&r->lock);
+		freeReplyObject(rep);
+	}
+	return (0);
+}
+
+/* A new connection, authenticated, on the right database, the scripts
+ * loaded; NULL with a reason in err. */
 static redisContext *
 dial(struct rds *r, char *err, size_t errlen)
 {
@@ -188,6 +293,8 @@ dial(struct rds *r, char *err, size_t errlen)
 		}
 		freeReplyObject(rep);
 	}
+	if (load_scripts(r, c, err, errlen) != 0)
+		goto fail;
 	return (c);
 fail:
 	if (c != NULL)
@@ -722,39 +829,225 @@ out:
 	return (rc);
 }
 
-/* --- scans: a batch of keys from the index in key order, their values,
- * the callbacks outside any transaction, then the deletes asked for of
- * records that did not change meanwhile. */
+/* --- several gets in one round trip -------------------------------------- */
 
-struct rec {
-	char   *k, *v;
-	size_t	kl, vl;
-	int	del;
-};
-
-struct batch {
-	enum ipp_table tab;
-	const char *prefix;
-	size_t	plen;
-	char   *from;			/* resume after this key */
-	size_t	fromlen;
-	struct rec recs[SCAN_BATCH];
-	int	n;
-	int	listed;			/* keys the index gave */
-	int	end;
-};
-
-static void
-batch_clear(struct batch *bh)
+static int
+rds_getv(void *h, enum ipp_table tab, size_t n, const void *const *keys,
+    const size_t *klens, struct ipp_buf *vals, int *found)
 {
-	int	i;
+	struct rtxn *t = h;
+	const struct wop *op;
+	redisReply *rep = NULL;
+	const char **argv;
+	size_t *lens, *at, i, m = 0;
+	int	rc = IPP_OK;
 
-	for (i = 0; i < bh->n; i++) {
-		free(bh->recs[i].k);
-		free(bh->recs[i].v);
+	argv = calloc(n + 1, sizeof(*argv));
+	lens = calloc(n + 1, sizeof(*lens));
+	at = calloc(n + 1, sizeof(*at));
+	if (argv == NULL || lens == NULL || at == NULL) {
+		rc = IPP_ERR;
+		goto out;
 	}
-	bh->n = 0;
+	argv[0] = "MGET";
+	lens[0] = 4;
+	for (i = 0; i < n && rc == IPP_OK; i++) {
+		char   *fk;
+
+		vals[i].len = 0;
+		found[i] = 0;
+		if ((op = own_write(t, tab, keys[i], klens[i])) != NULL) {
+			if (!op->del && (rc = set_val(&vals[i], op->v, op->vl)) == IPP_OK)
+				found[i] = 1;
+			continue;
+		}
+		if ((fk = malloc(FULLKEY_MAX)) == NULL) {
+			rc = IPP_ERR;
+			break;
+		}
+		m++;
+		argv[m] = fk;
+		lens[m] = full_key(t->r, tab, keys[i], klens[i], fk);
+		at[m] = i;
+	}
+	if (rc != IPP_OK || m == 0)
+		goto out;
+	rep = command(t->c, (int) m + 1, argv, lens);
+	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements != m) {
+		rc = reply_failed(t->r, t->c, rep, "MGET");
+		rep = NULL;
+		goto out;
+	}
+	for (i = 0; i < m && rc == IPP_OK; i++) {
+		redisReply *v = rep->element[i];
+
+		if (v->type == REDIS_REPLY_STRING) {
+			if ((rc = set_val(&vals[at[i + 1]], v->str, v->len)) == IPP_OK)
+				found[at[i + 1]] = 1;
+		} else if (v->type != REDIS_REPLY_NIL) {
+			rc = IPP_ERR;
+		}
+	}
+out:
+	if (argv != NULL)
+		for (i = 1; i <= m; i++)
+			free((void *) argv[i]);
+	free(argv);
+	free(lens);
+	free(at);
+	if (rep)
+		freeReplyObject(rep);
+	return (rc);
 }
+
+/* --- the scripts ------------------------------------------------------------ */
+
+/* EVALSHA of script WHICH; argv[0..2] are filled here.  A NOSCRIPT
+ * answer loads the scripts on this connection and tries once more. */
+static redisReply *
+run_script(struct rds *r, redisContext *c, int which, int nkeys, int argc,
+    const char **argv, size_t *lens)
+{
+	redisReply *rep;
+	char	sha[41], nk[16], err[256];
+	int	again;
+
+	(void) snprintf(nk, sizeof(nk), "%d", nkeys);
+	argv[0] = "EVALSHA";
+	lens[0] = 7;
+	argv[2] = nk;
+	lens[2] = strlen(nk);
+	for (again = 0;; again++) {
+		(void) pthread_mutex_lock(&r->lock);
+		(void) memcpy(sha, r->sha[which], sizeof(sha));
+		(void) pthread_mutex_unlock(&r->lock);
+		argv[1] = sha;
+		lens[1] = 40;
+		rep = command(c, argc, argv, lens);
+		if (again || rep == NULL || rep->type != REDIS_REPLY_ERROR
+		    || strncmp(rep->str, "NOSCRIPT", 8) != 0)
+			return (rep);
+		freeReplyObject(rep);
+		if (load_scripts(r, c, err, sizeof(err)) != 0) {
+			msg_warn_limited(&r->lim, 60, "store %s: %s", r->desc, err);
+			if (c->err == 0)
+				c->err = REDIS_ERR_OTHER;
+			return (NULL);
+		}
+	}
+}
+
+static int
+rds_window_reserve(void *h, const char *key, size_t klen, unsigned limit,
+    const struct ipp_window_span *sp, time_t now, uint64_t token, time_t *retry_at)
+{
+	struct rds *r = h;
+	redisContext *c;
+	redisReply *rep;
+	char	fk[FULLKEY_MAX], a[5][24];
+	unsigned char tok[8];
+	const char *argv[10];
+	size_t	lens[10];
+	int	i, rc;
+
+	if (klen == 0 || klen > KEY_MAX)
+		return (IPP_ERR);
+	if ((c = acquire(r)) == NULL)
+		return (IPP_ERR);
+	ipp_window_le64(tok, token);
+	(void) snprintf(a[0], sizeof(a[0]), "%lld", (long long) now);
+	(void) snprintf(a[1], sizeof(a[1]), "%u", limit);
+	(void) snprintf(a[2], sizeof(a[2]), "%lld", (long long) sp->span);
+	(void) snprintf(a[3], sizeof(a[3]), "%lld", (long long) sp->pending);
+	(void) snprintf(a[4], sizeof(a[4]), "%d", IPP_WINDOW_IDLE_TTL);
+	argv[3] = fk;
+	lens[3] = full_key(r, IPP_T_WINDOW, key, klen, fk);
+	argv[4] = a[0];
+	argv[5] = a[1];
+	argv[6] = (const char *) tok;
+	argv[7] = a[2];
+	argv[8] = a[3];
+	argv[9] = a[4];
+	for (i = 4; i < 10; i++)
+		lens[i] = i == 6 ? sizeof(tok) : strlen(argv[i]);
+	rep = run_script(r, c, S_RESERVE, 1, 10, argv, lens);
+	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements < 1
+	    || rep->element[0]->type != REDIS_REPLY_INTEGER
+	    || (rep->element[0]->integer != 0 && (rep->elements < 2
+	    || rep->element[1]->type != REDIS_REPLY_INTEGER))) {
+		rc = reply_failed(r, c, rep, "window reserve script");
+	} else {
+		rc = IPP_OK;
+		if (rep->element[0]->integer != 0) {
+			*retry_at = (time_t) rep->element[1]->integer;
+			rc = IPP_WINDOW_FULL;
+		}
+		freeReplyObject(rep);
+	}
+	release(r, c);
+	return (rc);
+}
+
+static int
+rds_window_settle(void *h, const struct ipp_window_resv *w, size_t n, int accept,
+    const struct ipp_window_span *sp, time_t now)
+{
+	struct rds *r = h;
+	redisContext *c;
+	redisReply *rep;
+	char	a[5][24], *buf = NULL;
+	const char **argv = NULL;
+	size_t *lens = NULL, i, argc = 3 + n + 5 + n;
+	int	rc = IPP_ERR;
+
+	if (n > 10000)
+		return (IPP_ERR);
+	argv = calloc(argc, sizeof(*argv));
+	lens = calloc(argc, sizeof(*lens));
+	/* per key its full name, then its token */
+	buf = malloc(n * (FULLKEY_MAX + 8));
+	if (argv == NULL || lens == NULL || buf == NULL)
+		goto out;
+	(void) snprintf(a[0], sizeof(a[0]), "%d", accept ? 1 : 0);
+	(void) snprintf(a[1], sizeof(a[1]), "%lld", (long long) now);
+	(void) snprintf(a[2], sizeof(a[2]), "%lld", (long long) sp->span);
+	(void) snprintf(a[3], sizeof(a[3]), "%lld", (long long) sp->pending);
+	(void) snprintf(a[4], sizeof(a[4]), "%d", IPP_WINDOW_IDLE_TTL);
+	for (i = 0; i < n; i++) {
+		char   *fk = buf + i * (FULLKEY_MAX + 8);
+		size_t	kl = strlen(w[i].key);
+
+		if (kl == 0 || kl > KEY_MAX)
+			goto out;
+		argv[3 + i] = fk;
+		lens[3 + i] = full_key(r, IPP_T_WINDOW, w[i].key, kl, fk);
+		ipp_window_le64((unsigned char *) fk + FULLKEY_MAX, w[i].token);
+		argv[3 + n + 5 + i] = fk + FULLKEY_MAX;
+		lens[3 + n + 5 + i] = 8;
+	}
+	for (i = 0; i < 5; i++) {
+		argv[3 + n + i] = a[i];
+		lens[3 + n + i] = strlen(a[i]);
+	}
+	if ((c = acquire(r)) == NULL)
+		goto out;
+	rep = run_script(r, c, S_SETTLE, (int) n, (int) argc, argv, lens);
+	if (rep == NULL || rep->type != REDIS_REPLY_INTEGER) {
+		rc = reply_failed(r, c, rep, "window settle script");
+	} else {
+		rc = IPP_OK;
+		freeReplyObject(rep);
+	}
+	release(r, c);
+out:
+	free(argv);
+	free(lens);
+	free(buf);
+	return (rc);
+}
+
+/* --- a batch of a scan (store.c drives it): keys from the index in key
+ * order, then their values in one MGET ----------------------------------- */
 
 static int
 starts_with(const char *k, size_t kl, const char *p, size_t pl)
@@ -762,28 +1055,28 @@ starts_with(const char *k, size_t kl, const char *p, size_t pl)
 	return (kl >= pl && memcmp(k, p, pl) == 0);
 }
 
-/* The next keys after from (or from the prefix on) and their values. */
 static int
-read_batch(struct ipp_txn *txn, void *arg)
+rds_scan_batch(void *h, struct ipp_scan_batch *bh)
 {
-	struct rtxn *t = txn->handle;
-	struct batch *bh = arg;
+	struct rtxn *t = h;
 	redisReply *keys = NULL, *vals = NULL;
 	char	ik[PREFIX_MAX + 32], *min = NULL, lim[16];
 	const char **argv = NULL;
 	size_t *lens = NULL, i, minlen;
 	int	rc = IPP_OK;
 
-	batch_clear(bh);
-	bh->end = 0;
-	bh->listed = 0;
+	if (!indexed(bh->tab)) {
+		msg_warn("store %s: table %s has no index to scan", t->r->desc,
+		    ipp_table_name(bh->tab));
+		return (IPP_ERR);
+	}
 	/* "[P": from the prefix on; "(K": after key K */
 	minlen = 1 + (bh->from ? bh->fromlen : bh->plen);
 	if ((min = malloc(minlen)) == NULL)
 		return (IPP_ERR);
 	min[0] = bh->from ? '(' : '[';
 	(void) memcpy(min + 1, bh->from ? bh->from : bh->prefix, minlen - 1);
-	(void) snprintf(lim, sizeof(lim), "%d", SCAN_BATCH);
+	(void) snprintf(lim, sizeof(lim), "%d", IPP_SCAN_BATCH);
 	{
 		const char *zargv[7] = { "ZRANGEBYLEX", ik, min, "+", "LIMIT", "0", lim };
 		size_t	zlens[7] = { 11, index_key(t->r, bh->tab, ik, sizeof(ik)), minlen, 1, 5, 1,
@@ -794,8 +1087,7 @@ read_batch(struct ipp_txn *txn, void *arg)
 	free(min);
 	if (keys == NULL || keys->type != REDIS_REPLY_ARRAY)
 		return (reply_failed(t->r, t->c, keys, "ZRANGEBYLEX"));
-	bh->listed = (int) keys->elements;
-	if (keys->elements < SCAN_BATCH)
+	if (keys->elements < IPP_SCAN_BATCH)
 		bh->end = 1;
 	if (keys->elements == 0)
 		goto done;
@@ -828,7 +1120,7 @@ read_batch(struct ipp_txn *txn, void *arg)
 	}
 	for (i = 0; vals != NULL && i < keys->elements && rc == IPP_OK; i++) {
 		redisReply *k = keys->element[i], *v = vals->element[i];
-		struct rec *r = &bh->recs[bh->n];
+		struct ipp_scan_rec *r = &bh->recs[bh->n];
 
 		if (!starts_with(k->str, k->len, bh->prefix, bh->plen)) {
 			bh->end = 1;
@@ -836,7 +1128,7 @@ read_batch(struct ipp_txn *txn, void *arg)
 		}
 		/* the resume point, also when its record went away */
 		free(bh->from);
-		if ((bh->from = malloc(k->len)) == NULL) {
+		if ((bh->from = malloc(k->len ? k->len : 1)) == NULL) {
 			rc = IPP_ERR;
 			break;
 		}
@@ -866,77 +1158,6 @@ done:
 		freeReplyObject(vals);
 	freeReplyObject(keys);
 	return (rc);
-}
-
-static int
-delete_batch(struct ipp_txn *txn, void *arg)
-{
-	struct batch *bh = arg;
-	struct ipp_buf cur = { NULL, 0 };
-	int	i, rc = IPP_OK;
-
-	for (i = 0; i < bh->n && rc >= 0; i++) {
-		struct rec *r = &bh->recs[i];
-
-		if (!r->del)
-			continue;
-		rc = rds_get(txn->handle, bh->tab, r->k, r->kl, &cur, IPP_GET_RMW);
-		if (rc == IPP_NOTFOUND) {
-			rc = IPP_OK;
-			continue;
-		}
-		if (rc == IPP_OK && cur.len == r->vl && memcmp(cur.data, r->v, r->vl) == 0)
-			rc = rds_del(txn->handle, bh->tab, r->k, r->kl);
-	}
-	free(cur.data);
-	return (rc == IPP_NOTFOUND ? IPP_OK : rc);
-}
-
-static int
-rds_scan(void *h, enum ipp_table tab, const void *prefix, size_t plen,
-    ipp_scan_fn cb, void *arg)
-{
-	struct rds *r = h;
-	struct batch *bh;
-	int	rc = IPP_OK, i, dels, stop = 0;
-
-	if (!indexed(tab)) {
-		msg_warn("store %s: table %s has no index to scan", r->desc, ipp_table_name(tab));
-		return (IPP_ERR);
-	}
-	if ((bh = calloc(1, sizeof(*bh))) == NULL)
-		return (IPP_ERR);
-	bh->tab = tab;
-	bh->prefix = prefix;
-	bh->plen = plen;
-	while (!stop) {
-		if ((rc = rds_run(h, read_batch, bh)) < 0)
-			break;
-		for (i = 0, dels = 0; i < bh->n && !stop; i++) {
-			int	v = cb(bh->recs[i].k, bh->recs[i].kl, bh->recs[i].v,
-			    bh->recs[i].vl, arg);
-
-			if (v == IPP_SCAN_DELETE) {
-				bh->recs[i].del = 1;
-				dels++;
-			} else if (v == IPP_SCAN_STOP) {
-				stop = 1;
-			} else if (v < 0) {
-				rc = v;
-				stop = 1;
-			}
-		}
-		if (dels && rds_run(h, delete_batch, bh) < 0) {
-			rc = IPP_ERR;
-			break;
-		}
-		if (bh->end || bh->listed == 0)
-			break;
-	}
-	batch_clear(bh);
-	free(bh->from);
-	free(bh);
-	return (rc < 0 ? rc : IPP_OK);
 }
 
 /* --- check: records per table, the server's version, one round trip ------- */
@@ -1054,7 +1275,10 @@ const struct ipp_store_ops ipp_store_redis_ops = {
 	.get = rds_get,
 	.put = rds_put,
 	.del = rds_del,
-	.scan = rds_scan,
+	.scan_batch = rds_scan_batch,
+	.getv = rds_getv,
+	.window_reserve = rds_window_reserve,
+	.window_settle = rds_window_settle,
 	.check = rds_check,
 	.describe = rds_describe,
 };
