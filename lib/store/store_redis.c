@@ -10,15 +10,20 @@
  * (IPP_WINDOW_IDLE_TTL in store.h): they are never scanned, so they
  * need no index, and an idle one vanishes on its own.
  *
- * Transactions are optimistic.  A read for update WATCHes its key before
- * reading it; a body's puts and deletes are kept here and sent at commit
- * as one MULTI ... EXEC with the index updates.  EXEC answering nil means
- * a watched key was written (or created) since it was read: nothing was
- * applied and the body runs again, as after a Berkeley DB deadlock.  So a
- * body that reads for update what its writes depend on is serializable
- * against every other host's, with no check in the client followed by a
- * write that could race.  A process killed inside a body has sent no
- * write at all.
+ * Transactions are optimistic, and each commits as one server-side Lua
+ * script.  A read for update is a plain GET whose answer (or absence) is
+ * remembered; a body's puts and deletes are kept here.  The commit
+ * script checks that every key read for update still holds what the body
+ * saw and only then applies the writes with their index entries, all in
+ * one atomic step: when another host wrote such a key in between,
+ * nothing is applied and the body runs again, as after a Berkeley DB
+ * deadlock.  So a body that reads for update what its writes depend on
+ * (a mark read as absent, a counter, a guard) is serializable against
+ * every other host's, and no check made in the client is followed by a
+ * write that could race: the check is made again where the write is.
+ * A process killed inside a body has sent no write at all.  The hourly
+ * window's operations are scripts of their own (window.h), one round
+ * trip each.
  *
  * Connections.  One per concurrent transaction, kept in a pool; one that
  * failed is closed, one found closed by the server (a Redis restart)
@@ -60,7 +65,7 @@
  * tests move it with IPPOOL_NOW as on Berkeley DB, and a script gives
  * the same answer wherever it runs (a replica, the append-only file).
  */
-enum { S_RESERVE, S_SETTLE, S_COUNT };
+enum { S_RESERVE, S_SETTLE, S_COMMIT, S_COUNT };
 
 #define LUA_DECODE \
 	"local function entries(v)\n" \
@@ -123,6 +128,35 @@ static const char *const scripts[S_COUNT] = {
 	"  else redis.call('SET', KEYS[k], table.concat(keep), 'EX', ARGV[5]) end\n"
 	"end\n"
 	"return 0\n",
+	/* a transaction's commit (commit() below).  KEYS: the NR keys read
+	 * for update, the NW keys written, each write's table index.  ARGV:
+	 * NR, NW; per read: 1 and the value seen, or 0 (absent) and "";
+	 * per write: S (set, indexed), X (set with a TTL, not indexed) or
+	 * D (delete), the value, the TTL, the record's key in the table.
+	 * 1: applied; 0: a read changed, nothing applied */
+	"local nr, nw = tonumber(ARGV[1]), tonumber(ARGV[2])\n"
+	"for i = 1, nr do\n"
+	"  local v = redis.call('GET', KEYS[i])\n"
+	"  if ARGV[1 + 2 * i] == '0' then\n"
+	"    if v then return 0 end\n"
+	"  elseif v ~= ARGV[2 + 2 * i] then return 0 end\n"
+	"end\n"
+	"local a = 2 + 2 * nr\n"
+	"for j = 1, nw do\n"
+	"  local op, val, ttl, rk = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]\n"
+	"  local k, ix = KEYS[nr + j], KEYS[nr + nw + j]\n"
+	"  a = a + 4\n"
+	"  if op == 'D' then\n"
+	"    redis.call('DEL', k)\n"
+	"    redis.call('ZREM', ix, rk)\n"
+	"  elseif op == 'X' then\n"
+	"    redis.call('SET', k, val, 'EX', ttl)\n"
+	"  else\n"
+	"    redis.call('SET', k, val)\n"
+	"    redis.call('ZADD', ix, 0, rk)\n"
+	"  end\n"
+	"end\n"
+	"return 1\n",
 };
 
 struct rconn {
@@ -147,7 +181,8 @@ struct rds {
 	struct ipp_log_limit lim;
 };
 
-/* A put (del = 0) or delete, sent at commit. */
+/* A put (del = 0) or delete, sent at commit; or a read for update and
+ * what it saw (del: absent), checked at commit. */
 struct wop {
 	enum ipp_table tab;
 	char   *k, *v;
@@ -155,12 +190,16 @@ struct wop {
 	int	del;
 };
 
+struct oplist {
+	struct wop *v;
+	size_t	n, cap;
+};
+
 struct rtxn {
 	struct rds *r;
 	redisContext *c;
-	struct wop *ops;
-	size_t	nops, cap;
-	int	watching;
+	struct oplist w;		/* the body's writes */
+	struct oplist rs;		/* its reads for update */
 };
 
 static const char *
@@ -386,6 +425,41 @@ reply_failed(struct rds *r, redisContext *c, redisReply *rep, const char *what)
 	return (IPP_ERR);
 }
 
+/* EVALSHA of script WHICH; argv[0..2] are filled here.  A NOSCRIPT
+ * answer loads the scripts on this connection and tries once more. */
+static redisReply *
+run_script(struct rds *r, redisContext *c, int which, int nkeys, int argc,
+    const char **argv, size_t *lens)
+{
+	redisReply *rep;
+	char	sha[41], nk[16], err[256];
+	int	again;
+
+	(void) snprintf(nk, sizeof(nk), "%d", nkeys);
+	argv[0] = "EVALSHA";
+	lens[0] = 7;
+	argv[2] = nk;
+	lens[2] = strlen(nk);
+	for (again = 0;; again++) {
+		(void) pthread_mutex_lock(&r->lock);
+		(void) memcpy(sha, r->sha[which], sizeof(sha));
+		(void) pthread_mutex_unlock(&r->lock);
+		argv[1] = sha;
+		lens[1] = 40;
+		rep = command(c, argc, argv, lens);
+		if (again || rep == NULL || rep->type != REDIS_REPLY_ERROR
+		    || strncmp(rep->str, "NOSCRIPT", 8) != 0)
+			return (rep);
+		freeReplyObject(rep);
+		if (load_scripts(r, c, err, sizeof(err)) != 0) {
+			msg_warn_limited(&r->lim, 60, "store %s: %s", r->desc, err);
+			if (c->err == 0)
+				c->err = REDIS_ERR_OTHER;
+			return (NULL);
+		}
+	}
+}
+
 /* --- open, close --------------------------------------------------------- */
 
 static void *
@@ -476,15 +550,15 @@ rds_describe(void *h)
 /* --- transactions ------------------------------------------------------------ */
 
 static void
-ops_clear(struct rtxn *t)
+list_clear(struct oplist *l)
 {
 	size_t	i;
 
-	for (i = 0; i < t->nops; i++) {
-		free(t->ops[i].k);
-		free(t->ops[i].v);
+	for (i = 0; i < l->n; i++) {
+		free(l->v[i].k);
+		free(l->v[i].v);
 	}
-	t->nops = 0;
+	l->n = 0;
 }
 
 /* The body's own last write of a key, or NULL. */
@@ -493,31 +567,33 @@ own_write(const struct rtxn *t, enum ipp_table tab, const void *key, size_t klen
 {
 	size_t	i;
 
-	for (i = t->nops; i-- > 0;)
-		if (t->ops[i].tab == tab && t->ops[i].kl == klen
-		    && memcmp(t->ops[i].k, key, klen) == 0)
-			return (&t->ops[i]);
+	for (i = t->w.n; i-- > 0;)
+		if (t->w.v[i].tab == tab && t->w.v[i].kl == klen
+		    && memcmp(t->w.v[i].k, key, klen) == 0)
+			return (&t->w.v[i]);
 	return (NULL);
 }
 
+/* Remember a write (del: a delete), or a read for update (del: the key
+ * was absent). */
 static int
-ops_add(struct rtxn *t, enum ipp_table tab, const void *key, size_t klen,
+list_add(struct oplist *l, enum ipp_table tab, const void *key, size_t klen,
     const void *val, size_t vlen, int del)
 {
 	struct wop *op;
 
 	if (klen == 0 || klen > KEY_MAX)
 		return (IPP_ERR);
-	if (t->nops == t->cap) {
-		size_t	cap = t->cap ? t->cap * 2 : 8;
-		struct wop *n = realloc(t->ops, cap * sizeof(*n));
+	if (l->n == l->cap) {
+		size_t	cap = l->cap ? l->cap * 2 : 8;
+		struct wop *n = realloc(l->v, cap * sizeof(*n));
 
 		if (n == NULL)
 			return (IPP_ERR);
-		t->ops = n;
-		t->cap = cap;
+		l->v = n;
+		l->cap = cap;
 	}
-	op = &t->ops[t->nops];
+	op = &l->v[l->n];
 	memset(op, 0, sizeof(*op));
 	if ((op->k = malloc(klen)) == NULL
 	    || (!del && (op->v = malloc(vlen ? vlen : 1)) == NULL)) {
@@ -533,7 +609,7 @@ ops_add(struct rtxn *t, enum ipp_table tab, const void *key, size_t klen,
 	}
 	op->tab = tab;
 	op->del = del;
-	t->nops++;
+	l->n++;
 	return (IPP_OK);
 }
 
@@ -557,46 +633,17 @@ rds_get(void *h, enum ipp_table tab, const void *key, size_t klen,
 {
 	struct rtxn *t = h;
 	const struct wop *op;
-	redisReply *rep = NULL;
+	redisReply *rep;
 	char	fk[FULLKEY_MAX];
-	const char *argv[2];
-	size_t	lens[2];
+	const char *argv[2] = { "GET", fk };
+	size_t	lens[2] = { 3, 0 };
 	int	rc;
 
 	val->len = 0;
 	if ((op = own_write(t, tab, key, klen)) != NULL)
 		return (op->del ? IPP_NOTFOUND : set_val(val, op->v, op->vl));
-	argv[1] = fk;
 	lens[1] = full_key(t->r, tab, key, klen, fk);
-	if (flags & IPP_GET_RMW) {
-		/* watched before it is read (a write from now on fails our
-		 * EXEC), in the same round trip as the read */
-		argv[0] = "WATCH";
-		lens[0] = 5;
-		if (redisAppendCommandArgv(t->c, 2, argv, lens) != REDIS_OK)
-			return (reply_failed(t->r, t->c, NULL, "WATCH"));
-		argv[0] = "GET";
-		lens[0] = 3;
-		if (redisAppendCommandArgv(t->c, 2, argv, lens) != REDIS_OK)
-			return (reply_failed(t->r, t->c, NULL, "GET"));
-		/* from here on UNWATCH is owed, also when the replies fail */
-		t->watching = 1;
-		if (redisGetReply(t->c, (void **) &rep) != REDIS_OK || rep == NULL)
-			return (reply_failed(t->r, t->c, NULL, "WATCH"));
-		if (rep->type != REDIS_REPLY_STATUS) {
-			/* the GET's reply is still to come: drop the connection */
-			t->c->err = REDIS_ERR_PROTOCOL;
-			return (reply_failed(t->r, t->c, rep, "WATCH"));
-		}
-		freeReplyObject(rep);
-		if (redisGetReply(t->c, (void **) &rep) != REDIS_OK)
-			rep = NULL;
-	} else {
-		argv[0] = "GET";
-		lens[0] = 3;
-		rep = command(t->c, 2, argv, lens);
-	}
-	if (rep == NULL)
+	if ((rep = command(t->c, 2, argv, lens)) == NULL)
 		return (reply_failed(t->r, t->c, rep, "GET"));
 	if (rep->type == REDIS_REPLY_NIL)
 		rc = IPP_NOTFOUND;
@@ -604,6 +651,10 @@ rds_get(void *h, enum ipp_table tab, const void *key, size_t klen,
 		rc = set_val(val, rep->str, rep->len);
 	else
 		return (reply_failed(t->r, t->c, rep, "GET"));
+	/* read for update: the commit script checks it is still so */
+	if (rc >= 0 && (flags & IPP_GET_RMW)
+	    && list_add(&t->rs, tab, key, klen, rep->str, rep->len, rc == IPP_NOTFOUND) != IPP_OK)
+		rc = IPP_ERR;
 	freeReplyObject(rep);
 	return (rc);
 }
@@ -612,7 +663,9 @@ static int
 rds_put(void *h, enum ipp_table tab, const void *key, size_t klen,
     const void *val, size_t vlen)
 {
-	return (ops_add(h, tab, key, klen, val, vlen, 0));
+	struct rtxn *t = h;
+
+	return (list_add(&t->w, tab, key, klen, val, vlen, 0));
 }
 
 static int
@@ -640,133 +693,89 @@ rds_del(void *h, enum ipp_table tab, const void *key, size_t klen)
 		}
 		freeReplyObject(rep);
 	}
-	return (ops_add(t, tab, key, klen, NULL, 0, 1));
+	return (list_add(&t->w, tab, key, klen, NULL, 0, 1));
 }
 
-static int
-unwatch(struct rtxn *t)
-{
-	redisReply *rep;
-	const char *argv[1] = { "UNWATCH" };
-	size_t	lens[1] = { 7 };
-
-	if (!t->watching)
-		return (IPP_OK);
-	t->watching = 0;
-	if ((rep = command(t->c, 1, argv, lens)) == NULL || rep->type != REDIS_REPLY_STATUS)
-		return (reply_failed(t->r, t->c, rep, "UNWATCH"));
-	freeReplyObject(rep);
-	return (IPP_OK);
-}
-
-/* Queue one write (the record and its index entry); the replies to read. */
-static int
-append_op(struct rtxn *t, const struct wop *op)
-{
-	char	fk[FULLKEY_MAX], ik[PREFIX_MAX + 32], ttl[32];
-	const char *argv[5];
-	size_t	lens[5];
-	int	n = 0;
-
-	lens[1] = full_key(t->r, op->tab, op->k, op->kl, fk);
-	argv[1] = fk;
-	if (op->del) {
-		argv[0] = "DEL";
-		lens[0] = 3;
-		if (redisAppendCommandArgv(t->c, 2, argv, lens) != REDIS_OK)
-			return (-1);
-	} else {
-		argv[0] = "SET";
-		lens[0] = 3;
-		argv[2] = op->v;
-		lens[2] = op->vl;
-		if (op->tab == IPP_T_WINDOW) {
-			(void) snprintf(ttl, sizeof(ttl), "%d", IPP_WINDOW_IDLE_TTL);
-			argv[3] = "EX";
-			lens[3] = 2;
-			argv[4] = ttl;
-			lens[4] = strlen(ttl);
-		}
-		if (redisAppendCommandArgv(t->c, op->tab == IPP_T_WINDOW ? 5 : 3, argv, lens)
-		    != REDIS_OK)
-			return (-1);
-	}
-	n++;
-	if (indexed(op->tab)) {
-		argv[0] = op->del ? "ZREM" : "ZADD";
-		lens[0] = 4;
-		lens[1] = index_key(t->r, op->tab, ik, sizeof(ik));
-		argv[1] = ik;
-		if (op->del) {
-			argv[2] = op->k;
-			lens[2] = op->kl;
-		} else {
-			argv[2] = "0";
-			lens[2] = 1;
-			argv[3] = op->k;
-			lens[3] = op->kl;
-		}
-		if (redisAppendCommandArgv(t->c, op->del ? 3 : 4, argv, lens) != REDIS_OK)
-			return (-1);
-		n++;
-	}
-	return (n);
-}
-
-/* MULTI, the writes, EXEC, in one round trip.  IPP_RETRY when a watched
- * key changed (nothing applied). */
+/*
+ * The commit: one script that checks every read for update still holds
+ * what the body saw (or is still absent) and only then applies the
+ * writes and their index entries, in one round trip and one atomic step.
+ * 0: something read changed (nothing applied, the body runs again).
+ * A body that wrote nothing commits without a round trip: its reads were
+ * committed values, and it changed nothing.
+ */
 static int
 commit(struct rtxn *t)
 {
-	redisReply *rep;
-	const char *multi[1] = { "MULTI" }, *exec[1] = { "EXEC" };
-	size_t	mlen[1] = { 5 }, elen[1] = { 4 };
-	size_t	i;
-	int	n, replies = 0, rc = IPP_OK;
+	redisReply *rep = NULL;
+	const char **argv = NULL;
+	size_t *lens = NULL, i, nk, na, argc, k, a;
+	char   *keys = NULL, cnt[2][24], ttl[24];
+	int	rc = IPP_ERR;
 
-	if (t->nops == 0)
-		return (unwatch(t));
-	if (redisAppendCommandArgv(t->c, 1, multi, mlen) != REDIS_OK)
-		goto oom;
-	for (i = 0; i < t->nops; i++) {
-		if ((n = append_op(t, &t->ops[i])) < 0)
-			goto oom;
-		replies += n;
+	if (t->w.n == 0)
+		return (IPP_OK);
+	nk = t->rs.n + 2 * t->w.n;
+	na = 2 + 2 * t->rs.n + 4 * t->w.n;
+	argc = 3 + nk + na;
+	argv = calloc(argc, sizeof(*argv));
+	lens = calloc(argc, sizeof(*lens));
+	keys = malloc(nk * FULLKEY_MAX);
+	if (argv == NULL || lens == NULL || keys == NULL)
+		goto out;
+	(void) snprintf(cnt[0], sizeof(cnt[0]), "%zu", t->rs.n);
+	(void) snprintf(cnt[1], sizeof(cnt[1]), "%zu", t->w.n);
+	(void) snprintf(ttl, sizeof(ttl), "%d", IPP_WINDOW_IDLE_TTL);
+	k = 3;
+	a = 3 + nk;
+	argv[a] = cnt[0];
+	lens[a++] = strlen(cnt[0]);
+	argv[a] = cnt[1];
+	lens[a++] = strlen(cnt[1]);
+	for (i = 0; i < t->rs.n; i++, k++) {
+		const struct wop *r = &t->rs.v[i];
+		char   *fk = keys + (k - 3) * FULLKEY_MAX;
+
+		argv[k] = fk;
+		lens[k] = full_key(t->r, r->tab, r->k, r->kl, fk);
+		argv[a] = r->del ? "0" : "1";
+		lens[a++] = 1;
+		argv[a] = r->del ? "" : r->v;
+		lens[a++] = r->del ? 0 : r->vl;
 	}
-	if (redisAppendCommandArgv(t->c, 1, exec, elen) != REDIS_OK)
-		goto oom;
-	t->watching = 0;		/* EXEC ends every WATCH */
-	/* MULTI: +OK; each command: +QUEUED (or an error: EXEC then aborts) */
-	for (n = 0; n < replies + 1; n++) {
-		if (redisGetReply(t->c, (void **) &rep) != REDIS_OK || rep == NULL)
-			return (reply_failed(t->r, t->c, NULL, "MULTI"));
-		if (rep->type == REDIS_REPLY_ERROR && rc == IPP_OK)
-			msg_warn_limited(&t->r->lim, 60, "store %s: MULTI: %s", t->r->desc,
-			    rep->str);
-		if (rep->type == REDIS_REPLY_ERROR)
-			rc = IPP_ERR;
+	for (i = 0; i < t->w.n; i++, k++) {
+		const struct wop *w = &t->w.v[i];
+		char   *fk = keys + (k - 3) * FULLKEY_MAX;
+		char   *ik = keys + (k - 3 + t->w.n) * FULLKEY_MAX;
+
+		argv[k] = fk;
+		lens[k] = full_key(t->r, w->tab, w->k, w->kl, fk);
+		/* the table's index, also for the window table (not used) */
+		argv[k + t->w.n] = ik;
+		lens[k + t->w.n] = index_key(t->r, w->tab, ik, FULLKEY_MAX);
+		argv[a] = w->del ? "D" : indexed(w->tab) ? "S" : "X";
+		lens[a++] = 1;
+		argv[a] = w->del ? "" : w->v;
+		lens[a++] = w->del ? 0 : w->vl;
+		argv[a] = ttl;
+		lens[a++] = strlen(ttl);
+		argv[a] = w->k;
+		lens[a++] = w->kl;
+	}
+	rep = run_script(t->r, t->c, S_COMMIT, (int) nk, (int) argc, argv, lens);
+	if (rep == NULL || rep->type != REDIS_REPLY_INTEGER) {
+		rc = reply_failed(t->r, t->c, rep, "commit script");
+		rep = NULL;
+	} else {
+		rc = rep->integer == 1 ? IPP_OK : IPP_RETRY;
+	}
+out:
+	if (rep)
 		freeReplyObject(rep);
-	}
-	if (redisGetReply(t->c, (void **) &rep) != REDIS_OK || rep == NULL)
-		return (reply_failed(t->r, t->c, NULL, "EXEC"));
-	if (rep->type == REDIS_REPLY_NIL) {
-		freeReplyObject(rep);
-		return (IPP_RETRY);
-	}
-	if (rep->type != REDIS_REPLY_ARRAY)
-		return (reply_failed(t->r, t->c, rep, "EXEC"));
-	for (i = 0; i < rep->elements; i++)
-		if (rep->element[i]->type == REDIS_REPLY_ERROR) {
-			msg_warn_limited(&t->r->lim, 60, "store %s: EXEC: %s", t->r->desc,
-			    rep->element[i]->str);
-			rc = IPP_ERR;
-		}
-	freeReplyObject(rep);
+	free(argv);
+	free(lens);
+	free(keys);
 	return (rc);
-oom:
-	/* the output buffer holds part of a transaction: never reuse it */
-	t->c->err = REDIS_ERR_OOM;
-	return (IPP_ERR);
 }
 
 static void
@@ -801,7 +810,6 @@ rds_run(void *h, ipp_txn_fn body, void *arg)
 			rc = IPP_ERR;
 			goto out;
 		}
-		t.watching = 0;
 		rc = body(&txn, arg);
 		if (t.c->err != 0) {
 			/* a txn call failed: the body may not have said so */
@@ -812,10 +820,9 @@ rds_run(void *h, ipp_txn_fn body, void *arg)
 
 			if (crc < 0)
 				rc = crc;
-		} else if (unwatch(&t) != IPP_OK && rc == IPP_RETRY) {
-			rc = IPP_ERR;
 		}
-		ops_clear(&t);
+		list_clear(&t.w);
+		list_clear(&t.rs);
 		release(r, t.c);
 		t.c = NULL;
 		if (rc != IPP_RETRY)
@@ -825,7 +832,8 @@ rds_run(void *h, ipp_txn_fn body, void *arg)
 	    r->desc, attempt);
 	rc = IPP_ERR;
 out:
-	free(t.ops);
+	free(t.w.v);
+	free(t.rs.v);
 	return (rc);
 }
 
@@ -901,41 +909,6 @@ out:
 }
 
 /* --- the scripts ------------------------------------------------------------ */
-
-/* EVALSHA of script WHICH; argv[0..2] are filled here.  A NOSCRIPT
- * answer loads the scripts on this connection and tries once more. */
-static redisReply *
-run_script(struct rds *r, redisContext *c, int which, int nkeys, int argc,
-    const char **argv, size_t *lens)
-{
-	redisReply *rep;
-	char	sha[41], nk[16], err[256];
-	int	again;
-
-	(void) snprintf(nk, sizeof(nk), "%d", nkeys);
-	argv[0] = "EVALSHA";
-	lens[0] = 7;
-	argv[2] = nk;
-	lens[2] = strlen(nk);
-	for (again = 0;; again++) {
-		(void) pthread_mutex_lock(&r->lock);
-		(void) memcpy(sha, r->sha[which], sizeof(sha));
-		(void) pthread_mutex_unlock(&r->lock);
-		argv[1] = sha;
-		lens[1] = 40;
-		rep = command(c, argc, argv, lens);
-		if (again || rep == NULL || rep->type != REDIS_REPLY_ERROR
-		    || strncmp(rep->str, "NOSCRIPT", 8) != 0)
-			return (rep);
-		freeReplyObject(rep);
-		if (load_scripts(r, c, err, sizeof(err)) != 0) {
-			msg_warn_limited(&r->lim, 60, "store %s: %s", r->desc, err);
-			if (c->err == 0)
-				c->err = REDIS_ERR_OTHER;
-			return (NULL);
-		}
-	}
-}
 
 static int
 rds_window_reserve(void *h, const char *key, size_t klen, unsigned limit,

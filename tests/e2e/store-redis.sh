@@ -5,7 +5,8 @@
 # prefixes on one Redis are separate stores, window records expire, a
 # Redis gone is a store error and a Redis back works without reopening.
 . "$(dirname "$0")/lib.sh"
-need redis-server redis-cli "$bld/tests/unit/test_store" "$bld/tests/unit/test_ratelimit" "$bld/tests/unit/test_suppress"
+need redis-server redis-cli "$bld/tests/unit/test_store" "$bld/tests/unit/test_ratelimit" "$bld/tests/unit/test_suppress" \
+    "$bld/tests/unit/test_bounceguard" "$bld/tests/unit/test_daystats" "$bld/tests/unit/test_feedback"
 
 redis_start
 # the suite's own TAP, then ours, numbered on from it
@@ -17,9 +18,11 @@ t_n=$(printf '%s\n' "$out" | grep -cE '^(not )?ok ')
 t_failed=$(printf '%s\n' "$out" | grep -c '^not ok ')
 ok $rc "the conformance suite passes against Redis"
 
-# the modules whose operations are scripts on Redis (window.h) or read
-# several keys at once: their own unit tests, against Redis
-for m in ratelimit suppress; do
+# the modules whose store operations are scripts on Redis: the windows
+# (window.h), the suppression check (one MGET), the guards, the daily
+# counts and the exactly-once marks of feedback (the commit script):
+# their own unit tests, against Redis
+for m in ratelimit suppress bounceguard daystats feedback; do
 	out=$(IPPOOL_TEST_REDIS="unix:$REDIS_SOCK" "$bld/tests/unit/test_$m" 2>&1)
 	rc=$?
 	printf '%s\n' "$out" | grep '^not ok' | sed 's/^/# /'
