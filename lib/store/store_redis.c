@@ -168,8 +168,12 @@ struct rds {
 	char	where[1100];		/* [store] redis, as written */
 	char	host[1100];		/* host, or the socket's path */
 	unsigned port;			/* 0: unix socket */
+	struct ipp_hostport sent[IPP_SENTINELS_MAX];	/* redis = sentinel:... */
+	size_t	nsent;
+	char	master[256];		/* the primary's name at the sentinels */
 	char   *user, *password;
 	unsigned db;
+	unsigned wait;			/* [store] redis_wait_replicas */
 	char	prefix[PREFIX_MAX + 1];
 	struct timeval cto, cmdto;
 	char	desc[1300];
@@ -272,6 +276,78 @@ load_scripts(struct rds *r, redisContext *c, char *err, size_t errlen)
 	return (0);
 }
 
+/* Ask the sentinels, in turn, where the primary called r->master is. */
+static int
+find_primary(struct rds *r, char *host, size_t hostlen, unsigned *port, char *err,
+    size_t errlen)
+{
+	redisContext *c;
+	redisReply *rep;
+	const char *argv[3] = { "SENTINEL", "get-master-addr-by-name", r->master };
+	size_t	lens[3] = { 8, 23, strlen(r->master) }, i, off = 0;
+
+	*err = '\0';
+	for (i = 0; i < r->nsent; i++) {
+		const struct ipp_hostport *s = &r->sent[i];
+		const char *why = NULL;
+
+		c = redisConnectWithTimeout(s->host, (int) s->port, r->cto);
+		rep = NULL;
+		if (c == NULL || c->err || redisSetTimeout(c, r->cmdto) != REDIS_OK)
+			why = errstr(c);
+		else if ((rep = command(c, 3, argv, lens)) == NULL)
+			why = errstr(c);
+		else if (rep->type == REDIS_REPLY_ERROR)
+			why = rep->str;
+		else if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2
+		    || rep->element[0]->type != REDIS_REPLY_STRING
+		    || rep->element[1]->type != REDIS_REPLY_STRING
+		    || rep->element[0]->len >= hostlen
+		    || sscanf(rep->element[1]->str, "%u", port) != 1)
+			why = "does not know the primary";
+		if (why == NULL) {
+			(void) memcpy(host, rep->element[0]->str, rep->element[0]->len);
+			host[rep->element[0]->len] = '\0';
+		} else if (off < errlen) {
+			off += (size_t) snprintf(err + off, errlen - off, "%ssentinel %s:%u: %s",
+			    off ? "; " : "", s->host, s->port, why);
+		}
+		if (rep)
+			freeReplyObject(rep);
+		if (c)
+			redisFree(c);
+		if (why == NULL)
+			return (0);
+	}
+	return (-1);
+}
+
+/* A primary from the sentinels must say so itself: one just demoted
+ * (a failover under way) is a replica, never written to. */
+static int
+is_primary(redisContext *c, char *err, size_t errlen)
+{
+	redisReply *rep;
+	const char *argv[1] = { "ROLE" };
+	size_t	lens[1] = { 4 };
+	int	ok;
+
+	if ((rep = command(c, 1, argv, lens)) == NULL) {
+		(void) snprintf(err, errlen, "ROLE: %s", errstr(c));
+		return (0);
+	}
+	ok = rep->type == REDIS_REPLY_ARRAY && rep->elements > 0
+	    && rep->element[0]->type == REDIS_REPLY_STRING
+	    && strcmp(rep->element[0]->str, "master") == 0;
+	if (!ok)
+		(void) snprintf(err, errlen, "the server the sentinels name is not the primary (ROLE %s): a failover is under way",
+		    rep->type == REDIS_REPLY_ARRAY && rep->elements > 0
+		    && rep->element[0]->type == REDIS_REPLY_STRING ? rep->element[0]->str
+		    : rep->type == REDIS_REPLY_ERROR ? rep->str : "?");
+	freeReplyObject(rep);
+	return (ok);
+}
+
 /* A new connection, authenticated, on the right database, the scripts
  * loaded; NULL with a reason in err. */
 static redisContext *
@@ -284,10 +360,25 @@ dial(struct rds *r, char *err, size_t errlen)
 	size_t	lens[3];
 	int	argc;
 
-	if (r->port == 0)
+	if (r->nsent > 0) {
+		char	host[256], why[1024];
+		unsigned port;
+
+		if (find_primary(r, host, sizeof(host), &port, why, sizeof(why)) != 0) {
+			(void) snprintf(err, errlen, "cannot find the primary %s: %s", r->master, why);
+			return (NULL);
+		}
+		c = redisConnectWithTimeout(host, (int) port, r->cto);
+		if (c == NULL || c->err) {
+			(void) snprintf(err, errlen, "cannot connect to the primary %s at %s:%u: %s",
+			    r->master, host, port, errstr(c));
+			goto fail;
+		}
+	} else if (r->port == 0) {
 		c = redisConnectUnixWithTimeout(r->host + 5, r->cto);
-	else
+	} else {
 		c = redisConnectWithTimeout(r->host, (int) r->port, r->cto);
+	}
 	if (c == NULL || c->err) {
 		(void) snprintf(err, errlen, "cannot connect: %s", errstr(c));
 		goto fail;
@@ -332,6 +423,8 @@ dial(struct rds *r, char *err, size_t errlen)
 		}
 		freeReplyObject(rep);
 	}
+	if (r->nsent > 0 && !is_primary(c, err, errlen))
+		goto fail;
 	if (load_scripts(r, c, err, errlen) != 0)
 		goto fail;
 	return (c);
@@ -408,6 +501,24 @@ release(struct rds *r, redisContext *c)
 	redisFree(c);
 }
 
+/* Close every idle connection. */
+static void
+pool_flush(struct rds *r)
+{
+	struct rconn *rc, *next;
+
+	(void) pthread_mutex_lock(&r->lock);
+	rc = r->idle;
+	r->idle = NULL;
+	r->nidle = 0;
+	(void) pthread_mutex_unlock(&r->lock);
+	for (; rc != NULL; rc = next) {
+		next = rc->next;
+		redisFree(rc->c);
+		free(rc);
+	}
+}
+
 /* A reply that is not the answer: log it, and make sure the connection is
  * not reused when the protocol state is unknown. */
 static int
@@ -420,6 +531,13 @@ reply_failed(struct rds *r, redisContext *c, redisReply *rep, const char *what)
 	} else {
 		msg_warn_limited(&r->lim, 60, "store %s: %s: %s", r->desc, what,
 		    rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected reply");
+		/* a primary demoted by a failover: this connection and the idle
+		 * ones all lead to it; the next use asks the sentinels again */
+		if (rep->type == REDIS_REPLY_ERROR && strncmp(rep->str, "READONLY", 8) == 0) {
+			if (c->err == 0)
+				c->err = REDIS_ERR_OTHER;
+			pool_flush(r);
+		}
 		freeReplyObject(rep);
 	}
 	return (IPP_ERR);
@@ -460,6 +578,38 @@ run_script(struct rds *r, redisContext *c, int which, int nkeys, int argc,
 	}
 }
 
+/* With redis_wait_replicas: a write is acknowledged only once that many
+ * replicas have it, so a failover cannot drop it.  IPP_OK or IPP_ERR
+ * (the write may or may not stay: the caller retries, as after a lost
+ * reply). */
+static int
+replicated(struct rds *r, redisContext *c)
+{
+	redisReply *rep;
+	char	n[16], ms[24];
+	const char *argv[3] = { "WAIT", n, ms };
+	size_t	lens[3];
+	long long got;
+
+	if (r->wait == 0)
+		return (IPP_OK);
+	(void) snprintf(n, sizeof(n), "%u", r->wait);
+	(void) snprintf(ms, sizeof(ms), "%lld", (long long) r->cmdto.tv_sec * 500);
+	lens[0] = 4;
+	lens[1] = strlen(n);
+	lens[2] = strlen(ms);
+	if ((rep = command(c, 3, argv, lens)) == NULL || rep->type != REDIS_REPLY_INTEGER)
+		return (reply_failed(r, c, rep, "WAIT"));
+	got = rep->integer;
+	freeReplyObject(rep);
+	if (got >= (long long) r->wait)
+		return (IPP_OK);
+	msg_warn_limited(&r->lim, 60,
+	    "store %s: a write reached %lld of the %u replicas redis_wait_replicas asks for: not acknowledged",
+	    r->desc, got, r->wait);
+	return (IPP_ERR);
+}
+
 /* --- open, close --------------------------------------------------------- */
 
 static void *
@@ -487,7 +637,10 @@ rds_open(const struct ipp_config *cfg, char *err, size_t errlen)
 		return (NULL);
 	}
 	(void) strcpy(r->where, cfg->redis);
-	if (ipp_parse_hostport(cfg->redis, r->host, sizeof(r->host), &r->port, why,
+	if (strncmp(cfg->redis, "sentinel:", 9) == 0
+	    ? ipp_parse_sentinel(cfg->redis, r->sent, IPP_SENTINELS_MAX, &r->nsent, r->master,
+	    sizeof(r->master), why, sizeof(why)) != 0
+	    : ipp_parse_hostport(cfg->redis, r->host, sizeof(r->host), &r->port, why,
 	    sizeof(why)) != 0) {
 		(void) snprintf(err, errlen, "%s: redis = %s", cfg->file, why);
 		free(r);
@@ -496,6 +649,7 @@ rds_open(const struct ipp_config *cfg, char *err, size_t errlen)
 	(void) snprintf(r->prefix, sizeof(r->prefix), "%s",
 	    cfg->redis_prefix ? cfg->redis_prefix : "ippool:");
 	r->db = cfg->redis_db;
+	r->wait = cfg->redis_wait_replicas;
 	r->cto.tv_sec = cfg->redis_connect_timeout > 0 ? (time_t) cfg->redis_connect_timeout : 2;
 	r->cmdto.tv_sec = cfg->redis_timeout > 0 ? (time_t) cfg->redis_timeout : 2;
 	if ((cfg->redis_user && (r->user = strdup(cfg->redis_user)) == NULL)
@@ -767,7 +921,7 @@ commit(struct rtxn *t)
 		rc = reply_failed(t->r, t->c, rep, "commit script");
 		rep = NULL;
 	} else {
-		rc = rep->integer == 1 ? IPP_OK : IPP_RETRY;
+		rc = rep->integer == 1 ? replicated(t->r, t->c) : IPP_RETRY;
 	}
 out:
 	if (rep)
@@ -956,6 +1110,8 @@ rds_window_reserve(void *h, const char *key, size_t klen, unsigned limit,
 			rc = IPP_WINDOW_FULL;
 		}
 		freeReplyObject(rep);
+		if (rc == IPP_OK)
+			rc = replicated(r, c);
 	}
 	release(r, c);
 	return (rc);
@@ -1008,8 +1164,8 @@ rds_window_settle(void *h, const struct ipp_window_resv *w, size_t n, int accept
 	if (rep == NULL || rep->type != REDIS_REPLY_INTEGER) {
 		rc = reply_failed(r, c, rep, "window settle script");
 	} else {
-		rc = IPP_OK;
 		freeReplyObject(rep);
+		rc = replicated(r, c);
 	}
 	release(r, c);
 out:
