@@ -11,7 +11,10 @@
 # Rows: "socketmap route" is a pool instance's recipient lookup (ISP by
 # domain, a store transaction reserving a unit); "socketmap sender" the
 # main instance's sender map (pool selection only); "policy" a full
-# Postfix policy request at RCPT (pool selection, FILTER).
+# Postfix policy request at RCPT (pool selection, FILTER).  With
+# redis-server installed, "route on Redis" is the route lookup of a second
+# ippool-policyd whose store is a private Redis (unix socket, no
+# persistence): the warm-up reservation as a Redis transaction.
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 bld=${1:-${top_builddir:-$src}}
@@ -48,6 +51,20 @@ CONF
 pids+=($!)
 "$OUT/minserver" $(( base + 3 )) $(( base + 2 )) &
 pids+=($!)
+rows="socketmap route:socketmap:1:3"
+if command -v redis-server >/dev/null; then
+	redis-server --port 0 --unixsocket "$T/redis.sock" --save '' --appendonly no \
+	    --dir "$T" --logfile "$T/redis.log" &
+	pids+=($!)
+	sleep 0.5
+	sed -e "s|^path = .*|backend = redis\nredis = unix:$T/redis.sock|" \
+	    -e "s|inet:$base@|inet:$(( base + 20 ))@|" \
+	    -e "s|inet:$(( base + 1 ))@|inet:$(( base + 21 ))@|" \
+	    -e "s|^port = .*|port = $(( base + 30 ))|" "$T/ippool.conf" >"$T/redis.conf"
+	"$POLICYD" -f -c "$T/redis.conf" >"$T/policyd-redis.log" 2>&1 &
+	pids+=($!)
+	rows="$rows;route on Redis:socketmap:21:3"
+fi
 sleep 1
 
 run() {		# run KIND PORT -> "RATE ERRORS"
@@ -56,7 +73,8 @@ run() {		# run KIND PORT -> "RATE ERRORS"
 printf 'ippool-policyd %s vs minimal server, %d connections, %d s each, %s CPUs\n\n' \
 	"$("$POLICYD" -V | cut -d' ' -f2)" "$CONNS" "$SECS" "$(nproc)"
 printf '%-18s %14s %14s %8s\n' "requests" "policyd req/s" "minimal req/s" "ratio"
-for row in "socketmap route:socketmap:1:3" "socketmap sender:sender:1:3" "policy:policy:0:2"; do
+IFS=';' read -r -a rowlist <<<"$rows;socketmap sender:sender:1:3;policy:policy:0:2"
+for row in "${rowlist[@]}"; do
 	IFS=: read -r name kind poff moff <<<"$row"
 	read -r p perr <<<"$(run "$kind" $(( base + poff )))"
 	read -r m merr <<<"$(run "$kind" $(( base + moff )))"

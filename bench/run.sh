@@ -5,6 +5,8 @@
 #   bare        Postfix alone
 #   ippool      + ippool-milter: tag, bounce-rate check, suppression check
 #               and hourly-limit reservation for every recipient
+#   ippool-redis  the same with [store] backend = redis (a private
+#               redis-server on a unix socket, appendfsync everysec)
 #   ippool-rsa  + the same, signing rsa-2048
 #   ippool-ed   + the same, signing ed25519
 #   ippool-dual + the same, signing with both keys
@@ -32,11 +34,11 @@ mkdir -p "$top_builddir/bench/tmp"
 chmod 755 "$top_builddir/bench/tmp"
 export TMPDIR=$top_builddir/bench/tmp
 . "$top/tests/e2e/lib.sh" >/dev/null
-for c in opendkim smtp-source bc; do
+for c in opendkim smtp-source bc redis-server; do
 	command -v "$c" >/dev/null || { echo "bench: $c is not installed" >&2; exit 1; }
 done
 
-MODES="bare ippool ippool-rsa ippool-ed ippool-dual opendkim opendkim-ed"
+MODES="bare ippool ippool-redis ippool-rsa ippool-ed ippool-dual opendkim opendkim-ed"
 declare -A port sink total label
 n=0
 for m in $MODES; do
@@ -47,6 +49,7 @@ for m in $MODES; do
 done
 label[bare]="bare Postfix"
 label[ippool]="+ ippool-milter (no DKIM)"
+label[ippool-redis]="+ ippool-milter on Redis"
 label[ippool-rsa]="+ ippool-milter rsa-2048"
 label[ippool-ed]="+ ippool-milter ed25519"
 label[ippool-dual]="+ ippool-milter rsa + ed25519"
@@ -62,6 +65,8 @@ printf 'bench.example ed %s\n' "$T/keys/bench.example.ed.key" >"$T/keys.ippool-e
 cat "$T/keys.ippool-rsa" "$T/keys.ippool-ed" >"$T/keys.ippool-dual"
 
 declare -A mpid
+REDIS_ARGS="--appendonly yes --appendfsync everysec"
+redis_start
 mport=8890
 for m in $MODES; do
 	sink_start "$m" "$(netip ${sink[$m]})"
@@ -70,9 +75,15 @@ for m in $MODES; do
 	ippool*)
 		mport=$((mport + 1))
 		milter="smtpd_milters = inet:$(netip 1):$mport"
+		if [ "$m" = ippool-redis ]; then
+			store="backend = redis
+redis = unix:$REDIS_SOCK"
+		else
+			store="path = $T/store-$m"
+		fi
 		cat >"$T/$m.conf" <<CONF
 [store]
-path = $T/store-$m
+$store
 [milter]
 socket = inet:$mport@$(netip 1)
 user =
@@ -132,7 +143,7 @@ for m in $MODES; do
 	sink_wait "$m" "$want" 120
 	case $m in
 	bare) continue ;;
-	ippool) mark='^X-Settings: ' ;;
+	ippool | ippool-redis) mark='^X-Settings: ' ;;
 	*-ed) mark='a=ed25519-sha256;' ;;
 	*) mark='a=rsa-sha256;' ;;
 	esac

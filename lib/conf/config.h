@@ -80,6 +80,7 @@ struct ipp_config {
 	char   *redis_user;		/* ACL user, or NULL */
 	char   *redis_password;	/* or NULL */
 	unsigned redis_db;
+	unsigned redis_wait_replicas;	/* WAIT for this many replicas per write */
 	char   *redis_prefix;		/* before every key: fleets share one Redis */
 	long long redis_connect_timeout;	/* seconds */
 	long long redis_timeout;	/* seconds, each command */

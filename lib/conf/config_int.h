@@ -107,6 +107,7 @@ int	conf_check_hostport(const char *, char *, size_t);
 int	conf_check_header(const char *, char *, size_t);
 int	conf_check_prefix(const char *, char *, size_t);
 int	conf_check_redis_prefix(const char *, char *, size_t);
+int	conf_check_redis(const char *, char *, size_t);
 int	conf_check_hostname(const char *, char *, size_t);
 int	conf_check_pool_name(const char *, char *, size_t);
 int	conf_check_delimiter(const char *, char *, size_t);

@@ -34,7 +34,7 @@ static const struct conf_key store_keys[] = {
 	    .def = "/var/lib/ippool", .flags = CF_RESTART },
 	{ "backend", &conf_t_choice, C(backend), .choices = backends,
 	    .def = "bdb", .flags = CF_RESTART },
-	{ "redis", &conf_t_word, C(redis), .check = conf_check_hostport,
+	{ "redis", &conf_t_word, C(redis), .check = conf_check_redis,
 	    .flags = CF_RESTART },
 	{ "redis_user", &conf_t_word, C(redis_user), .flags = CF_RESTART | CF_OPTIONAL },
 	{ "redis_password", &conf_t_word, C(redis_password),
@@ -47,6 +47,8 @@ static const struct conf_key store_keys[] = {
 	    .def = "2s", .flags = CF_RESTART },
 	{ "redis_timeout", &conf_t_duration, C(redis_timeout), .def = "2s",
 	    .flags = CF_RESTART },
+	{ "redis_wait_replicas", &conf_t_uint, C(redis_wait_replicas), .max = 16,
+	    .def = "0", .flags = CF_RESTART },
 	{ "sync", &conf_t_bool, C(store_sync), .def = "no" },
 	END
 };

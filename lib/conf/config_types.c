@@ -94,6 +94,20 @@ conf_check_hostport(const char *val, char *err, size_t errlen)
 	return (ipp_parse_hostport(val, host, sizeof(host), &port, err, errlen));
 }
 
+/* [store] redis: HOST:PORT, unix:/PATH, or the sentinels to ask. */
+int
+conf_check_redis(const char *val, char *err, size_t errlen)
+{
+	struct ipp_hostport hp[IPP_SENTINELS_MAX];
+	char	name[256];
+	size_t	n;
+
+	if (strncmp(val, "sentinel:", 9) == 0)
+		return (ipp_parse_sentinel(val, hp, IPP_SENTINELS_MAX, &n, name, sizeof(name),
+		    err, errlen));
+	return (conf_check_hostport(val, err, errlen));
+}
+
 /* A next hop for Postfix's transport answers: TCP only. */
 int
 conf_check_relay(const char *val, char *err, size_t errlen)

@@ -1,5 +1,7 @@
-/* store.c - finding the configured backend by name, dispatch to it, and
- * the schema version check of the store. */
+/* store.c - finding the configured backend by name, dispatch to it, the
+ * schema version check of the store, and the batched scan every backend
+ * shares (the backend reads a batch, this file calls back outside any
+ * transaction and deletes what the callback asked for). */
 #include "autoconfig.h"
 
 #include <stdio.h>
@@ -186,10 +188,119 @@ ipp_txn_del(struct ipp_txn *t, enum ipp_table tab, const void *k, size_t kl)
 }
 
 int
+ipp_txn_getv(struct ipp_txn *t, enum ipp_table tab, size_t n, const void *const *keys,
+    const size_t *klens, struct ipp_buf *vals, int *found)
+{
+	size_t	i;
+	int	rc;
+
+	if (t->ops->getv != NULL)
+		return (t->ops->getv(t->handle, tab, n, keys, klens, vals, found));
+	for (i = 0; i < n; i++) {
+		rc = t->ops->get(t->handle, tab, keys[i], klens[i], &vals[i], 0);
+		if (rc < 0)
+			return (rc);
+		found[i] = rc == IPP_OK;
+	}
+	return (IPP_OK);
+}
+
+const struct ipp_store_ops *
+ipp_store_backend(struct ipp_store *s, void **h)
+{
+	*h = s->b;
+	return (s->ops);
+}
+
+/* --- scans ----------------------------------------------------------------- */
+
+static void
+batch_clear(struct ipp_scan_batch *bh)
+{
+	int	i;
+
+	for (i = 0; i < bh->n; i++) {
+		free(bh->recs[i].k);
+		free(bh->recs[i].v);
+	}
+	bh->n = 0;
+}
+
+static int
+read_batch(struct ipp_txn *t, void *arg)
+{
+	struct ipp_scan_batch *bh = arg;
+
+	batch_clear(bh);
+	bh->end = 0;
+	return (t->ops->scan_batch(t->handle, bh));
+}
+
+/* Delete the records asked for, unless renewed since they were read. */
+static int
+delete_batch(struct ipp_txn *txn, void *arg)
+{
+	struct ipp_scan_batch *bh = arg;
+	struct ipp_buf cur = { NULL, 0 };
+	int	i, rc = IPP_OK;
+
+	for (i = 0; i < bh->n && rc >= 0; i++) {
+		struct ipp_scan_rec *r = &bh->recs[i];
+
+		if (!r->del)
+			continue;
+		rc = ipp_txn_get(txn, bh->tab, r->k, r->kl, &cur, IPP_GET_RMW);
+		if (rc == IPP_NOTFOUND) {
+			rc = IPP_OK;
+			continue;
+		}
+		if (rc == IPP_OK && cur.len == r->vl && memcmp(cur.data, r->v, r->vl) == 0)
+			rc = ipp_txn_del(txn, bh->tab, r->k, r->kl);
+	}
+	free(cur.data);
+	return (rc == IPP_NOTFOUND ? IPP_OK : rc);
+}
+
+int
 ipp_store_scan(struct ipp_store *s, enum ipp_table tab, const void *prefix,
     size_t plen, ipp_scan_fn cb, void *arg)
 {
-	return (s->ops->scan(s->b, tab, prefix, plen, cb, arg));
+	struct ipp_scan_batch *bh;
+	int	rc = IPP_OK, i, dels, stop = 0;
+
+	if ((bh = calloc(1, sizeof(*bh))) == NULL)
+		return (IPP_ERR);
+	bh->tab = tab;
+	bh->prefix = prefix;
+	bh->plen = plen;
+	while (!stop) {
+		if ((rc = ipp_store_run(s, read_batch, bh)) < 0)
+			break;
+		for (i = 0, dels = 0; i < bh->n && !stop; i++) {
+			int	v = cb(bh->recs[i].k, bh->recs[i].kl, bh->recs[i].v,
+			    bh->recs[i].vl, arg);
+
+			if (v == IPP_SCAN_DELETE) {
+				bh->recs[i].del = 1;
+				dels++;
+			} else if (v == IPP_SCAN_STOP) {
+				stop = 1;
+			} else if (v < 0) {
+				rc = v;
+				stop = 1;
+			}
+		}
+		if (dels && ipp_store_run(s, delete_batch, bh) < 0) {
+			rc = IPP_ERR;
+			break;
+		}
+		if (bh->end || bh->from == NULL)
+			break;
+	}
+	batch_clear(bh);
+	free(bh->from);
+	free(bh);
+	return (rc < 0 ? rc : IPP_OK);
 }
 
 int

@@ -27,7 +27,10 @@
  *   suppress  "a|ADDR", "s|SDOM|ADDR"    suppress.c; scans "" (the table
  *                                        holds nothing else); ADDR is the
  *                                        canonical form (ipp_addr_canon)
- *   window    "ADDR" (no prefix)         ratelimit.c; never scanned; a
+ *   window    "ADDR" (no prefix)         window.c (for ratelimit.c), or
+ *                                        the backend's own window
+ *                                        operations on its format
+ *                                        (window.h); never scanned; a
  *                                        record not written for
  *                                        IPP_WINDOW_IDLE_TTL seconds may
  *                                        vanish (Redis: a TTL)
@@ -52,7 +55,7 @@
  *                                        digits), relying on key order
  *   every table but window: scans "" (ctl/cmd_store.c, "store export")
  */
-/* Longer than any window entry lives (ratelimit.c checks): an idle window
+/* Longer than any window entry lives (ratelimit.h checks): an idle window
  * holds nothing that counts. */
 #define IPP_WINDOW_IDLE_TTL	(2 * 3600)
 
@@ -165,6 +168,14 @@ int	ipp_txn_get(struct ipp_txn *, enum ipp_table, const void *key, size_t klen,
 int	ipp_txn_put(struct ipp_txn *, enum ipp_table, const void *key, size_t klen,
 	    const void *val, size_t vlen);
 int	ipp_txn_del(struct ipp_txn *, enum ipp_table, const void *key, size_t klen);
+
+/*
+ * N plain gets at once (one round trip where the backend can): found[i]
+ * says whether keys[i] has a value, then in vals[i].  IPP_OK, or
+ * IPP_RETRY or IPP_ERR as a get.
+ */
+int	ipp_txn_getv(struct ipp_txn *, enum ipp_table, size_t n, const void *const *keys,
+	    const size_t *klens, struct ipp_buf *vals, int *found);
 
 /*
  * Scans.  ipp_store_scan visits the records whose key starts with prefix

@@ -16,6 +16,32 @@
 
 #include "config.h"
 #include "store.h"
+#include "window.h"
+
+/*
+ * One batch of a scan (store.c drives scans): the backend reads, inside
+ * a transaction, up to IPP_SCAN_BATCH records whose key starts with
+ * prefix, in key order, after the key "from" (from the prefix on when
+ * from is NULL).  It sets n and recs (malloc()ed copies), moves "from"
+ * to the last key it passed (a record that vanished meanwhile included)
+ * and sets end when no key with the prefix follows.
+ */
+#define IPP_SCAN_BATCH	256
+struct ipp_scan_rec {
+	void   *k, *v;
+	size_t	kl, vl;
+	int	del;			/* the callback asked for its deletion */
+};
+struct ipp_scan_batch {
+	enum ipp_table tab;
+	const void *prefix;
+	size_t	plen;
+	void   *from;			/* malloc()ed; store.c frees it */
+	size_t	fromlen;
+	struct ipp_scan_rec recs[IPP_SCAN_BATCH];
+	int	n;
+	int	end;
+};
 
 /*
  * The entry points store.c dispatches to; "h" is what open returned,
@@ -36,8 +62,17 @@ struct ipp_store_ops {
 	int	(*put)(void *txn, enum ipp_table, const void *, size_t,
 		    const void *, size_t);
 	int	(*del)(void *txn, enum ipp_table, const void *, size_t);
-	int	(*scan)(void *h, enum ipp_table, const void *, size_t,
-		    ipp_scan_fn, void *);
+	int	(*scan_batch)(void *txn, struct ipp_scan_batch *);
+	/* several plain gets in one go; NULL: store.c calls get for each */
+	int	(*getv)(void *txn, enum ipp_table, size_t n, const void *const *keys,
+		    const size_t *klens, struct ipp_buf *vals, int *found);
+	/* window.h's operations as one operation of the backend's own;
+	 * NULL: window.c runs them as transactions */
+	int	(*window_reserve)(void *h, const char *key, size_t klen, unsigned limit,
+		    const struct ipp_window_span *, time_t now, uint64_t token,
+		    time_t *retry_at);
+	int	(*window_settle)(void *h, const struct ipp_window_resv *, size_t n,
+		    int accept, const struct ipp_window_span *, time_t now);
 	int	(*check)(void *h, char *report, size_t len);
 	const char *(*describe)(void *h);
 	/* maintenance (ippoolctl store); NULL: not for this backend */
@@ -53,6 +88,9 @@ struct ipp_txn {
 	const struct ipp_store_ops *ops;
 	void   *handle;
 };
+
+/* The backend of an open store and its handle (window.c). */
+const struct ipp_store_ops *ipp_store_backend(struct ipp_store *, void **h);
 
 extern const struct ipp_store_ops ipp_store_bdb_ops;
 extern const struct ipp_store_ops ipp_store_redis_ops;

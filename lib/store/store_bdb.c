@@ -27,7 +27,6 @@
 #define RUN_BUDGET_S	15		/* well inside the MTA's milter timeouts */
 #define CKP_INTERVAL_S	60
 #define CKP_KBYTES	1024
-#define SCAN_BATCH	256
 
 struct bdb {
 	DB_ENV *env;
@@ -483,76 +482,38 @@ bdb_del(void *h, enum ipp_table tab, const void *key, size_t klen)
 	return (map_err(bt->b, bt->b->db[tab]->del(bt->b->db[tab], bt->t, &k, 0), "del"));
 }
 
-/* --- scans: read a batch, call back outside the transaction, then delete
- * what the callback asked for if the record did not change meanwhile. */
-
-struct rec {
-	void   *k, *v;
-	size_t	kl, vl;
-	int	del;
-};
-
-struct batch {
-	enum ipp_table tab;
-	const void *prefix;
-	size_t	plen;
-	void   *from;			/* resume after this key */
-	size_t	fromlen;
-	struct rec recs[SCAN_BATCH];
-	int	n;
-	int	end;
-};
-
-static void
-batch_clear(struct batch *bh)
-{
-	int	i;
-
-	for (i = 0; i < bh->n; i++) {
-		free(bh->recs[i].k);
-		free(bh->recs[i].v);
-	}
-	bh->n = 0;
-}
+/* --- a batch of a scan (store.c drives it) ------------------------------- */
 
 static int
-read_batch(struct ipp_txn *txn, void *arg)
+bdb_scan_batch(void *h, struct ipp_scan_batch *bh)
 {
-	struct bdb_txn *bt = txn->handle;
-	struct batch *bh = arg;
+	struct bdb_txn *bt = h;
 	DB     *db = bt->b->db[bh->tab];
 	DBC    *c;
 	DBT	k, v;
 	int	ret, rc = IPP_OK;
 
-	batch_clear(bh);
-	bh->end = 0;
 	if ((ret = db->cursor(db, bt->t, &c, DB_READ_COMMITTED)) != 0)
 		return (map_err(bt->b, ret, "cursor"));
 	memset(&k, 0, sizeof(k));
 	memset(&v, 0, sizeof(v));
 	k.flags = v.flags = DB_DBT_REALLOC;
-	if (bh->from) {
-		if ((k.data = malloc(bh->fromlen ? bh->fromlen : 1)) == NULL) {
+	if (bh->from || bh->plen) {
+		size_t	n = bh->from ? bh->fromlen : bh->plen;
+
+		if ((k.data = malloc(n ? n : 1)) == NULL) {
 			(void) c->close(c);
 			return (IPP_ERR);
 		}
-		(void) memcpy(k.data, bh->from, bh->fromlen);
-		k.size = (u_int32_t) bh->fromlen;
-	} else if (bh->plen) {
-		if ((k.data = malloc(bh->plen)) == NULL) {
-			(void) c->close(c);
-			return (IPP_ERR);
-		}
-		(void) memcpy(k.data, bh->prefix, bh->plen);
-		k.size = (u_int32_t) bh->plen;
+		(void) memcpy(k.data, bh->from ? bh->from : bh->prefix, n);
+		k.size = (u_int32_t) n;
 	}
 	ret = c->get(c, &k, &v, k.size ? DB_SET_RANGE : DB_FIRST);
 	if (ret == 0 && bh->from && k.size == bh->fromlen
 	    && memcmp(k.data, bh->from, bh->fromlen) == 0)
 		ret = c->get(c, &k, &v, DB_NEXT);
-	while (ret == 0 && bh->n < SCAN_BATCH) {
-		struct rec *r = &bh->recs[bh->n];
+	while (ret == 0 && bh->n < IPP_SCAN_BATCH) {
+		struct ipp_scan_rec *r = &bh->recs[bh->n];
 
 		if (bh->plen && (k.size < bh->plen || memcmp(k.data, bh->prefix, bh->plen) != 0)) {
 			bh->end = 1;
@@ -570,7 +531,7 @@ read_batch(struct ipp_txn *txn, void *arg)
 		r->vl = v.size;
 		r->del = 0;
 		bh->n++;
-		if (bh->n < SCAN_BATCH)
+		if (bh->n < IPP_SCAN_BATCH)
 			ret = c->get(c, &k, &v, DB_NEXT);
 	}
 	if (rc == IPP_OK) {
@@ -579,83 +540,25 @@ read_batch(struct ipp_txn *txn, void *arg)
 		else if (ret != 0)
 			rc = map_err(bt->b, ret, "cursor get");
 	}
+	if (rc == IPP_OK && bh->n > 0) {
+		/* resume after the last key read */
+		const struct ipp_scan_rec *last = &bh->recs[bh->n - 1];
+		void   *f = malloc(last->kl ? last->kl : 1);
+
+		if (f == NULL) {
+			rc = IPP_ERR;
+		} else {
+			(void) memcpy(f, last->k, last->kl);
+			free(bh->from);
+			bh->from = f;
+			bh->fromlen = last->kl;
+		}
+	}
 	free(k.data);
 	free(v.data);
 	if ((ret = c->close(c)) != 0 && rc == IPP_OK)
 		rc = map_err(bt->b, ret, "cursor close");
 	return (rc);
-}
-
-static int
-delete_batch(struct ipp_txn *txn, void *arg)
-{
-	struct bdb_txn *bt = txn->handle;
-	struct batch *bh = arg;
-	struct ipp_buf cur = { NULL, 0 };
-	int	i, rc = IPP_OK;
-
-	for (i = 0; i < bh->n && rc >= 0; i++) {
-		struct rec *r = &bh->recs[i];
-
-		if (!r->del)
-			continue;
-		rc = bdb_get(bt, bh->tab, r->k, r->kl, &cur, IPP_GET_RMW);
-		if (rc == IPP_NOTFOUND) {
-			rc = IPP_OK;
-			continue;
-		}
-		if (rc == IPP_OK && cur.len == r->vl && memcmp(cur.data, r->v, r->vl) == 0)
-			rc = bdb_del(bt, bh->tab, r->k, r->kl);
-	}
-	free(cur.data);
-	return (rc == IPP_NOTFOUND ? IPP_OK : rc);
-}
-
-static int
-bdb_scan(void *h, enum ipp_table tab, const void *prefix, size_t plen,
-    ipp_scan_fn cb, void *arg)
-{
-	struct batch *bh;
-	int	rc = IPP_OK, i, dels, stop = 0;
-
-	if ((bh = calloc(1, sizeof(*bh))) == NULL)
-		return (IPP_ERR);
-	bh->tab = tab;
-	bh->prefix = prefix;
-	bh->plen = plen;
-	while (!stop) {
-		if ((rc = bdb_run(h, read_batch, bh)) < 0)
-			break;
-		for (i = 0, dels = 0; i < bh->n && !stop; i++) {
-			int	r = cb(bh->recs[i].k, bh->recs[i].kl, bh->recs[i].v,
-			    bh->recs[i].vl, arg);
-
-			if (r == IPP_SCAN_DELETE) {
-				bh->recs[i].del = 1;
-				dels++;
-			} else if (r == IPP_SCAN_STOP) {
-				stop = 1;
-			} else if (r < 0) {
-				rc = r;
-				stop = 1;
-			}
-		}
-		if (dels && bdb_run(h, delete_batch, bh) < 0) {
-			rc = IPP_ERR;
-			break;
-		}
-		if (bh->end || bh->n == 0)
-			break;
-		/* resume after the last key read */
-		free(bh->from);
-		bh->from = bh->recs[bh->n - 1].k;
-		bh->fromlen = bh->recs[bh->n - 1].kl;
-		bh->recs[bh->n - 1].k = NULL;
-	}
-	batch_clear(bh);
-	free(bh->from);
-	free(bh);
-	return (rc < 0 ? rc : IPP_OK);
 }
 
 struct count_arg {
@@ -920,7 +823,7 @@ const struct ipp_store_ops ipp_store_bdb_ops = {
 	.get = bdb_get,
 	.put = bdb_put,
 	.del = bdb_del,
-	.scan = bdb_scan,
+	.scan_batch = bdb_scan_batch,
 	.check = bdb_check,
 	.describe = bdb_describe,
 	.verify = bdb_verify,

@@ -380,6 +380,48 @@ ipp_parse_hostport(const char *s, char *host, size_t hostlen, unsigned *port,
 }
 
 int
+ipp_parse_sentinel(const char *s, struct ipp_hostport *list, size_t max, size_t *n,
+    char *name, size_t namelen, char *err, size_t errlen)
+{
+	const char *p, *slash, *comma;
+	char	one[300];
+	size_t	len;
+
+	*n = 0;
+	if (strncmp(s, "sentinel:", 9) != 0)
+		FAIL("\"%s\": expected sentinel:HOST:PORT[,HOST:PORT...]/NAME", s);
+	p = s + 9;
+	if ((slash = strrchr(p, '/')) == NULL || slash[1] == '\0')
+		FAIL("\"%s\": the primary's NAME is missing (sentinel:HOST:PORT/NAME)", s);
+	if (strlen(slash + 1) >= namelen)
+		FAIL("\"%s\": the primary's name is too long", s);
+	for (const char *q = slash + 1; *q; q++)
+		if (!isgraph((unsigned char) *q))
+			FAIL("\"%s\": bad character in the primary's name", s);
+	while (p < slash) {
+		comma = memchr(p, ',', (size_t) (slash - p));
+		len = (size_t) ((comma ? comma : slash) - p);
+		if (len == 0 || len >= sizeof(one))
+			FAIL("\"%s\": an empty or overlong sentinel address", s);
+		if (*n == max)
+			FAIL("\"%s\": more than %zu sentinels", s, max);
+		(void) memcpy(one, p, len);
+		one[len] = '\0';
+		if (strncmp(one, "unix:", 5) == 0)
+			FAIL("\"%s\": a sentinel is HOST:PORT, not %s", s, one);
+		if (ipp_parse_hostport(one, list[*n].host, sizeof(list[*n].host),
+		    &list[*n].port, err, errlen) != 0)
+			return (-1);
+		(*n)++;
+		p += len + (comma ? 1 : 0);
+	}
+	if (*n == 0)
+		FAIL("\"%s\": no sentinel address", s);
+	(void) strcpy(name, slash + 1);
+	return (0);
+}
+
+int
 ipp_valid_name(const char *s, size_t maxlen)
 {
 	size_t	n = 0;

@@ -68,6 +68,18 @@ int	ipp_parse_sockspec(const char *, struct ipp_sockspec *, char *err, size_t);
 int	ipp_parse_hostport(const char *, char *host, size_t hostlen,
 	    unsigned *port, char *err, size_t);
 
+/*
+ * "sentinel:HOST:PORT[,HOST:PORT...]/NAME" (Redis Sentinel): up to max
+ * sentinels (TCP) into list, *n of them, and the primary's NAME.
+ */
+#define IPP_SENTINELS_MAX	16
+struct ipp_hostport {
+	char	host[256];
+	unsigned port;
+};
+int	ipp_parse_sentinel(const char *, struct ipp_hostport *list, size_t max,
+	    size_t *n, char *name, size_t namelen, char *err, size_t);
+
 /* [a-z0-9_-]{1,maxlen}: pool, ISP and transport name pieces. */
 int	ipp_valid_name(const char *, size_t maxlen);
 /* RFC 5322 field name (printable ASCII except ':' and space). */

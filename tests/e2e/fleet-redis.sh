@@ -49,7 +49,12 @@ send_at() {	# send_at HOST FROM TO
 # what one accepted message to one recipient costs in Redis commands
 rcli config resetstat >/dev/null
 like "$(send_at a one@tx.example one@example.com)" '^250 ' "one message accepted through Redis"
-diag "its Redis commands: $(rcli info commandstats | sed -n 's/^cmdstat_\([a-z]*\):calls=\([0-9]*\),.*/\1=\2/p' | tr '\n' ' ')"
+cmds=$(rcli info commandstats | sed -n 's/^cmdstat_\([a-z|]*\):calls=\([0-9]*\),.*/\1=\2/p' | sort | tr '\n' ' ')
+diag "its Redis commands (the scripts' own included): $cmds"
+# 4 round trips: the sender guard (GET), the suppression check (MGET),
+# the window's reserve and settle scripts (EVALSHA); no WATCH, no EXEC
+like " $cmds" ' evalsha=2 .*mget=1 ' "  its round trips: 2 EVALSHA (window reserve, settle), 1 MGET (suppression)"
+is "$(grep -oE ' (watch|exec|multi)=' <<<" $cmds" | wc -l)" 0 "  no WATCH, MULTI or EXEC"
 
 # --- the hourly limit, message by message, alternating hosts ---------------
 acc=0 lim=0 other=0

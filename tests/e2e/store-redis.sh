@@ -5,7 +5,8 @@
 # prefixes on one Redis are separate stores, window records expire, a
 # Redis gone is a store error and a Redis back works without reopening.
 . "$(dirname "$0")/lib.sh"
-need redis-server redis-cli "$bld/tests/unit/test_store"
+need redis-server redis-cli "$bld/tests/unit/test_store" "$bld/tests/unit/test_ratelimit" "$bld/tests/unit/test_suppress" \
+    "$bld/tests/unit/test_bounceguard" "$bld/tests/unit/test_daystats" "$bld/tests/unit/test_feedback"
 
 redis_start
 # the suite's own TAP, then ours, numbered on from it
@@ -16,6 +17,18 @@ printf '%s\n' "$out" | grep -v '^1\.\.'
 t_n=$(printf '%s\n' "$out" | grep -cE '^(not )?ok ')
 t_failed=$(printf '%s\n' "$out" | grep -c '^not ok ')
 ok $rc "the conformance suite passes against Redis"
+
+# the modules whose store operations are scripts on Redis: the windows
+# (window.h), the suppression check (one MGET), the guards, the daily
+# counts and the exactly-once marks of feedback (the commit script):
+# their own unit tests, against Redis
+for m in ratelimit suppress bounceguard daystats feedback; do
+	out=$(IPPOOL_TEST_REDIS="unix:$REDIS_SOCK" "$bld/tests/unit/test_$m" 2>&1)
+	rc=$?
+	printf '%s\n' "$out" | grep '^not ok' | sed 's/^/# /'
+	ok $rc "tests/unit/test_$m passes against Redis ($(printf '%s\n' "$out" | grep -c '^ok ') checks)"
+done
+is "$(rcli script exists "$(rcli script load 'return 1')" | head -1)" 1 "  (scripts can be loaded)"
 
 is "$(rcli exists conf:meta:schema)" 1 "records are PREFIX TABLE:KEY (conf:meta:schema)"
 is "$(rcli type conf:index:suppress)" zset "  each scanned table has a sorted index"

@@ -89,6 +89,28 @@ main(void)
 	    && port == 6379, "host:port");
 	ok(ipp_parse_hostport("127.0.0.1", host, sizeof(host), &port, err, sizeof(err)) != 0,
 	    "host without port");
+	{
+		struct ipp_hostport hp[IPP_SENTINELS_MAX];
+		char	name[64];
+		size_t	n;
+
+		ok(ipp_parse_sentinel("sentinel:10.0.0.5:26379,[::1]:26380,s3.example:26379/ippool",
+		    hp, IPP_SENTINELS_MAX, &n, name, sizeof(name), err, sizeof(err)) == 0
+		    && n == 3 && strcmp(hp[1].host, "::1") == 0 && hp[1].port == 26380
+		    && strcmp(hp[2].host, "s3.example") == 0 && strcmp(name, "ippool") == 0,
+		    "sentinel: three sentinels and the primary's name");
+		ok(ipp_parse_sentinel("sentinel:10.0.0.5:26379", hp, IPP_SENTINELS_MAX, &n, name,
+		    sizeof(name), err, sizeof(err)) != 0 && strstr(err, "NAME is missing") != NULL,
+		    "sentinel: the name is required");
+		ok(ipp_parse_sentinel("sentinel:a:1,,b:2/m", hp, IPP_SENTINELS_MAX, &n, name,
+		    sizeof(name), err, sizeof(err)) != 0, "sentinel: an empty address refused");
+		ok(ipp_parse_sentinel("sentinel:unix:/run/s.sock/m", hp, IPP_SENTINELS_MAX, &n, name,
+		    sizeof(name), err, sizeof(err)) != 0, "sentinel: TCP only");
+		ok(ipp_parse_sentinel("sentinel:a:1,b:2,c:3/m", hp, 2, &n, name, sizeof(name), err,
+		    sizeof(err)) != 0 && strstr(err, "more than 2") != NULL, "sentinel: at most MAX");
+		ok(ipp_parse_sentinel("sentinel:a:99999/m", hp, IPP_SENTINELS_MAX, &n, name,
+		    sizeof(name), err, sizeof(err)) != 0, "sentinel: a bad port refused");
+	}
 
 	ok(ipp_valid_name("tx_1-a", 32), "name ok");
 	ok(!ipp_valid_name("TX", 32), "upper case name refused");

@@ -1,11 +1,15 @@
 /* tstore.h - a store of its own for a unit test of a module that keeps
  * state in the store: a config whose [store] path lies in tap_tmpdir(),
  * followed by the test's own lines, and the Berkeley DB store opened on
- * it.  Include after tap.h. */
+ * it; with IPPOOL_TEST_REDIS=ADDRESS in the environment, a Redis store
+ * there under a prefix of its own instead (tests/e2e/store-redis.sh runs
+ * the module tests so).  Include after tap.h. */
 #ifndef IPP_TSTORE_H
 #define IPP_TSTORE_H
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "store.h"
@@ -21,8 +25,15 @@ tstore_open(const char *name, const char *extra, struct ipp_config **cfgp)
 	struct ipp_store *st;
 	char	conf[4096], file[64], err[512];
 
-	(void) snprintf(conf, sizeof(conf), "[store]\npath = %s/%s.db\n%s",
-	    tap_tmpdir(), name, extra);
+	const char *redis = getenv("IPPOOL_TEST_REDIS");
+
+	if (redis != NULL && *redis)
+		(void) snprintf(conf, sizeof(conf),
+		    "[store]\nbackend = redis\nredis = %s\nredis_prefix = t%ld-%s:\n%s",
+		    redis, (long) getpid(), name, extra);
+	else
+		(void) snprintf(conf, sizeof(conf), "[store]\npath = %s/%s.db\n%s",
+		    tap_tmpdir(), name, extra);
 	(void) snprintf(file, sizeof(file), "%s.conf", name);
 	if ((*cfgp = ipp_config_load(tap_write(file, conf), stderr)) == NULL) {
 		(void) printf("Bail out! %s: the test's config does not load\n", file);
