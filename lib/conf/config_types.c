@@ -166,6 +166,29 @@ conf_check_fb_prefix(const char *val, char *err, size_t errlen)
 	return (0);
 }
 
+/* An events receiver ([events] url): http or https, a host, printable
+ * ASCII without spaces; libcurl parses the rest when it is used. */
+int
+conf_check_url(const char *val, char *err, size_t errlen)
+{
+	const char *s, *host;
+
+	if (strncmp(val, "https://", 8) == 0)
+		host = val + 8;
+	else if (strncmp(val, "http://", 7) == 0)
+		host = val + 7;
+	else
+		FAIL("\"%s\" is not an http:// or https:// URL", val);
+	if (*host == '\0' || *host == '/' || *host == ':')
+		FAIL("\"%s\" names no host", val);
+	if (strlen(val) > 2000)
+		FAIL("is longer than 2000 bytes");
+	for (s = val; *s; s++)
+		if ((unsigned char) *s <= 0x20 || (unsigned char) *s >= 0x7f)
+			FAIL("\"%s\": a URL has no spaces or control or non-ASCII characters (percent-encode them)", val);
+	return (0);
+}
+
 /* Postfix's recipient_delimiter: a set of characters; empty turns it off. */
 int
 conf_check_delimiter(const char *val, char *err, size_t errlen)
@@ -362,6 +385,30 @@ conf_item_domain(char **item)
 {
 	ipp_domain_lower(*item);
 	return (ipp_valid_hostname(*item) ? NULL : "is not a domain");
+}
+
+/* "DOMAIN=URL" ([events] domain_urls): the domain lower-cased. */
+const char *
+conf_item_domain_url(char **item)
+{
+	static char why[300];
+	char   *eq = strchr(*item, '=');
+	char	err[256];
+
+	if (eq == NULL)
+		return ("is not DOMAIN=URL");
+	*eq = '\0';
+	ipp_domain_lower(*item);
+	if (!ipp_valid_hostname(*item)) {
+		*eq = '=';
+		return ("is not DOMAIN=URL: the part before = is not a domain");
+	}
+	*eq = '=';
+	if (conf_check_url(eq + 1, err, sizeof(err)) != 0) {
+		(void) snprintf(why, sizeof(why), "is not DOMAIN=URL: the URL %s", err);
+		return (why);
+	}
+	return (NULL);
 }
 
 /* A pool's name; that the pool exists is a cross-check. */
