@@ -266,19 +266,19 @@ post_one(struct pass *p, struct ipp_store *st, struct ipp_outbox_rec *r,
 	if (!retryable(status)) {
 		r->failed = 1;
 		stats->failed++;
-		msg_warn("events: event %s (%s to %s): %s %s; not retried, kept as failed (ippoolctl events list --failed)",
+		msg_warn("events: event %s (%s to %s): %s: %s; not retried, kept as failed (ippoolctl events list --failed)",
 		    r->id, r->type, r->rcpt, url, r->error);
 	} else if (p->now - r->created >= cfg->ev_max_age) {
 		r->failed = 1;
 		stats->failed++;
-		msg_warn("events: event %s (%s to %s): %s %s; not delivered in max_age after %u attempts, kept as failed",
+		msg_warn("events: event %s (%s to %s): %s: %s; not delivered within max_age (%u attempts), kept as failed",
 		    r->id, r->type, r->rcpt, url, r->error, r->attempts);
 	} else {
 		d = delay(cfg, r->attempts);
 		r->next = p->now + (time_t) d;
 		set_down(p->s, url, r->next);
 		stats->retried++;
-		msg_warn("events: %s %s; event %s and the receiver's others wait %llds (attempt %u)",
+		msg_warn("events: %s: %s; event %s and the receiver's others wait %llds (attempt %u)",
 		    url, r->error, r->id, d, r->attempts);
 	}
 	rc = ipp_outbox_update(st, r);
