@@ -94,6 +94,8 @@ run(struct ctl *ctl, int argc, char **argv)
 		    cfg->ev_poll);
 	rc = 0;
 	while (!stop_requested) {
+		unsigned long sent = st.sent;
+
 		if (ipp_evsend_pass(s, ctl->store, cfg, &st, &more) != IPP_OK) {
 			msg_warn("events: the store failed; trying again in %llds", cfg->ev_poll);
 			if (once) {
@@ -102,7 +104,9 @@ run(struct ctl *ctl, int argc, char **argv)
 			}
 			more = 0;
 		}
-		if (more)
+		/* a pass posts one event per recipient: what was sent may have
+		 * made the recipient's next one due */
+		if (more || st.sent > sent)
 			continue;
 		if (once)
 			break;

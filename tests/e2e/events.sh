@@ -148,8 +148,7 @@ wait_for 10 port_open "$(netip 1)" $RPORT || bail "the receiver did not start"
 accepted() { [ "$(grep -c '"answer": 200' "$T/received.log" 2>/dev/null)" -ge "$1" ]; }
 wait_for 20 accepted 8
 ok $? "the receiver back (500 three times, then 200): events arrive"
-kill -9 $SENDER
-wait $SENDER 2>/dev/null
+{ kill -9 $SENDER && wait $SENDER; } 2>/dev/null
 left=$(CTLC events list | wc -l)
 [ "$left" -gt 1 ]
 ok $? "the sender killed (SIGKILL) in the middle: $left events still in the outbox"
@@ -218,6 +217,24 @@ is "$(CTLC events drop "$rid")" "1 failed event dropped" "events drop ID"
 is "$(CTLC events list | wc -l)" 0 "  the outbox is empty"
 CTLC events run --once >/dev/null 2>&1
 is "$?" 0 "events run --once with nothing to send: exit 0"
+
+# --- the same outbox on the Redis backend ------------------------------------
+if command -v redis-server >/dev/null; then
+	redis_start
+	sed "s|^path = .*|path = $T/store-r\nbackend = redis\nredis = unix:$REDIS_SOCK|" \
+		"$T/ippool.conf" >"$T/redis.conf"
+	"$CTL" -c "$T/redis.conf" ingest "$src/tests/data/maillog-feedback" >/dev/null 2>&1
+	is "$("$CTL" -c "$T/redis.conf" events list | wc -l)" 20 "redis: the recorded log's 20 events in the outbox"
+	like "$(rcli --scan --pattern 'ippool:stats:o|*' | wc -l)" '^20$' "  as 20 o|SEQ keys"
+	: >"$T/received.log"
+	"$CTL" -c "$T/redis.conf" events run --once >>"$T/events-run.log" 2>&1
+	"$CTL" -c "$T/redis.conf" events list >"$T/redis-left"
+	like "$(cat "$T/redis-left")" '^[0-9a-f]{32} .* bounce spamtrap@example\.com failed attempts=1 error=answered 400: no thanks$' \
+		"  events run --once: all sent but the one answered 400"
+	is "$(grep -c '"answer": 200' "$T/received.log")" 19 "  the receiver got the other 19"
+else
+	diag "no redis-server: the Redis outbox is not tried"
+fi
 hits=$(grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/events-run.log" | head -3)
 is "$hits" "" "no sanitizer report from the sender"
 done_testing
