@@ -6,6 +6,7 @@
  * reaching its recipient. */
 #include "autoconfig.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "clock.h"
@@ -13,6 +14,8 @@
 #include "events_ingest.h"
 #include "feedback.h"
 #include "isp.h"
+#include "log.h"
+#include "retpath.h"
 #include "transport.h"
 
 static int
@@ -26,6 +29,50 @@ outbound(const struct ipp_config *cfg, const struct ipp_logline *ll)
 	return (ipp_transport_from_syslog(cfg, ll->syslog_name, &pool, &idx) == 0
 	    || strcmp(ll->program, "smtp") == 0 || strcmp(ll->program, "lmtp") == 0
 	    || strcmp(ll->program, "error") == 0);
+}
+
+/* The [feedback] keys, read on first use (after the privilege drop: the
+ * key is readable by the run user's group). */
+static const struct ipp_retpath_keys *
+keys(const struct ipp_config *cfg)
+{
+	static struct ipp_retpath_keys k;
+	static int state;		/* 0 not tried, 1 loaded, -1 failed */
+	char	err[512];
+
+	if (state == 0) {
+		if (ipp_retpath_keys_load(cfg, &k, err, sizeof(err)) == 0)
+			state = 1;
+		else {
+			state = -1;
+			msg_warn("events: [feedback] key: %s; events name the return path as sender", err);
+		}
+	}
+	return (state == 1 ? &k : NULL);
+}
+
+int
+ipp_events_txn_sender(struct ipp_txn *txn, const struct ipp_config *cfg,
+    const struct ipp_logline *ll, char *sender, size_t len)
+{
+	const struct ipp_retpath_keys *k;
+	struct ipp_retpath_rec rec;
+	char	tok[IPP_RETPATH_TOKEN_LEN + 1];
+	uint64_t id;
+	int	rc;
+
+	if ((rc = ipp_feedback_txn_sender(txn, ll, sender, len)) < 0)
+		return (rc);
+	if (cfg->fb_key == NULL || *sender == '\0'
+	    || ipp_retpath_scan(sender, strlen(sender), cfg->fb_prefix, tok) == NULL
+	    || (k = keys(cfg)) == NULL || ipp_retpath_verify(k, tok, &id) != 0)
+		return (IPP_OK);
+	memset(&rec, 0, sizeof(rec));
+	rc = ipp_retpath_txn_get(txn, id, &rec);
+	if (rc == IPP_OK)
+		(void) snprintf(sender, len, "%s", rec.sender);
+	ipp_retpath_rec_free(&rec);
+	return (rc == IPP_NOTFOUND ? IPP_OK : rc);
 }
 
 static int
@@ -54,7 +101,7 @@ ev_apply(struct ipp_txn *txn, const struct ipp_config *cfg, const struct ipp_log
 	(void) notelen;
 	if (ipp_transport_from_syslog(cfg, ll->syslog_name, &pool, &idx) != 0)
 		pool = NULL;
-	if ((rc = ipp_feedback_txn_sender(txn, ll, sender, sizeof(sender))) < 0)
+	if ((rc = ipp_events_txn_sender(txn, cfg, ll, sender, sizeof(sender))) < 0)
 		return (rc);
 	(void) ipp_isp_classify(cfg, ll->rcpt, ipp_now(), &res);
 	memset(&ev, 0, sizeof(ev));

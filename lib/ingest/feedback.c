@@ -17,6 +17,7 @@
 #include "bounceguard.h"
 #include "clock.h"
 #include "events.h"
+#include "events_ingest.h"
 #include "isp.h"
 #include "feedback.h"
 #include "suppress.h"
@@ -128,7 +129,7 @@ suppression_event(struct ipp_txn *txn, const struct ipp_config *cfg,
 
 	if (!ipp_events_enabled(cfg))
 		return (IPP_OK);
-	if ((rc = ipp_feedback_txn_sender(txn, ll, sender, sizeof(sender))) < 0)
+	if ((rc = ipp_events_txn_sender(txn, cfg, ll, sender, sizeof(sender))) < 0)
 		return (rc);
 	if (ipp_transport_from_syslog(cfg, ll->syslog_name, &pool, &idx) != 0)
 		pool = NULL;

@@ -115,9 +115,9 @@ PYEOF
 is "$(check '[(e["type"], e["pool"], e["ip"], e["isp"], e["status"]) for e in events if e["recipient"] == "gone@bad.test"]')" \
 	"[('bounce', 'tx', '$(netip 3)', 'others', '5.1.1'), ('suppression', 'tx', '$(netip 3)', 'others', 'bounce'), ('bounce', 'tx', None, 'others', '5.1.1'), ('suppression', 'tx', None, 'others', 'bounce')]" \
 	"gone@bad.test: the log's bounce and suppression (pool tx, its IP), then the DSN's (pool from the token)"
-like "$(check '[(e["type"], e["sender"], e["status"]) for e in events if e["recipient"] == "ok@sink.test"]')" \
-	"^\\[\\('delivery', 'fb-[a-z2-7]{24}@bounce\\.site\\.test', '2\\.0\\.0'\\), \\('complaint', 'news@site\\.test', 'abuse'\\), \\('suppression', 'news@site\\.test', 'complaint'\\)\\]\$" \
-	"ok@sink.test: delivery (the logged return path), complaint (abuse; the original sender from the token), suppression"
+is "$(check '[(e["type"], e["sender"], e["status"]) for e in events if e["recipient"] == "ok@sink.test"]')" \
+	"[('delivery', 'news@site.test', '2.0.0'), ('complaint', 'news@site.test', 'abuse'), ('suppression', 'news@site.test', 'complaint')]" \
+	"ok@sink.test: delivery, complaint (abuse), suppression; the sender is the original, not the return path Postfix logged"
 is "$(check '[(e["type"], e["status"]) for e in events if e["recipient"] == "unsub@sink.test"]')" \
 	"[('delivery', '2.0.0'), ('unsubscribe', 'opt-out'), ('suppression', 'unsubscribe')]" \
 	"unsub@sink.test: delivery, unsubscribe (opt-out), suppression"
