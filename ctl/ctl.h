@@ -62,5 +62,6 @@ int	cmd_warmup(struct ctl *, int, char **);
 int	cmd_postfix_setup(struct ctl *, int, char **);
 int	cmd_report(struct ctl *, int, char **);
 int	cmd_store(struct ctl *, int, char **);
+int	cmd_events(struct ctl *, int, char **);
 
 #endif

@@ -40,6 +40,8 @@ static const struct ctl_cmd commands[] = {
 	    "check MX, SPF for the pool IPs, DKIM keys, DMARC of a sender domain", 0 },
 	{ "warmup", cmd_warmup, "status|set|reset|simulate|classify ...",
 	    "warm-up state per IP and ISP; import, reset, simulate", CTL_OWN_V },
+	{ "events", cmd_events, "run [--once] | list [--failed] [--json] | retry [ID] | drop ID|--failed",
+	    "post recorded events to the [events] URL; failed events", 0 },
 	{ "report", cmd_report, "[--days N] [--pool P] [--json] [--html FILE]",
 	    "sent, deferred, bounced, capacity, spillover per day; charts", 0 },
 	{ "store", cmd_store,

@@ -38,6 +38,7 @@ struct ipp_pool {
 	char   *xsettings;		/* precomputed X-Settings value */
 	char   *return_domain;		/* [feedback]: fixed return domain, NULL: bounce.<From: domain> */
 	int	unsubscribe;		/* [unsubscribe] headers for this pool's mail */
+	char   *events_url;		/* [events] receiver of this pool's events, NULL: the default */
 	/* lines of keys that cross-checks report on */
 	int	ips_line, spillover_line, senders_line, logins_line,
 		max_ips_line, port_line;
@@ -154,6 +155,16 @@ struct ipp_config {
 	char   *unsub_old_key;		/* a second one, for checking only (rotation) */
 	char   *unsub_tls_cert;		/* PEM certificate chain: the listener speaks TLS */
 	char   *unsub_tls_key;
+
+	/* [events] (ippoolctl(8) EVENTS): on when a URL is set anywhere */
+	char   *ev_url;			/* default receiver */
+	char   *ev_key;			/* HMAC key file of the signature header */
+	char  **ev_domain_urls;		/* "DOMAIN=URL": per sender domain, before the pool's */
+	char   *ev_ca_file;		/* CA bundle instead of the system's */
+	long long ev_backoff_min, ev_backoff_max;	/* retry delays, doubling */
+	long long ev_max_age;		/* an event not delivered by then fails */
+	long long ev_connect_timeout, ev_timeout;
+	long long ev_poll;		/* how often "events run" looks at the outbox */
 
 	/* selection indexes (sorted, see pool.c) */
 	struct ipp_selkey *by_login, *by_sender;

@@ -79,6 +79,33 @@ failed_at(const struct conf_ctx *p, int line)
 	return (0);
 }
 
+/* [events]: a receiver somewhere needs the signing key; delays in order. */
+static void
+events_check(struct conf_ctx *p)
+{
+	struct ipp_config *cfg = p->cfg;
+	int	line = p->singleton_line[SEC_EVENTS] ? p->singleton_line[SEC_EVENTS] : 1;
+	int	any = cfg->ev_url != NULL || ipp_list_len(cfg->ev_domain_urls) > 0;
+	size_t	i;
+
+	for (i = 0; i < cfg->npools; i++)
+		if (cfg->pools[i].events_url != NULL)
+			any = 1;
+	if (any && cfg->ev_key == NULL)
+		conf_error(p, line,
+		    "[events] needs key = FILE (the HMAC key that signs every event) when a URL is set");
+	if (cfg->ev_backoff_min < 1 || cfg->ev_backoff_min > cfg->ev_backoff_max)
+		conf_error(p, line, "[events] backoff_min must be at least 1s and at most backoff_max");
+	if (cfg->ev_connect_timeout < 1 || cfg->ev_timeout < 1 || cfg->ev_timeout > 300
+	    || cfg->ev_connect_timeout > cfg->ev_timeout)
+		conf_error(p, line,
+		    "[events] connect_timeout and timeout must be 1s to 300s, connect_timeout at most timeout");
+	if (cfg->ev_poll < 1 || cfg->ev_poll > 3600)
+		conf_error(p, line, "[events] poll must be 1s to 1h");
+	if (cfg->ev_max_age < cfg->ev_backoff_max)
+		conf_error(p, line, "[events] max_age must be at least backoff_max");
+}
+
 void
 conf_cross_check(struct conf_ctx *p)
 {
@@ -185,6 +212,7 @@ conf_cross_check(struct conf_ctx *p)
 	if ((cfg->unsub_tls_cert == NULL) != (cfg->unsub_tls_key == NULL))
 		conf_error(p, p->singleton_line[SEC_UNSUBSCRIBE] ? p->singleton_line[SEC_UNSUBSCRIBE] : 1,
 		    "[unsubscribe] tls_cert and tls_key go together");
+	events_check(p);
 	(void) build_index(p, 1);
 	(void) build_index(p, 0);
 }

@@ -113,6 +113,7 @@ int	conf_check_pool_name(const char *, char *, size_t);
 int	conf_check_delimiter(const char *, char *, size_t);
 int	conf_check_fb_prefix(const char *, char *, size_t);
 int	conf_check_url(const char *, char *, size_t);
+int	conf_check_unsub_url(const char *, char *, size_t);
 int	conf_check_mailbox(const char *, char *, size_t);
 /* List item checks. */
 const char *conf_item_sender(char **);
@@ -122,11 +123,12 @@ const char *conf_item_mx_suffix(char **);
 const char *conf_item_header(char **);
 const char *conf_item_domain(char **);
 const char *conf_item_pool_name(char **);
+const char *conf_item_domain_url(char **);
 
 /* --- the schema -------------------------------------------------------- */
 
 enum conf_sec { SEC_NONE, SEC_STORE, SEC_MILTER, SEC_POLICY, SEC_WARMUP,
-	SEC_DKIM, SEC_FEEDBACK, SEC_UNSUBSCRIBE, SEC_POOL, SEC_ISP, SEC_NKINDS };
+	SEC_DKIM, SEC_FEEDBACK, SEC_UNSUBSCRIBE, SEC_EVENTS, SEC_POOL, SEC_ISP, SEC_NKINDS };
 
 #define CONF_MAX_KEYS	16	/* keys of one section */
 

@@ -115,6 +115,8 @@ static const struct conf_key pool_keys[] = {
 	{ "return_domain", &conf_t_word, P(return_domain), .check = conf_check_hostname,
 	    .flags = CF_OPTIONAL },
 	{ "unsubscribe", &conf_t_bool, P(unsubscribe), .def = "yes" },
+	{ "events_url", &conf_t_word, P(events_url), .check = conf_check_url,
+	    .flags = CF_OPTIONAL },
 	END
 };
 
@@ -166,7 +168,7 @@ static const struct conf_key feedback_keys[] = {
 };
 
 static const struct conf_key unsubscribe_keys[] = {
-	{ "url", &conf_t_word, C(unsub_url), .check = conf_check_url, .flags = CF_OPTIONAL },
+	{ "url", &conf_t_word, C(unsub_url), .check = conf_check_unsub_url, .flags = CF_OPTIONAL },
 	{ "listen", &conf_t_word, C(unsub_listen), .check = conf_check_sock,
 	    .def = "inet:8025@127.0.0.1", .flags = CF_RESTART },
 	{ "mailto", &conf_t_word, C(unsub_mailto), .check = conf_check_mailbox,
@@ -181,12 +183,29 @@ static const struct conf_key unsubscribe_keys[] = {
 	END
 };
 
+static const struct conf_key events_keys[] = {
+	{ "url", &conf_t_word, C(ev_url), .check = conf_check_url, .flags = CF_OPTIONAL },
+	{ "key", &conf_t_word, C(ev_key), .check = conf_check_path, .flags = CF_OPTIONAL },
+	{ "domain_urls", &conf_t_list, C(ev_domain_urls), .item = conf_item_domain_url,
+	    .def = "" },
+	{ "ca_file", &conf_t_word, C(ev_ca_file), .check = conf_check_path,
+	    .flags = CF_OPTIONAL },
+	{ "backoff_min", &conf_t_duration, C(ev_backoff_min), .def = "10s" },
+	{ "backoff_max", &conf_t_duration, C(ev_backoff_max), .def = "1h" },
+	{ "max_age", &conf_t_duration, C(ev_max_age), .def = "3d" },
+	{ "connect_timeout", &conf_t_duration, C(ev_connect_timeout), .def = "10s" },
+	{ "timeout", &conf_t_duration, C(ev_timeout), .def = "30s" },
+	{ "poll", &conf_t_duration, C(ev_poll), .def = "5s" },
+	END
+};
+
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]) - 1)
 _Static_assert(NKEYS(store_keys) <= CONF_MAX_KEYS && NKEYS(milter_keys) <= CONF_MAX_KEYS
     && NKEYS(policy_keys) <= CONF_MAX_KEYS && NKEYS(pool_keys) <= CONF_MAX_KEYS
     && NKEYS(isp_keys) <= CONF_MAX_KEYS && NKEYS(warmup_keys) <= CONF_MAX_KEYS
     && NKEYS(dkim_keys) <= CONF_MAX_KEYS && NKEYS(feedback_keys) <= CONF_MAX_KEYS
-    && NKEYS(unsubscribe_keys) <= CONF_MAX_KEYS, "a section has more than CONF_MAX_KEYS keys");
+    && NKEYS(unsubscribe_keys) <= CONF_MAX_KEYS
+    && NKEYS(events_keys) <= CONF_MAX_KEYS, "a section has more than CONF_MAX_KEYS keys");
 
 const struct conf_section conf_sections[] = {
 	{ "store", SEC_STORE, store_keys, 0 },
@@ -196,6 +215,7 @@ const struct conf_section conf_sections[] = {
 	{ "dkim", SEC_DKIM, dkim_keys, 0 },
 	{ "feedback", SEC_FEEDBACK, feedback_keys, 0 },
 	{ "unsubscribe", SEC_UNSUBSCRIBE, unsubscribe_keys, 0 },
+	{ "events", SEC_EVENTS, events_keys, 0 },
 	{ "pool", SEC_POOL, pool_keys, 1 },
 	{ "isp", SEC_ISP, isp_keys, 1 },
 	{ NULL, SEC_NONE, NULL, 0 }

@@ -94,20 +94,6 @@ conf_check_hostport(const char *val, char *err, size_t errlen)
 	return (ipp_parse_hostport(val, host, sizeof(host), &port, err, errlen));
 }
 
-/* [store] redis: HOST:PORT, unix:/PATH, or the sentinels to ask. */
-int
-conf_check_redis(const char *val, char *err, size_t errlen)
-{
-	struct ipp_hostport hp[IPP_SENTINELS_MAX];
-	char	name[256];
-	size_t	n;
-
-	if (strncmp(val, "sentinel:", 9) == 0)
-		return (ipp_parse_sentinel(val, hp, IPP_SENTINELS_MAX, &n, name, sizeof(name),
-		    err, errlen));
-	return (conf_check_hostport(val, err, errlen));
-}
-
 /* A next hop for Postfix's transport answers: TCP only. */
 int
 conf_check_relay(const char *val, char *err, size_t errlen)
@@ -180,11 +166,48 @@ conf_check_fb_prefix(const char *val, char *err, size_t errlen)
 	return (0);
 }
 
+/* An events receiver ([events] url): http or https, a host, printable
+ * ASCII without spaces; libcurl parses the rest when it is used. */
+int
+conf_check_url(const char *val, char *err, size_t errlen)
+{
+	const char *s, *host;
+
+	if (strncmp(val, "https://", 8) == 0)
+		host = val + 8;
+	else if (strncmp(val, "http://", 7) == 0)
+		host = val + 7;
+	else
+		FAIL("\"%s\" is not an http:// or https:// URL", val);
+	if (*host == '\0' || *host == '/' || *host == ':')
+		FAIL("\"%s\" names no host", val);
+	if (strlen(val) > 2000)
+		FAIL("is longer than 2000 bytes");
+	for (s = val; *s; s++)
+		if ((unsigned char) *s <= 0x20 || (unsigned char) *s >= 0x7f)
+			FAIL("\"%s\": a URL has no spaces or control or non-ASCII characters (percent-encode them)", val);
+	return (0);
+}
+
+/* [store] redis: HOST:PORT, unix:/PATH, or the sentinels to ask. */
+int
+conf_check_redis(const char *val, char *err, size_t errlen)
+{
+	struct ipp_hostport hp[IPP_SENTINELS_MAX];
+	char	name[256];
+	size_t	n;
+
+	if (strncmp(val, "sentinel:", 9) == 0)
+		return (ipp_parse_sentinel(val, hp, IPP_SENTINELS_MAX, &n, name, sizeof(name),
+		    err, errlen));
+	return (conf_check_hostport(val, err, errlen));
+}
+
 /* [unsubscribe] url: the base that the providers reach, the token
  * following as "/TOKEN"; so no query, fragment or trailing "/", and only
  * printable ASCII, as a header field and a URL need. */
 int
-conf_check_url(const char *val, char *err, size_t errlen)
+conf_check_unsub_url(const char *val, char *err, size_t errlen)
 {
 	const char *host, *s;
 	size_t	len = strlen(val);
@@ -420,6 +443,30 @@ conf_item_domain(char **item)
 {
 	ipp_domain_lower(*item);
 	return (ipp_valid_hostname(*item) ? NULL : "is not a domain");
+}
+
+/* "DOMAIN=URL" ([events] domain_urls): the domain lower-cased. */
+const char *
+conf_item_domain_url(char **item)
+{
+	static char why[300];
+	char   *eq = strchr(*item, '=');
+	char	err[256];
+
+	if (eq == NULL)
+		return ("is not DOMAIN=URL");
+	*eq = '\0';
+	ipp_domain_lower(*item);
+	if (!ipp_valid_hostname(*item)) {
+		*eq = '=';
+		return ("is not DOMAIN=URL: the part before = is not a domain");
+	}
+	*eq = '=';
+	if (conf_check_url(eq + 1, err, sizeof(err)) != 0) {
+		(void) snprintf(why, sizeof(why), "is not DOMAIN=URL: the URL %s", err);
+		return (why);
+	}
+	return (NULL);
 }
 
 /* A pool's name; that the pool exists is a cross-check. */

@@ -13,6 +13,8 @@
 #include <openssl/evp.h>
 
 #include "bounceguard.h"
+#include "events.h"
+#include "isp.h"
 #include "fbapply.h"
 #include "suppress.h"
 
@@ -78,6 +80,29 @@ suppress(struct ipp_txn *txn, const struct job *j, enum ipp_supp_reason reason,
 	return (ipp_supp_txn_put(txn, &s, IPP_SUPP_EXTEND));
 }
 
+/* One event of a finding (events.h), in the finding's transaction. */
+static int
+event(struct ipp_txn *txn, const struct job *j, enum ipp_event_type type,
+    const char *status)
+{
+	struct ipp_isp_result res;
+	struct ipp_event ev;
+
+	if (!ipp_events_enabled(j->cfg))
+		return (IPP_OK);
+	(void) ipp_isp_classify(j->cfg, j->canon, j->now, &res);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.when = j->now;
+	ev.pool = j->rec->pool;
+	ev.isp = res.isp->name;
+	ev.sender = j->rec->sender;
+	ev.recipient = j->f->recipient[0] ? j->f->recipient : j->canon;
+	ev.status = status;
+	ev.diagnostic = j->f->diagnostic;
+	return (ipp_event_txn_add(txn, j->cfg, &ev));
+}
+
 static int
 body(struct ipp_txn *txn, void *arg)
 {
@@ -96,10 +121,12 @@ body(struct ipp_txn *txn, void *arg)
 	j->note[0] = '\0';
 	switch (f->kind) {
 	case IPP_FBK_BOUNCE:
-		if ((rc = ipp_guard_txn_add(txn, j->sdom, j->rec->pool, j->now, 0, 1, 0)) < 0)
+		if ((rc = ipp_guard_txn_add(txn, j->sdom, j->rec->pool, j->now, 0, 1, 0)) < 0
+		    || (rc = event(txn, j, IPP_EV_BOUNCE, f->status)) < 0)
 			return (rc);
 		if (f->hard) {
-			if ((rc = suppress(txn, j, IPP_SUPP_BOUNCE, "", j->cfg->suppress_ttl)) < 0)
+			if ((rc = suppress(txn, j, IPP_SUPP_BOUNCE, "", j->cfg->suppress_ttl)) < 0
+			    || (rc = event(txn, j, IPP_EV_SUPPRESSION, "bounce")) < 0)
 				return (rc);
 			(void) snprintf(j->note, j->notelen, "suppressed %s (bounce %s), counted for %s",
 			    j->canon, f->status, j->sdom);
@@ -109,13 +136,17 @@ body(struct ipp_txn *txn, void *arg)
 		break;
 	case IPP_FBK_COMPLAINT:
 		if ((rc = ipp_guard_txn_add(txn, j->sdom, j->rec->pool, j->now, 0, 0, 1)) < 0
-		    || (rc = suppress(txn, j, IPP_SUPP_COMPLAINT, j->sdom, j->cfg->complaint_ttl)) < 0)
+		    || (rc = event(txn, j, IPP_EV_COMPLAINT, f->feedback_type)) < 0
+		    || (rc = suppress(txn, j, IPP_SUPP_COMPLAINT, j->sdom, j->cfg->complaint_ttl)) < 0
+		    || (rc = event(txn, j, IPP_EV_SUPPRESSION, "complaint")) < 0)
 			return (rc);
 		(void) snprintf(j->note, j->notelen, "suppressed %s for mail from %s (complaint %s), counted",
 		    j->canon, j->sdom, f->feedback_type);
 		break;
 	case IPP_FBK_UNSUBSCRIBE:
-		if ((rc = suppress(txn, j, IPP_SUPP_UNSUBSCRIBE, j->sdom, 0)) < 0)
+		if ((rc = event(txn, j, IPP_EV_UNSUBSCRIBE, f->feedback_type)) < 0
+		    || (rc = suppress(txn, j, IPP_SUPP_UNSUBSCRIBE, j->sdom, 0)) < 0
+		    || (rc = event(txn, j, IPP_EV_SUPPRESSION, "unsubscribe")) < 0)
 			return (rc);
 		(void) snprintf(j->note, j->notelen, "suppressed %s for mail from %s (unsubscribe by report)",
 		    j->canon, j->sdom);

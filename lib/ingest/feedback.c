@@ -15,6 +15,10 @@
 #include <string.h>
 
 #include "bounceguard.h"
+#include "clock.h"
+#include "events.h"
+#include "events_ingest.h"
+#include "isp.h"
 #include "feedback.h"
 #include "suppress.h"
 #include "transport.h"
@@ -70,16 +74,16 @@ qid_key(const struct ipp_logline *ll, char *key, size_t len)
 	return (n > 0 && (size_t) n < len ? n : -1);
 }
 
-/* The sender domain of a queue ID seen on a from= line, or "". */
-static int
-sender_domain(struct ipp_txn *txn, const struct ipp_logline *ll, char *dom, size_t len)
+int
+ipp_feedback_txn_sender(struct ipp_txn *txn, const struct ipp_logline *ll, char *sender,
+    size_t len)
 {
 	struct ipp_buf v = { NULL, 0 };
 	char	key[400], val[IPP_ADDR_MAX + 32];
-	const char *tab, *d;
+	const char *tab;
 	int	klen, rc;
 
-	dom[0] = '\0';
+	sender[0] = '\0';
 	if ((klen = qid_key(ll, key, sizeof(key))) < 0)
 		return (IPP_OK);
 	/* a plain read is enough: a queue ID's sender does not change, so no
@@ -88,11 +92,59 @@ sender_domain(struct ipp_txn *txn, const struct ipp_logline *ll, char *dom, size
 	if (rc == IPP_OK && v.len < sizeof(val)) {
 		(void) memcpy(val, v.data, v.len);
 		val[v.len] = '\0';
-		if ((tab = strchr(val, '\t')) != NULL && (d = ipp_addr_domain(tab + 1)) != NULL)
-			(void) snprintf(dom, len, "%s", d);
+		if ((tab = strchr(val, '\t')) != NULL)
+			(void) snprintf(sender, len, "%s", tab + 1);
 	}
 	free(v.data);
 	return (rc == IPP_NOTFOUND ? IPP_OK : rc);
+}
+
+/* The sender domain of a queue ID seen on a from= line, or "". */
+static int
+sender_domain(struct ipp_txn *txn, const struct ipp_logline *ll, char *dom, size_t len)
+{
+	char	sender[IPP_ADDR_MAX + 1];
+	const char *d;
+	int	rc;
+
+	dom[0] = '\0';
+	if ((rc = ipp_feedback_txn_sender(txn, ll, sender, sizeof(sender))) < 0)
+		return (rc);
+	if ((d = ipp_addr_domain(sender)) != NULL)
+		(void) snprintf(dom, len, "%s", d);
+	return (IPP_OK);
+}
+
+/* The event of a suppression made from a log line (events.h). */
+static int
+suppression_event(struct ipp_txn *txn, const struct ipp_config *cfg,
+    const struct ipp_logline *ll, const char *why)
+{
+	struct ipp_isp_result res;
+	struct ipp_event ev;
+	const struct ipp_pool *pool = NULL;
+	char	sender[IPP_ADDR_MAX + 1];
+	size_t	idx = 0;
+	int	rc;
+
+	if (!ipp_events_enabled(cfg))
+		return (IPP_OK);
+	if ((rc = ipp_events_txn_sender(txn, cfg, ll, sender, sizeof(sender))) < 0)
+		return (rc);
+	if (ipp_transport_from_syslog(cfg, ll->syslog_name, &pool, &idx) != 0)
+		pool = NULL;
+	(void) ipp_isp_classify(cfg, ll->rcpt, ipp_now(), &res);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = IPP_EV_SUPPRESSION;
+	ev.when = ll->when;
+	ev.pool = pool ? pool->name : NULL;
+	ev.ip = pool ? pool->ips[idx].text : NULL;
+	ev.isp = res.isp->name;
+	ev.sender = sender;
+	ev.recipient = ll->rcpt;
+	ev.status = ipp_supp_reason_name(IPP_SUPP_BOUNCE);
+	ev.diagnostic = why;
+	return (ipp_event_txn_add(txn, cfg, &ev));
 }
 
 /* Suppress the recipient of a log line for suppress_ttl; WHY ends the source. */
@@ -101,6 +153,7 @@ suppress_rcpt(struct ipp_txn *txn, const struct ipp_config *cfg,
     const struct ipp_logline *ll, const char *why)
 {
 	struct ipp_supp s;
+	int	rc;
 
 	memset(&s, 0, sizeof(s));
 	if (ipp_addr_canon(ll->rcpt, cfg->recipient_delimiter, s.addr, sizeof(s.addr)) != 0)
@@ -109,7 +162,9 @@ suppress_rcpt(struct ipp_txn *txn, const struct ipp_config *cfg,
 	s.created = ll->when;
 	s.expires = ll->when + cfg->suppress_ttl;
 	(void) snprintf(s.source, sizeof(s.source), "log %.64s %s: %s", ll->host, ll->qid, why);
-	return (ipp_supp_txn_put(txn, &s, IPP_SUPP_EXTEND));
+	if ((rc = ipp_supp_txn_put(txn, &s, IPP_SUPP_EXTEND)) < 0)
+		return (rc);
+	return (suppression_event(txn, cfg, ll, why));
 }
 
 /* Soft failures of a recipient: "f|ADDR" -> times, space-separated. */

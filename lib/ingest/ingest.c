@@ -8,6 +8,7 @@
 
 #include "clock.h"
 #include "daystats.h"
+#include "events_ingest.h"
 #include "fbapply.h"
 #include "feedback.h"
 #include "ingest.h"
@@ -16,6 +17,7 @@
 
 /* Every consumer of log lines, in the order they see each line. */
 static const struct ipp_ingest_handler *const handlers[] = {
+	&ipp_events_handler,		/* first: a line's own event before what it causes */
 	&ipp_feedback_handler,
 	&ipp_warmup_handler,
 	NULL

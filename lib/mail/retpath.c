@@ -302,20 +302,28 @@ struct get_arg {
 	int	found;
 };
 
+int
+ipp_retpath_txn_get(struct ipp_txn *txn, uint64_t id, struct ipp_retpath_rec *r)
+{
+	struct ipp_buf v = { NULL, 0 };
+	char	key[32];
+	int	klen = rec_key(id, key, sizeof(key)), rc;
+
+	ipp_retpath_rec_free(r);
+	rc = ipp_txn_get(txn, IPP_T_STATS, key, (size_t) klen, &v, 0);
+	if (rc == IPP_OK && rec_parse(v.data, v.len, r) != 0)
+		rc = IPP_NOTFOUND;	/* not one of ours */
+	free(v.data);
+	return (rc);
+}
+
 static int
 get_body(struct ipp_txn *txn, void *arg)
 {
 	struct get_arg *ga = arg;
-	struct ipp_buf v = { NULL, 0 };
-	char	key[32];
-	int	klen = rec_key(ga->id, key, sizeof(key)), rc;
+	int	rc = ipp_retpath_txn_get(txn, ga->id, ga->r);
 
-	ipp_retpath_rec_free(ga->r);
-	ga->found = 0;
-	rc = ipp_txn_get(txn, IPP_T_STATS, key, (size_t) klen, &v, 0);
-	if (rc == IPP_OK && rec_parse(v.data, v.len, ga->r) == 0)
-		ga->found = 1;
-	free(v.data);
+	ga->found = rc == IPP_OK;
 	return (rc == IPP_NOTFOUND ? IPP_OK : rc);
 }
 

@@ -71,6 +71,7 @@ const char *ipp_retpath_scan(const char *s, size_t len, const char *prefix, char
  * IPP_NOTFOUND or a store failure.  ipp_retpath_rec_free frees rcpts. */
 int	ipp_retpath_txn_put(struct ipp_txn *, uint64_t id, const struct ipp_retpath_rec *);
 int	ipp_retpath_get(struct ipp_store *, uint64_t id, struct ipp_retpath_rec *);
+int	ipp_retpath_txn_get(struct ipp_txn *, uint64_t id, struct ipp_retpath_rec *);
 void	ipp_retpath_rec_free(struct ipp_retpath_rec *);
 /* Whether the record lists the canonical recipient CANON. */
 int	ipp_retpath_listed(const struct ipp_retpath_rec *, const char *canon);

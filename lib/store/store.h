@@ -24,6 +24,8 @@
  *   meta      "schema"                   store.c; never scanned
  *             "supp-canon"               suppress_migrate.c (the key form
  *                                        of the suppression list)
+ *             "events-seq"               events.c (the outbox's last SEQ);
+ *                                        never scanned
  *   suppress  "a|ADDR", "s|SDOM|ADDR"    suppress.c; scans "" (the table
  *                                        holds nothing else); ADDR is the
  *                                        canonical form (ipp_addr_canon)
@@ -47,6 +49,9 @@
              "p|POOL" the same per pool bounceguard.c; scans "p|"
              "t|ID" return-path tokens  retpath.c; scans "t|" (ID: 16
                                         hex digits)
+ *             "o|SEQ" events outbox      events.c; scans "o|" (SEQ: 20
+ *                                        digits, so key order is the
+ *                                        order of recording)
  *   applied   "QHOST|QID" queue senders  feedback.c; scans "Q"
  *             "FHASH" applied findings   fbapply.c; scans "F" (HASH: 64
                                         hex digits)

@@ -103,19 +103,7 @@ is "$?" 1 "  but policy@rcpt.test is not suppressed (the address works)"
 pf_set site "transport_maps = inline:{bounce.site.test=ippool_feedback:}, inline:{rcpt.test=smtp:[$(netip 1)]:$MX}, inline:{sink.test=smtp:[$(netip 20)]:2525}"
 pf_reload site
 arf() {	# arf DUMP: an RFC 5965 report around the delivered message
-	"$PY" - "$1" <<'PYEOF'
-import sys, re
-raw = open(sys.argv[1], 'rb').read().decode('utf-8', 'replace')
-frm = re.search(r'^X-Mail-Args: <([^>]*)>', raw, re.M).group(1)
-body = raw.split('\n', 1)[1]
-body = re.sub(r'^X-[A-Za-z-]+-Args?:.*\n|^X-Client-[A-Za-z]+:.*\n|^X-Helo-Args:.*\n', '', body, flags=re.M)
-print("From: fbl@isp.test\nTo: fbl@bounce.site.test\nSubject: complaint\nMIME-Version: 1.0\n"
-      "Content-Type: multipart/report; report-type=feedback-report; boundary=arf\n\n"
-      "--arf\nContent-Type: text/plain\n\nThis is an abuse report.\n\n"
-      "--arf\nContent-Type: message/feedback-report\n\nFeedback-Type: abuse\nUser-Agent: test/1.0\n"
-      "Version: 1\nSource-IP: 192.0.2.3\n\n"
-      "--arf\nContent-Type: message/rfc822\n\nReturn-Path: <%s>\n%s\n--arf--" % (frm, body.lstrip('\n')))
-PYEOF
+	"$PY" "$src/tests/e2e/arf.py" "$1"
 }
 complain() {	# complain RCPT: deliver a message to it, then report it
 	local f
