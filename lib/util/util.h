@@ -4,7 +4,7 @@
  * and their canonical form (addr.h), From: mailboxes (mailbox.h), CSV
  * (csv.h), DNS (dns.h), hashing (hash.h), listening sockets (listen.h),
  * privileges (privs.h), reading a file whole (readall.h), the X-Settings
- * codec (settings.h), SVG charts (svg.h).
+ * codec (settings.h), SVG charts (svg.h), the metrics registry (metrics.h).
  *
  * May use: the C library and the libraries it wraps (OpenSSL, jansson,
  * libidn2, GMime, libresolv, libm).  Nothing else of lib/. */
@@ -19,6 +19,7 @@
 #include "listen.h"
 #include "log.h"
 #include "mailbox.h"
+#include "metrics.h"
 #include "parse.h"
 #include "privs.h"
 #include "readall.h"
