@@ -23,6 +23,7 @@
 #include "ctl.h"
 #include "ingest.h"
 #include "log.h"
+#include "metrics.h"
 
 #define READ_CHUNK	65536
 #define LINE_LIMIT	(64 * 1024)	/* a longer "line" is not a log line */
@@ -229,11 +230,23 @@ file_groups(const struct logfile *files, int nfiles, size_t *n)
 	return (g);
 }
 
+/* --metrics-file: the registry for a textfile collector, limited warnings. */
+static void
+write_metrics(const char *path)
+{
+	static struct ipp_log_limit lim = IPP_LOG_LIMIT_INIT;
+	char	err[512];
+
+	if (ipp_metrics_write_file(path, err, sizeof(err)) != 0)
+		msg_warn_limited(&lim, 300, "ingest: cannot write the metrics: %s", err);
+}
+
 int
 cmd_ingest(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "follow", no_argument, NULL, 'f' },
+		{ "metrics-file", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ipp_ingest_stats st;
@@ -243,11 +256,15 @@ cmd_ingest(struct ctl *ctl, int argc, char **argv)
 	size_t	ngroups;
 	int	ch, follow = 0, nfiles, i, failed = 0, opened = 0, unreadable = 0;
 	int	nstdin = 0;
+	const char *mfile = NULL;
+	time_t	mlast = 0;
 
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "f", opts, NULL)) != -1) {
 		if (ch == 'f')
 			follow = 1;
+		else if (ch == 'm')
+			mfile = optarg;
 		else
 			return (ctl_usage(ctl_find("ingest")));
 	}
@@ -288,6 +305,12 @@ cmd_ingest(struct ctl *ctl, int argc, char **argv)
 	(void) sigaction(SIGINT, &sa, NULL);
 	if (ipp_ingest_purge(ctl->store, ctl->cfg, ipp_now()) < 0)
 		msg_warn("ingest: cannot purge old applied-line marks");
+	if (mfile != NULL) {
+		ipp_ingest_metrics_init();
+		ipp_metrics_build_info("ippoolctl-ingest");
+		write_metrics(mfile);
+		mlast = ipp_monotonic();
+	}
 
 	for (;;) {
 		int	progress = 0, live = 0;
@@ -329,6 +352,10 @@ cmd_ingest(struct ctl *ctl, int argc, char **argv)
 				msg_info("ingest: %s was rotated; reading the new file", lf->path);
 			progress = 1;
 		}
+		if (mfile != NULL && progress && ipp_monotonic() != mlast) {
+			write_metrics(mfile);
+			mlast = ipp_monotonic();
+		}
 		if (!follow || stop_requested || live == 0)
 			break;
 		if (!progress)
@@ -347,6 +374,8 @@ cmd_ingest(struct ctl *ctl, int argc, char **argv)
 	free(groups);
 	ctl->keep_groups = NULL;
 	ctl->nkeep_groups = 0;
+	if (mfile != NULL)
+		write_metrics(mfile);
 	summary(&st);
 	if (failed || st.failed)
 		return (EX_TEMPFAIL);

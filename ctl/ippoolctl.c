@@ -21,7 +21,7 @@ static const struct ctl_cmd commands[] = {
 	    "check the configuration and the store", CTL_NOOPTS },
 	{ "config", cmd_config, "[-n]",
 	    "the effective configuration with defaults (-n: only what the file sets)", 0 },
-	{ "ingest", cmd_ingest, "[--follow] FILE...",
+	{ "ingest", cmd_ingest, "[--follow] [--metrics-file FILE] FILE...",
 	    "apply Postfix log lines: bounces, deferrals, deliveries", 0 },
 	{ "feedback", cmd_feedback, "[--dry-run] [--json] [FILE|-]",
 	    "read a bounce, DSN, ARF report or auto-reply; apply it once", 0 },

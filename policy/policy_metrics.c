@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bounceguard.h"
 #include "clock.h"
 #include "confref.h"
 #include "isp.h"
@@ -19,7 +20,9 @@
 
 static struct ipp_metric *answers, *malformed, *conns, *refused, *slow, *latency,
 	*routed, *spilled, *deferred, *dnsfail, *scrape_fail;
-static struct ipp_metric *wu_day, *wu_sent, *wu_reserved, *wu_cap, *wu_left, *wu_paused;
+static struct ipp_metric *wu_day, *wu_warm, *wu_sent, *wu_reserved, *wu_cap, *wu_left,
+	*wu_paused;
+static struct ipp_metric *gd_sent, *gd_bounced, *gd_compl, *gd_brate, *gd_crate, *gd_paused;
 static struct ipp_log_limit scrape_lim = IPP_LOG_LIMIT_INIT;
 
 static const struct {
@@ -138,6 +141,7 @@ collect_warmup(void *arg)
 	size_t	n, i;
 
 	ipp_metric_clear(wu_day);
+	ipp_metric_clear(wu_warm);
 	ipp_metric_clear(wu_sent);
 	ipp_metric_clear(wu_reserved);
 	ipp_metric_clear(wu_cap);
@@ -157,8 +161,13 @@ collect_warmup(void *arg)
 		unsigned long left = ipp_wu_left(cfg, r->pool, r->isp, &r->st, now);
 
 		/* a standard pool has no warm-up day, as in "warmup status" */
-		if (r->pool->managed)
+		if (r->pool->managed) {
+			size_t	slen = 0;
+
+			(void) ipp_wu_schedule(cfg, r->isp, &slen);
 			ipp_metric_set(wu_day, r->st.level, pool, ip, isp);
+			ipp_metric_set(wu_warm, (double) slen + 1, pool, ip, isp);
+		}
 		ipp_metric_set(wu_sent, (double) r->st.sent, pool, ip, isp);
 		ipp_metric_set(wu_reserved, (double) r->st.reserved, pool, ip, isp);
 		ipp_metric_set(wu_cap, cap == IPP_WU_UNLIMITED ? INFINITY : (double) cap, pool, ip,
@@ -169,6 +178,39 @@ collect_warmup(void *arg)
 		    ? (double) r->st.pause_until : 0, pool, ip, isp);
 	}
 	free(rows);
+	ipp_confref_put(ref);
+}
+
+static int
+guard_row(const struct ipp_guard_status *g, void *arg)
+{
+	(void) arg;
+	ipp_metric_set(gd_sent, (double) g->sent, g->domain);
+	ipp_metric_set(gd_bounced, (double) g->bounced, g->domain);
+	ipp_metric_set(gd_compl, (double) g->complaints, g->domain);
+	ipp_metric_set(gd_brate, (double) g->rate_ppm / 1e6, g->domain);
+	ipp_metric_set(gd_crate, (double) g->complaint_ppm / 1e6, g->domain);
+	ipp_metric_set(gd_paused, g->paused, g->domain);
+	return (IPP_SCAN_NEXT);
+}
+
+/* The guard's 24-hour counts per sender domain, as of now. */
+static void
+collect_guard(void *arg)
+{
+	struct ipp_store *store = arg;
+	struct ipp_confref *ref = ipp_confref_get();
+
+	ipp_metric_clear(gd_sent);
+	ipp_metric_clear(gd_bounced);
+	ipp_metric_clear(gd_compl);
+	ipp_metric_clear(gd_brate);
+	ipp_metric_clear(gd_crate);
+	ipp_metric_clear(gd_paused);
+	if (ipp_guard_scan(store, ipp_confref_cfg(ref), ipp_now(), guard_row, NULL) < 0) {
+		msg_warn_limited(&scrape_lim, 60, "metrics: cannot read the sender counts from the store");
+		ipp_metric_add(scrape_fail, 1);
+	}
 	ipp_confref_put(ref);
 }
 
@@ -204,6 +246,9 @@ metrics_init(struct ipp_store *store)
 	wu_day = ipp_metric_gauge("ippool_warmup_day",
 	    "Warm-up day of an IP at an ISP (the schedule's length + 1: warm); managed pools only.",
 	    "pool,ip,isp");
+	wu_warm = ipp_metric_gauge("ippool_warmup_warm_day",
+	    "The warm-up day at which the IP is warm at the ISP (the schedule's length + 1).",
+	    "pool,ip,isp");
 	wu_sent = ipp_metric_gauge("ippool_warmup_sent_today",
 	    "Deliveries confirmed by ippoolctl ingest today (UTC).", "pool,ip,isp");
 	wu_reserved = ipp_metric_gauge("ippool_warmup_reserved",
@@ -215,6 +260,19 @@ metrics_init(struct ipp_store *store)
 	    "pool,ip,isp");
 	wu_paused = ipp_metric_gauge("ippool_warmup_paused_until_timestamp_seconds",
 	    "Unix time a backoff pause of the IP at the ISP ends; 0: not paused.", "pool,ip,isp");
+	gd_sent = ipp_metric_gauge("ippool_sender_delivered_24h",
+	    "Deliveries for the sender domain over the last 24 hours (the guard's count).", "domain");
+	gd_bounced = ipp_metric_gauge("ippool_sender_bounced_24h",
+	    "Hard bounces for the sender domain over the last 24 hours.", "domain");
+	gd_compl = ipp_metric_gauge("ippool_sender_complaints_24h",
+	    "Complaints (ARF) for the sender domain over the last 24 hours.", "domain");
+	gd_brate = ipp_metric_gauge("ippool_sender_bounce_ratio",
+	    "Hard bounces / (deliveries + hard bounces) over 24 hours, as the guard computes it.",
+	    "domain");
+	gd_crate = ipp_metric_gauge("ippool_sender_complaint_ratio",
+	    "Complaints / deliveries over 24 hours, as the guard computes it.", "domain");
+	gd_paused = ipp_metric_gauge("ippool_sender_paused",
+	    "1 while the guard pauses the sender domain's mail at MAIL FROM.", "domain");
 	for (i = 0; i < NANSWERS; i++)
 		metrics_add(answer_labels[i].m, 0);
 	metrics_add(M_SM_MALFORMED, 0);
@@ -229,4 +287,5 @@ metrics_init(struct ipp_store *store)
 	ipp_metric_add(scrape_fail, 0);
 	ipp_metrics_build_info("ippool-policyd");
 	(void) ipp_metrics_collector(collect_warmup, store);
+	(void) ipp_metrics_collector(collect_guard, store);
 }
