@@ -258,6 +258,7 @@ cmd_ingest(struct ctl *ctl, int argc, char **argv)
 	int	nstdin = 0;
 	const char *mfile = NULL;
 	time_t	mlast = 0;
+	int	mdirty = 0;		/* applied since the last write */
 
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "f", opts, NULL)) != -1) {
@@ -352,9 +353,13 @@ cmd_ingest(struct ctl *ctl, int argc, char **argv)
 				msg_info("ingest: %s was rotated; reading the new file", lf->path);
 			progress = 1;
 		}
-		if (mfile != NULL && progress && ipp_monotonic() != mlast) {
+		/* at most once a second, and what a burst did within its second
+		 * is written once the next second starts */
+		mdirty = mdirty || progress;
+		if (mfile != NULL && mdirty && ipp_monotonic() != mlast) {
 			write_metrics(mfile);
 			mlast = ipp_monotonic();
+			mdirty = 0;
 		}
 		if (!follow || stop_requested || live == 0)
 			break;

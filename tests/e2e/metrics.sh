@@ -7,7 +7,9 @@
 # IP, one spilled to shared), one recipient is refused as suppressed; each
 # exposition passes "promtool check metrics" and holds the exact counts;
 # the gauges agree with "warmup status" (a standard pool has no warm-up
-# day); the milter's listener refuses a client not in metrics_clients.
+# day); the dashboard names only exported metrics and the manual pages
+# document every family; the milter's listener refuses a client not in
+# metrics_clients.
 . "$(dirname "$0")/lib.sh"
 need_root
 need postfix smtp-sink swaks promtool "$MILTER" "$POLICYD" "$CTL" "$PY"
@@ -152,7 +154,7 @@ like "$(cat "$T/p.prom")" 'ippool_build_info\{program="ippool-policyd",version="
 # --- ingest --follow --metrics-file ------------------------------------------------------
 stamp=$(date -u +%Y-%m-%dT%H:%M:%S.000000+00:00)
 : >"$T/extra.log"
-CTLC ingest --follow --metrics-file "$T/ingest.prom" "$T/pf-tx/maillog" "$T/pf-shared/maillog" \
+"$CTL" -c "$T/ippool.conf" ingest --follow --metrics-file "$T/ingest.prom" "$T/pf-tx/maillog" "$T/pf-shared/maillog" \
 	"$T/extra.log" >"$T/ingest.out" 2>&1 &
 ING=$!
 PIDS+=($ING)
@@ -180,6 +182,18 @@ p=$(value "$T/p2.prom" "ippool_warmup_paused_until_timestamp_seconds{$Y}")
 ok $? "  the tx IP paused at yahoo until a Unix time ahead ($p)"
 is "$(value "$T/p2.prom" "ippool_warmup_remaining_today{$Y}")" 0 "  nothing remaining there while paused"
 is "$(value "$T/p2.prom" "ippool_policyd_routed_total{$W}")" 3 "  routed_total did not reset"
+
+# --- the dashboard and the manual pages against the real output -----------------------
+out=$("$PY" "$src/tests/dashboard.py" "$src/contrib/grafana/ippool.json" "$T/m.prom" "$T/p2.prom" "$T/ingest.prom")
+like "$out" '^[0-9]+ names checked$' "every metric contrib/grafana/ippool.json names is in the real output ($out)"
+for f in m.prom p2.prom ingest.prom; do
+	undoc=
+	for n in $(sed -n 's/^# TYPE \([^ ]*\) .*/\1/p' "$T/$f"); do
+		grep -q "^\.It Li $n\( \|\$\)\|^\.It Li .*[ ,]$n\( \|\$\)" "$src/man/ippool-milter.8" \
+		    "$src/man/ippool-policyd.8" "$src/man/ippoolctl.8" || undoc="$undoc $n"
+	done
+	is "$undoc" "" "every family in $f is documented in a METRICS section"
+done
 
 # --- the milter's listener: access list, other paths ----------------------------------
 out=$("$PY" "$H" from "$(netip 6)" "$M:9466" 'GET /metrics HTTP/1.0\r\n\r\n')
