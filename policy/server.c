@@ -31,6 +31,7 @@
 #include "answer.h"
 #include "clock.h"
 #include "confref.h"
+#include "evlisten.h"
 #include "frame.h"
 #include "listen.h"
 #include "log.h"
@@ -44,10 +45,9 @@
 struct conn;
 
 struct listener {
-	struct evconnlistener *l;
+	struct ipp_evlisten *el;
 	enum proto proto;
 	char	spec[128];
-	struct event *retry;
 	size_t	nconns, max;		/* open connections, the cap */
 	struct ipp_log_limit refuse_lim, cap_lim;
 };
@@ -432,7 +432,7 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 
 	(void) salen;
 	for (i = 0; i < s->nlis; i++)
-		if (s->lis[i].l == l)
+		if (ipp_evlisten_get(s->lis[i].el) == l)
 			lis = &s->lis[i];
 	ipp_listen_peer(sa, peer, sizeof(peer), &ip);
 	if (!server_client_allowed(&ip)) {
@@ -492,32 +492,6 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 		conn_close(c);
 }
 
-static void
-on_retry(evutil_socket_t fd, short what, void *arg)
-{
-	(void) fd;
-	(void) what;
-	(void) evconnlistener_enable(arg);
-}
-
-/* accept() failed (out of descriptors): pause this listener for a second
- * instead of spinning on a socket that stays readable */
-static void
-on_accept_error(struct evconnlistener *l, void *arg)
-{
-	struct server *s = arg;
-	struct timeval sec = { 1, 0 };
-	int	i, err = EVUTIL_SOCKET_ERROR();
-
-	for (i = 0; i < s->nlis; i++)
-		if (s->lis[i].l == l) {
-			msg_warn_limited(&s->accept_lim, 10, "accept on %s: %s", s->lis[i].spec,
-			    evutil_socket_error_to_string(err));
-			(void) evconnlistener_disable(l);
-			(void) event_add(s->lis[i].retry, &sec);
-		}
-}
-
 struct server *
 server_new(struct event_base *base, struct ipp_store *store)
 {
@@ -544,15 +518,8 @@ server_listen(struct server *s, enum proto p, int fd, const char *spec)
 	s->lis[i].proto = p;
 	s->lis[i].max = p == PROTO_SOCKETMAP ? CONNS_SOCKETMAP : CONNS_POLICY;
 	(void) snprintf(s->lis[i].spec, sizeof(s->lis[i].spec), "%s", spec);
-	s->lis[i].l = evconnlistener_new(s->base, on_accept, s,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
-	if (s->lis[i].l == NULL)
+	if ((s->lis[i].el = ipp_evlisten_new(s->base, fd, spec, on_accept, s)) == NULL)
 		return (-1);
-	if ((s->lis[i].retry = evtimer_new(s->base, on_retry, s->lis[i].l)) == NULL) {
-		evconnlistener_free(s->lis[i].l);
-		return (-1);
-	}
-	evconnlistener_set_error_cb(s->lis[i].l, on_accept_error);
 	s->nlis++;
 	msg_info("%s: listening on %s", proto_name(p), spec);
 	return (0);
@@ -566,10 +533,8 @@ server_free(struct server *s)
 
 	if (s == NULL)
 		return;
-	for (i = 0; i < s->nlis; i++) {
-		event_free(s->lis[i].retry);
-		evconnlistener_free(s->lis[i].l);
-	}
+	for (i = 0; i < s->nlis; i++)
+		ipp_evlisten_free(s->lis[i].el);
 	/* lookups under way finish; their connections close with the rest */
 	for (c = s->conns; c; c = c->next)
 		c->closing = 1;

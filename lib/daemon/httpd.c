@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "evlisten.h"
 #include "frame.h"
 #include "http.h"
 #include "httpd.h"
@@ -34,10 +35,9 @@ struct hconn;
 
 struct hlistener {
 	struct ipp_httpd *h;
-	struct evconnlistener *l;
+	struct ipp_evlisten *el;
 	struct ipp_httpd_kind kind;
 	char	spec[128];
-	struct event *retry;
 	size_t	nconns;
 	struct ipp_log_limit refuse_lim, cap_lim, accept_lim, slow_lim;
 };
@@ -278,28 +278,6 @@ on_accept(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa, in
 		conn_free(c);
 }
 
-static void
-on_retry(evutil_socket_t fd, short what, void *arg)
-{
-	(void) fd;
-	(void) what;
-	(void) evconnlistener_enable(arg);
-}
-
-/* accept() failed (out of descriptors): pause for a second, not spin */
-static void
-on_accept_error(struct evconnlistener *el, void *arg)
-{
-	struct hlistener *l = arg;
-	struct timeval sec = { 1, 0 };
-	int	err = EVUTIL_SOCKET_ERROR();
-
-	msg_warn_limited(&l->accept_lim, 10, "accept on %s: %s", l->spec,
-	    evutil_socket_error_to_string(err));
-	(void) evconnlistener_disable(el);
-	(void) event_add(l->retry, &sec);
-}
-
 struct ipp_httpd *
 ipp_httpd_new(struct event_base *base)
 {
@@ -324,15 +302,8 @@ ipp_httpd_listen(struct ipp_httpd *h, const struct ipp_httpd_kind *kind, int fd,
 	l->h = h;
 	l->kind = *kind;
 	(void) snprintf(l->spec, sizeof(l->spec), "%s", spec);
-	l->l = evconnlistener_new(h->base, on_accept, l,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
-	if (l->l == NULL)
+	if ((l->el = ipp_evlisten_new(h->base, fd, spec, on_accept, l)) == NULL)
 		return (-1);
-	if ((l->retry = evtimer_new(h->base, on_retry, l->l)) == NULL) {
-		evconnlistener_free(l->l);
-		return (-1);
-	}
-	evconnlistener_set_error_cb(l->l, on_accept_error);
 	h->nlis++;
 	msg_info("%s: listening on %s", kind->name, spec);
 	return (0);
@@ -345,10 +316,8 @@ ipp_httpd_free(struct ipp_httpd *h)
 
 	if (h == NULL)
 		return;
-	for (i = 0; i < h->nlis; i++) {
-		event_free(h->lis[i].retry);
-		evconnlistener_free(h->lis[i].l);
-	}
+	for (i = 0; i < h->nlis; i++)
+		ipp_evlisten_free(h->lis[i].el);
 	while (h->conns)
 		conn_free(h->conns);
 	free(h);

@@ -43,22 +43,7 @@ keytable = $T/keytable
 CONF
 
 # days roll at 00:00 UTC: do not start in the day's last minutes
-now=$(date -u +%s)
-left=$(( 86400 - now % 86400 ))
-if [ "$left" -lt 120 ]; then
-	diag "waiting $left s for 00:00 UTC"
-	sleep $(( left + 2 ))
-fi
-
-http_get() {	# http_get URL: the status, then the body
-	"$PY" -c '
-import sys, urllib.request, urllib.error
-try:
-    r = urllib.request.urlopen(sys.argv[1], timeout=10)
-    print(r.status); print(r.read().decode(), end="")
-except urllib.error.HTTPError as e:
-    print(e.code)' "$1"
-}
+not_before_midnight 120
 # value FILE SERIES: the value of one exact series line
 value() { awk -v s="$2" 'index($0, s " ") == 1 { print substr($0, length(s) + 2) }' "$1"; }
 # promcheck FILE: promtool's complaints about an exposition (none: empty)
