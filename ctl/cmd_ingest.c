@@ -32,6 +32,7 @@
 #include "ingest.h"
 #include "journal.h"
 #include "log.h"
+#include "metrics.h"
 
 #define READ_CHUNK	65536
 #define LINE_LIMIT	(64 * 1024)	/* a longer "line" is not a log line */
@@ -334,6 +335,17 @@ file_groups(const struct logfile *files, int nfiles, size_t *n)
 	return (g);
 }
 
+/* --metrics-file: the registry for a textfile collector, limited warnings. */
+static void
+write_metrics(const char *path)
+{
+	static struct ipp_log_limit lim = IPP_LOG_LIMIT_INIT;
+	char	err[512];
+
+	if (ipp_metrics_write_file(path, err, sizeof(err)) != 0)
+		msg_warn_limited(&lim, 300, "ingest: cannot write the metrics: %s", err);
+}
+
 int
 cmd_ingest(struct ctl *ctl, int argc, char **argv)
 {
@@ -341,6 +353,7 @@ cmd_ingest(struct ctl *ctl, int argc, char **argv)
 		{ "follow", no_argument, NULL, 'f' },
 		{ "journal", no_argument, NULL, 'J' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "metrics-file", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static char *spawned[] = { "journalctl" };
@@ -353,6 +366,9 @@ cmd_ingest(struct ctl *ctl, int argc, char **argv)
 	size_t	ngroups;
 	int	ch, follow = 0, nfiles, i, failed = 0, opened = 0, unreadable = 0;
 	int	nstdin = 0;
+	const char *mfile = NULL;
+	time_t	mlast = 0;
+	int	mdirty = 0;		/* applied since the last write */
 
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "f", opts, NULL)) != -1) {
@@ -362,6 +378,8 @@ cmd_ingest(struct ctl *ctl, int argc, char **argv)
 			journal.on = 1;
 		else if (ch == 'j')
 			json = 1;
+		else if (ch == 'm')
+			mfile = optarg;
 		else
 			return (ctl_usage(ctl_find("ingest")));
 	}
@@ -416,6 +434,12 @@ cmd_ingest(struct ctl *ctl, int argc, char **argv)
 	(void) sigaction(SIGINT, &sa, NULL);
 	if (ipp_ingest_purge(ctl->store, ctl->cfg, ipp_now()) < 0)
 		msg_warn("ingest: cannot purge old applied-line marks");
+	if (mfile != NULL) {
+		ipp_ingest_metrics_init();
+		ipp_metrics_build_info("ippoolctl-ingest");
+		write_metrics(mfile);
+		mlast = ipp_monotonic();
+	}
 
 	for (;;) {
 		int	progress = 0, live = 0;
@@ -457,6 +481,14 @@ cmd_ingest(struct ctl *ctl, int argc, char **argv)
 				msg_info("ingest: %s was rotated; reading the new file", lf->path);
 			progress = 1;
 		}
+		/* at most once a second, and what a burst did within its second
+		 * is written once the next second starts */
+		mdirty = mdirty || progress;
+		if (mfile != NULL && mdirty && ipp_monotonic() != mlast) {
+			write_metrics(mfile);
+			mlast = ipp_monotonic();
+			mdirty = 0;
+		}
 		if (!follow || stop_requested || live == 0)
 			break;
 		if (!progress)
@@ -475,6 +507,8 @@ cmd_ingest(struct ctl *ctl, int argc, char **argv)
 	free(groups);
 	ctl->keep_groups = NULL;
 	ctl->nkeep_groups = 0;
+	if (mfile != NULL)
+		write_metrics(mfile);
 	summary(&st, json);
 	if (child > 0) {
 		int	status;

@@ -22,7 +22,7 @@ static const struct ctl_cmd commands[] = {
 	    "check the configuration and the store", 0 },
 	{ "config", cmd_config, "[-n]",
 	    "the effective configuration with defaults (-n: only what the file sets)", 0 },
-	{ "ingest", cmd_ingest, "[--follow] [--json] FILE... | [--follow] [--json] --journal [FILE...]",
+	{ "ingest", cmd_ingest, "[--follow] [--json] [--metrics-file FILE] FILE... | [--follow] [--json] [--metrics-file FILE] --journal [FILE...]",
 	    "apply Postfix log lines (or journal entries Postfix wrote): bounces, deferrals, deliveries", 0 },
 	{ "feedback", cmd_feedback, "[--dry-run] [--json] [--recipient ADDR] [FILE|-]",
 	    "read a bounce, DSN, ARF report or auto-reply; apply it once", 0 },

@@ -12,9 +12,11 @@
 #include <strings.h>
 
 #include "addr.h"
+#include "clock.h"
 #include "confref.h"
 #include "log.h"
 #include "milter.h"
+#include "milter_metrics.h"
 #include "pool.h"
 #include "protect.h"
 #include "qid.h"
@@ -33,6 +35,8 @@ message_reset(struct conn *c)
 	c->pool = NULL;
 	memset(&c->dir, 0, sizeof(c->dir));	/* inbound until decided */
 	c->ntags = 0;
+	c->nrcpt = c->removed = 0;
+	c->held = 0;
 	c->sender[0] = '\0';
 }
 
@@ -135,10 +139,14 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 		return (SMFIS_TEMPFAIL);
 	sfsistat rc;
 
-	if (c->dir.dir == IPP_DIR_INBOUND)
+	if (c->dir.dir == IPP_DIR_INBOUND) {
+		c->nrcpt++;
 		return (SMFIS_CONTINUE);
-	if ((rc = protect_rcpt(ctx, c, argv[0])) == SMFIS_CONTINUE)
+	}
+	if ((rc = protect_rcpt(ctx, c, argv[0])) == SMFIS_CONTINUE) {
+		c->nrcpt++;
 		retpath_rcpt(c, argv[0]);
+	}
 	return (rc);
 }
 
@@ -182,6 +190,7 @@ cb_eom(SMFICTX *ctx)
 		return (SMFIS_TEMPFAIL);
 	}
 	if (c->dir.dir == IPP_DIR_OUTBOUND && (rc = protect_eom(ctx, c)) != SMFIS_CONTINUE) {
+		mm_message(1, MM_TEMPFAIL);
 		message_reset(c);
 		return (rc);
 	}
@@ -194,10 +203,14 @@ cb_eom(SMFICTX *ctx)
 	for (i = c->ntags; i > 0; i--)
 		if (smfi_chgheader(ctx, cfg->header, (int) i, NULL) != MI_SUCCESS) {
 			msg_warn("%s: cannot remove %s header #%u", milter_qid(ctx), cfg->header, i);
+			mm_message(c->dir.dir == IPP_DIR_OUTBOUND, MM_TEMPFAIL);
 			message_reset(c);
 			return (SMFIS_TEMPFAIL);
 		}
+	mm_client_tags(c->ntags);
 	if (c->dir.dir == IPP_DIR_INBOUND) {
+		mm_message(0, MM_ACCEPTED);
+		mm_rcpt(0, MM_ACCEPTED, c->nrcpt);
 		msg_info("%s: inbound (%s): from=<%s>: not tagged, limited or signed%s",
 		    milter_qid(ctx), c->dir.text, c->sender,
 		    c->ntags ? "; removed client tag" : "");
@@ -209,17 +222,23 @@ cb_eom(SMFICTX *ctx)
 	    c->pool->xsettings);
 	if (smfi_addheader(ctx, cfg->header, tag) != MI_SUCCESS) {
 		msg_warn("%s: cannot add the %s header", milter_qid(ctx), cfg->header);
+		mm_message(1, MM_TEMPFAIL);
 		message_reset(c);
 		return (SMFIS_TEMPFAIL);
 	}
 	if (sign_eom(ctx, c) != 0) {
+		mm_message(1, MM_TEMPFAIL);
 		message_reset(c);
 		return (SMFIS_TEMPFAIL);
 	}
 	if ((rc = retpath_eom(ctx, c)) != SMFIS_CONTINUE) {
+		mm_message(1, MM_TEMPFAIL);
 		message_reset(c);
 		return (rc);
 	}
+	mm_tag(c->pool->name);
+	mm_message(1, c->held ? MM_HELD : MM_ACCEPTED);
+	mm_rcpt(1, MM_ACCEPTED, c->nrcpt - c->removed);
 	msg_info("%s: outbound (%s): pool=%s by=%s from=<%s>%s", milter_qid(ctx),
 	    c->dir.text, c->pool->name, ipp_pool_why_name(c->why), c->sender,
 	    c->ntags ? " removed client tag" : "");
@@ -252,18 +271,56 @@ cb_close(SMFICTX *ctx)
 	return (SMFIS_CONTINUE);
 }
 
+/* Each callback timed whole, store calls and signing included. */
+#define TIMED(name, call) do { \
+	double	t0_ = ipp_monotonic_fine(); \
+	sfsistat rc_ = (call); \
+	mm_callback(name, ipp_monotonic_fine() - t0_); \
+	return (rc_); \
+} while (0)
+
+static sfsistat
+t_envfrom(SMFICTX *ctx, char **argv)
+{
+	TIMED("envfrom", cb_envfrom(ctx, argv));
+}
+
+static sfsistat
+t_envrcpt(SMFICTX *ctx, char **argv)
+{
+	TIMED("envrcpt", cb_envrcpt(ctx, argv));
+}
+
+static sfsistat
+t_header(SMFICTX *ctx, char *name, char *value)
+{
+	TIMED("header", cb_header(ctx, name, value));
+}
+
+static sfsistat
+t_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+	TIMED("body", cb_body(ctx, chunk, len));
+}
+
+static sfsistat
+t_eom(SMFICTX *ctx)
+{
+	TIMED("eom", cb_eom(ctx));
+}
+
 struct smfiDesc milter_desc = {
 	MILTER_NAME,
 	SMFI_VERSION,
 	SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_DELRCPT | SMFIF_QUARANTINE | SMFIF_CHGFROM,
 	NULL,			/* connect */
 	NULL,			/* helo */
-	cb_envfrom,
-	cb_envrcpt,
-	cb_header,
+	t_envfrom,
+	t_envrcpt,
+	t_header,
 	NULL,			/* eoh */
-	cb_body,
-	cb_eom,
+	t_body,
+	t_eom,
 	cb_abort,
 	cb_close,
 	NULL,			/* unknown */

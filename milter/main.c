@@ -33,6 +33,7 @@
 #include "daemon.h"
 #include "keytable.h"
 #include "listen.h"
+#include "milter_metrics.h"
 #include "log.h"
 #include "milter.h"
 #include "parse.h"
@@ -188,6 +189,7 @@ open_socket(const struct ipp_config *cfg, uid_t uid, gid_t gid)
 	else if (ipp_listen_unix_secure(sp.path, uid, gid, err, sizeof(err)) != 0)
 		msg_fatal("%s", err);
 	msg_info("listening on %s", cfg->milter_socket);
+	mm_listen(cfg);
 }
 
 static const char *
@@ -226,6 +228,7 @@ serve(struct ipp_store *store, const char *file)
 
 	milter_store = store;
 	conf_file = file;
+	mm_init();
 	{
 		struct ipp_confref *ref = ipp_confref_get();
 
@@ -243,6 +246,7 @@ serve(struct ipp_store *store, const char *file)
 	if (pipe(reload_pipe) != 0
 	    || fcntl(reload_pipe[1], F_SETFL, O_NONBLOCK) != 0)
 		msg_fatal("cannot create a pipe: %s", strerror(errno));
+	mm_start();
 	if (pthread_create(&rt, NULL, reloader, NULL) != 0
 	    || pthread_create(&mt, NULL, milter_thread, NULL) != 0)
 		msg_fatal("cannot start threads: %s", strerror(errno));
@@ -272,6 +276,7 @@ serve(struct ipp_store *store, const char *file)
 			(void) usleep(10000);
 	}
 	(void) pthread_join(rt, NULL);
+	mm_stop();
 	/* libmilter does not wait for its sessions: let them finish with the store */
 	for (i = 0; i < 100 && atomic_load(&milter_sessions) > 0; i++)
 		(void) usleep(50000);

@@ -37,6 +37,9 @@ struct conn {
 	struct ipp_direction dir;	/* outbound: ippool acts on the message */
 	char	sender[IPP_ADDR_MAX + 1];
 	unsigned ntags;			/* client-supplied tag headers seen */
+	unsigned long nrcpt;		/* recipients the milter let through (metrics) */
+	unsigned long removed;		/* of them, removed at the end (protect.c) */
+	int	held;			/* the message was quarantined (protect.c) */
 	int	local;			/* a local submission (Postfix non_smtpd_milters) */
 	struct protect *prot;		/* recipient protection (protect.c) */
 	struct sign_conn *sign;		/* DKIM signing (sign.c), for the connection */

@@ -12,6 +12,7 @@
 #include "bounceguard.h"
 #include "clock.h"
 #include "log.h"
+#include "milter_metrics.h"
 #include "protect.h"
 #include "qid.h"
 #include "ratelimit.h"
@@ -97,6 +98,7 @@ protect_mail(SMFICTX *ctx, struct conn *c)
 		}
 		(void) smfi_setreply(ctx, "451", "4.3.0",
 		    "temporary failure in the sender check, try again later");
+		mm_message(1, MM_TEMPFAIL);
 		return (SMFIS_TEMPFAIL);
 	}
 	if (!gs.paused)
@@ -117,6 +119,7 @@ protect_mail(SMFICTX *ctx, struct conn *c)
 		return (SMFIS_CONTINUE);
 	}
 	reply(ctx, "451", "4.7.1", msg);
+	mm_message(1, MM_REFUSED_GUARD);
 	return (SMFIS_TEMPFAIL);
 }
 
@@ -194,6 +197,7 @@ protect_rcpt(SMFICTX *ctx, struct conn *c, const char *raw)
 		(void) snprintf(text, sizeof(text),
 		    "<%s>: temporary failure in the recipient check, try again later", addr);
 		reply(ctx, "451", "4.3.0", text);
+		mm_rcpt(1, MM_TEMPFAIL, 1);
 		return (SMFIS_TEMPFAIL);
 	}
 	if (rc == IPP_OK) {
@@ -212,6 +216,7 @@ protect_rcpt(SMFICTX *ctx, struct conn *c, const char *raw)
 			return (SMFIS_CONTINUE);
 		}
 		reply(ctx, "550", "5.7.1", text);
+		mm_rcpt(1, MM_REFUSED_SUPPRESSED, 1);
 		return (SMFIS_REJECT);
 	}
 
@@ -240,6 +245,7 @@ protect_rcpt(SMFICTX *ctx, struct conn *c, const char *raw)
 		}
 		p->n--;			/* not part of this message */
 		reply(ctx, "451", "4.7.1", text);
+		mm_rcpt(1, MM_REFUSED_LIMIT, 1);
 		return (SMFIS_TEMPFAIL);
 	}
 	store_failed(ctx, "the hourly limit");
@@ -251,6 +257,7 @@ protect_rcpt(SMFICTX *ctx, struct conn *c, const char *raw)
 	(void) snprintf(text, sizeof(text),
 	    "<%s>: temporary failure in the recipient check, try again later", addr);
 	reply(ctx, "451", "4.3.0", text);
+	mm_rcpt(1, MM_TEMPFAIL, 1);
 	return (SMFIS_TEMPFAIL);
 }
 
@@ -309,6 +316,8 @@ protect_eom(SMFICTX *ctx, struct conn *c)
 	}
 	if (!p->hold && dropped > 0 && dropped >= p->nrcpt)
 		hold(p, "every recipient is suppressed or over its hourly limit");
+	mm_rcpt(1, MM_REMOVED, dropped);
+	c->removed = dropped;
 	if (p->hold) {
 		if (smfi_quarantine(ctx, p->hold_why) != MI_SUCCESS) {
 			msg_warn("%s: cannot hold the message (%s): refusing it", milter_qid(ctx),
@@ -316,6 +325,7 @@ protect_eom(SMFICTX *ctx, struct conn *c)
 			return (SMFIS_TEMPFAIL);
 		}
 		msg_info("%s: held: %s", milter_qid(ctx), p->hold_why);
+		c->held = 1;
 	}
 	return (SMFIS_CONTINUE);
 }

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "mailbox.h"
 #include "milter.h"
+#include "milter_metrics.h"
 #include "qid.h"
 #include "sign.h"
 #include "signer.h"
@@ -658,10 +659,13 @@ sign_eom(SMFICTX *ctx, const struct conn *c)
 			off += (size_t) n;
 	}
 	msg_info("%s: DKIM-Signature added: %s", qid, log);
+	for (i = 0; i < m->nkeys; i++)
+		mm_signature(ipp_key_alg_name(m->k[i].key->type));
 	rc = 0;
 	goto out;
 
 tempfail:
+	mm_sign_failure();
 	(void) smfi_setreply(ctx, "451", "4.3.0", "ippool: cannot DKIM-sign the message, try again later");
 out:
 	for (i = 0; i < SIGN_MAX_KEYS; i++)

@@ -111,6 +111,8 @@ route(const struct ipp_config *cfg, struct ipp_store *store, const struct ipp_po
 	time_t	now = ipp_now();
 
 	(void) ipp_isp_classify(cfg, rcpt, now, &isp);
+	if (isp.how == IPP_ISP_DNSFAIL)
+		metrics_dns_failure();
 	if (ipp_wu_store_route(store, cfg, pool, isp.isp, now, &d) != IPP_OK) {
 		msg_warn_limited(&store_lim, 60,
 		    "warm-up store unavailable: answering TEMP (Postfix defers; nothing is lost)");
@@ -124,6 +126,7 @@ route(const struct ipp_config *cfg, struct ipp_store *store, const struct ipp_po
 		    "OK retry:4.7.1 warm-up capacity for %s on pool %s exhausted until %s UTC",
 		    isp.isp->name, pool->name, until);
 		*kind = M_SM_DEFER;
+		metrics_route(pool, NULL, NULL, isp.isp, 1);
 	} else if (ipp_transport_name(cfg, d.pool, d.ip, transport, sizeof(transport)) != 0) {
 		(void) snprintf(reply, rlen, "TEMP transport name too long");
 		*kind = M_SM_TEMP;
@@ -131,6 +134,7 @@ route(const struct ipp_config *cfg, struct ipp_store *store, const struct ipp_po
 	} else {
 		(void) snprintf(reply, rlen, "OK %s:%s", transport, cfg->relay ? cfg->relay : "");
 		*kind = d.kind == IPP_WU_SPILL ? M_SM_SPILL : M_SM_ROUTE;
+		metrics_route(pool, d.pool, d.pool->ips[d.ip].text, isp.isp, 0);
 	}
 	msg_debug("socketmap %s %s: isp %s (%s %s): %s", pool->name, rcpt, isp.isp->name,
 	    ipp_isp_how_name(isp.how), isp.detail, reply);

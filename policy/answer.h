@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 #include "config.h"
-#include "metrics.h"
+#include "policy_metrics.h"
 #include "store.h"
 
 #define ANSWER_MAX	1024	/* longest reply text */

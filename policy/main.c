@@ -16,9 +16,10 @@
 
 #include "confref.h"
 #include "daemon.h"
+#include "httpd.h"
 #include "listen.h"
 #include "log.h"
-#include "metrics.h"
+#include "policy_metrics.h"
 #include "server.h"
 
 static const char *conf_file;
@@ -109,6 +110,14 @@ open_listeners(const struct ipp_config *cfg, uid_t uid, gid_t gid)
 			msg_fatal_status(EX_UNAVAILABLE, "%s", err);
 }
 
+/* The metrics listener admits the clients the other listeners do. */
+static int
+metrics_allowed(const struct ipp_ip *ip, void *arg)
+{
+	(void) arg;
+	return (server_client_allowed(ip));
+}
+
 /* The event loop, with its signals, until SIGTERM or SIGINT. */
 static int
 serve(struct ipp_store *store, const char *file)
@@ -116,15 +125,25 @@ serve(struct ipp_store *store, const char *file)
 	struct event_base *base;
 	struct event *ev_hup, *ev_term, *ev_int;
 	struct server *srv;
+	struct ipp_httpd *httpd;
+	struct ipp_httpd_kind mk = {
+		.name = "metrics", .max_conns = HTTPD_CONNS_METRICS,
+		.clients_name = "[policy] clients", .allowed = metrics_allowed,
+		.handle = ipp_httpd_metrics_handle, .count = metrics_http_count,
+	};
 	int	i, rc;
 
 	conf_file = file;
-	if ((base = event_base_new()) == NULL || (srv = server_new(base, store)) == NULL)
+	metrics_init(store);
+	if ((base = event_base_new()) == NULL || (srv = server_new(base, store)) == NULL
+	    || (httpd = ipp_httpd_new(base)) == NULL)
 		msg_fatal("cannot set up the event loop");
 	for (i = 0; i < nlis; i++) {
-		rc = server_listen(srv, lis[i].kind == L_POLICY ? PROTO_POLICY
-		    : lis[i].kind == L_SOCKETMAP ? PROTO_SOCKETMAP : PROTO_METRICS,
-		    lis[i].fd, lis[i].spec);
+		if (lis[i].kind == L_METRICS)
+			rc = ipp_httpd_listen(httpd, &mk, lis[i].fd, lis[i].spec);
+		else
+			rc = server_listen(srv, lis[i].kind == L_POLICY ? PROTO_POLICY
+			    : PROTO_SOCKETMAP, lis[i].fd, lis[i].spec);
 		if (rc != 0)
 			msg_fatal("cannot serve %s", lis[i].spec);
 	}
@@ -139,6 +158,7 @@ serve(struct ipp_store *store, const char *file)
 	if (event_base_dispatch(base) < 0)
 		msg_error("event loop failed");
 
+	ipp_httpd_free(httpd);
 	server_free(srv);
 	event_free(ev_hup);
 	event_free(ev_term);

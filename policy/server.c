@@ -29,11 +29,13 @@
 #include <unistd.h>
 
 #include "answer.h"
+#include "clock.h"
 #include "confref.h"
+#include "evlisten.h"
 #include "frame.h"
-#include "http.h"
+#include "listen.h"
 #include "log.h"
-#include "metrics.h"
+#include "policy_metrics.h"
 #include "parse.h"
 #include "server.h"
 #include "workers.h"
@@ -43,10 +45,9 @@
 struct conn;
 
 struct listener {
-	struct evconnlistener *l;
+	struct ipp_evlisten *el;
 	enum proto proto;
 	char	spec[128];
-	struct event *retry;
 	size_t	nconns, max;		/* open connections, the cap */
 	struct ipp_log_limit refuse_lim, cap_lim;
 };
@@ -92,13 +93,13 @@ struct smjob {
 static const char *
 proto_name(enum proto p)
 {
-	return (p == PROTO_SOCKETMAP ? "socketmap" : p == PROTO_POLICY ? "policy" : "metrics");
+	return (p == PROTO_SOCKETMAP ? "socketmap" : "policy");
 }
 
 static enum metric
 conns_metric(enum proto p)
 {
-	return (p == PROTO_SOCKETMAP ? M_SM_CONNS : p == PROTO_POLICY ? M_PL_CONNS : M_MX_CONNS);
+	return (p == PROTO_SOCKETMAP ? M_SM_CONNS : M_PL_CONNS);
 }
 
 static void process(struct conn *);
@@ -138,8 +139,7 @@ static void
 malformed(struct conn *c, const char *why)
 {
 	msg_warn("%s client %s: %s; closing the connection", proto_name(c->proto), c->peer, why);
-	if (c->proto != PROTO_METRICS)
-		metrics_add(c->proto == PROTO_SOCKETMAP ? M_SM_MALFORMED : M_PL_MALFORMED, 1);
+	metrics_add(c->proto == PROTO_SOCKETMAP ? M_SM_MALFORMED : M_PL_MALFORMED, 1);
 	conn_close(c);
 }
 
@@ -169,9 +169,11 @@ static void
 sm_run(struct job *j)
 {
 	struct smjob *sj = (struct smjob *) j;
+	double	t0 = ipp_monotonic_fine();
 
 	sj->st = answer_socketmap(ipp_confref_cfg(sj->ref), sj->store, sj->req, sj->len,
 	    sj->reply, sizeof(sj->reply), &sj->kind, sj->why, sizeof(sj->why));
+	metrics_latency("socketmap", ipp_monotonic_fine() - t0);
 }
 
 static void
@@ -197,49 +199,6 @@ sm_done(struct job *j)
 	free(sj);
 }
 
-/* A metrics request: the page, or why not; the connection then closes. */
-static int
-dispatch_http(struct conn *c, char *req, size_t len)
-{
-	struct evbuffer *out = bufferevent_get_output(c->bev), *body;
-	enum http_want w = http_request(req, len);
-	int	rc, status;
-
-	free(req);
-	if ((body = evbuffer_new()) == NULL) {
-		conn_close(c);
-		return (-1);
-	}
-	switch (w) {
-	case HTTP_WANT_METRICS:
-	case HTTP_WANT_HEAD:
-		metrics_page(body, c->srv->store);
-		status = 200;
-		break;
-	case HTTP_WANT_NOTFOUND:
-		(void) evbuffer_add_printf(body, "see /metrics\n");
-		status = 404;
-		break;
-	case HTTP_WANT_METHOD:
-		(void) evbuffer_add_printf(body, "only GET /metrics\n");
-		status = 405;
-		break;
-	default:
-		(void) evbuffer_add_printf(body, "not an HTTP/1.x request\n");
-		status = 400;
-	}
-	rc = http_reply(out, status, status == 200 ? "text/plain; version=0.0.4"
-	    : "text/plain", body, w == HTTP_WANT_HEAD);
-	evbuffer_free(body);
-	if (rc != 0) {
-		conn_close(c);
-		return (-1);
-	}
-	c->last = 1;
-	(void) bufferevent_disable(c->bev, EV_READ);
-	return (0);
-}
-
 /* Answer one framed request, here or through a worker; takes req.
  * Returns -1 when the connection was closed (and freed). */
 static int
@@ -252,9 +211,8 @@ dispatch(struct conn *c, char *req, size_t len)
 	enum answer_status st;
 	enum metric kind;
 	struct smjob *sj;
+	double	t0;
 
-	if (c->proto == PROTO_METRICS)
-		return (dispatch_http(c, req, len));
 	ref = ipp_confref_get();
 	cfg = ipp_confref_cfg(ref);
 	if (c->proto == PROTO_SOCKETMAP && answer_socketmap_blocks(cfg, req, len)) {
@@ -281,11 +239,13 @@ dispatch(struct conn *c, char *req, size_t len)
 		free(req);
 		return (reply(c, "TEMP ippool-policyd is busy"));
 	}
+	t0 = ipp_monotonic_fine();
 	if (c->proto == PROTO_SOCKETMAP)
 		st = answer_socketmap(cfg, s->store, req, len, text, sizeof(text), &kind,
 		    why, sizeof(why));
 	else
 		st = answer_policy(cfg, req, len, text, sizeof(text), &kind, why, sizeof(why));
+	metrics_latency(proto_name(c->proto), ipp_monotonic_fine() - t0);
 	ipp_confref_put(ref);
 	free(req);
 	if (st == ANSWER_MALFORMED) {
@@ -334,10 +294,8 @@ frame(struct conn *c, struct evbuffer *in, char **req, size_t *len, char *why, s
 	switch (c->proto) {
 	case PROTO_SOCKETMAP:
 		return (frame_netstring(in, &c->scan, req, len, why, wlen));
-	case PROTO_POLICY:
-		return (frame_policy(in, &c->scan, req, len, why, wlen));
 	default:
-		return (frame_http(in, &c->scan, req, len, why, wlen));
+		return (frame_policy(in, &c->scan, req, len, why, wlen));
 	}
 }
 
@@ -351,7 +309,7 @@ process(struct conn *c)
 	enum frame f;
 
 	if (c->last) {
-		/* refused, or the metrics reply is queued: input is not read */
+		/* refused: input is not read */
 		(void) evbuffer_drain(in, evbuffer_get_length(in));
 		return;
 	}
@@ -420,34 +378,9 @@ on_event(struct bufferevent *bev, short what, void *arg)
 
 /* --- listeners ------------------------------------------------------------ */
 
-static void
-peer_name(const struct sockaddr *sa, char *buf, size_t len, struct ipp_ip *ip)
-{
-	char	a[INET6_ADDRSTRLEN];
-
-	memset(ip, 0, sizeof(*ip));
-	if (sa->sa_family == AF_INET
-	    && inet_ntop(AF_INET, &((const struct sockaddr_in *) sa)->sin_addr, a, sizeof(a))) {
-		(void) snprintf(buf, len, "%s:%u", a,
-		    ntohs(((const struct sockaddr_in *) sa)->sin_port));
-		ip->family = AF_INET;
-		ip->a.v4 = ((const struct sockaddr_in *) sa)->sin_addr;
-	} else if (sa->sa_family == AF_INET6
-	    && inet_ntop(AF_INET6, &((const struct sockaddr_in6 *) sa)->sin6_addr, a, sizeof(a))) {
-		(void) snprintf(buf, len, "[%s]:%u", a,
-		    ntohs(((const struct sockaddr_in6 *) sa)->sin6_port));
-		ip->family = AF_INET6;
-		ip->a.v6 = ((const struct sockaddr_in6 *) sa)->sin6_addr;
-	} else {
-		(void) snprintf(buf, len, "unix");
-		return;
-	}
-	(void) snprintf(ip->text, sizeof(ip->text), "%s", a);
-}
-
 /* May this client connect?  A unix socket's mode decides for it. */
-static int
-client_allowed(const struct ipp_ip *ip)
+int
+server_client_allowed(const struct ipp_ip *ip)
 {
 	struct ipp_confref *ref;
 	const struct ipp_config *cfg;
@@ -477,11 +410,8 @@ refuse_busy(struct conn *c)
 		rc = evbuffer_add_printf(out, "%zu:%s,", strlen(CAP_SOCKETMAP_ANSWER),
 		    CAP_SOCKETMAP_ANSWER) < 0 ? -1 : 0;
 		break;
-	case PROTO_POLICY:
-		rc = evbuffer_add_printf(out, "%s\n\n", CAP_POLICY_ANSWER) < 0 ? -1 : 0;
-		break;
 	default:
-		rc = http_reply(out, 503, "text/plain", NULL, 0);
+		rc = evbuffer_add_printf(out, "%s\n\n", CAP_POLICY_ANSWER) < 0 ? -1 : 0;
 	}
 	c->last = 1;
 	if (rc != 0)
@@ -502,10 +432,10 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 
 	(void) salen;
 	for (i = 0; i < s->nlis; i++)
-		if (s->lis[i].l == l)
+		if (ipp_evlisten_get(s->lis[i].el) == l)
 			lis = &s->lis[i];
-	peer_name(sa, peer, sizeof(peer), &ip);
-	if (!client_allowed(&ip)) {
+	ipp_listen_peer(sa, peer, sizeof(peer), &ip);
+	if (!server_client_allowed(&ip)) {
 		msg_warn_limited(&lis->refuse_lim, 60,
 		    "%s client %s: not in [policy] clients; connection refused",
 		    proto_name(lis->proto), peer);
@@ -549,8 +479,7 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 	metrics_add(conns_metric(c->proto), 1);
 	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
-	(void) bufferevent_set_timeouts(c->bev,
-	    c->proto == PROTO_METRICS ? &wr : &idle, &wr);
+	(void) bufferevent_set_timeouts(c->bev, &idle, &wr);
 	if (over) {
 		msg_warn_limited(&lis->cap_lim, 60,
 		    "%s: %zu connections open, the listener's limit: refusing %s",
@@ -561,32 +490,6 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 	}
 	if (bufferevent_enable(c->bev, EV_READ) != 0)
 		conn_close(c);
-}
-
-static void
-on_retry(evutil_socket_t fd, short what, void *arg)
-{
-	(void) fd;
-	(void) what;
-	(void) evconnlistener_enable(arg);
-}
-
-/* accept() failed (out of descriptors): pause this listener for a second
- * instead of spinning on a socket that stays readable */
-static void
-on_accept_error(struct evconnlistener *l, void *arg)
-{
-	struct server *s = arg;
-	struct timeval sec = { 1, 0 };
-	int	i, err = EVUTIL_SOCKET_ERROR();
-
-	for (i = 0; i < s->nlis; i++)
-		if (s->lis[i].l == l) {
-			msg_warn_limited(&s->accept_lim, 10, "accept on %s: %s", s->lis[i].spec,
-			    evutil_socket_error_to_string(err));
-			(void) evconnlistener_disable(l);
-			(void) event_add(s->lis[i].retry, &sec);
-		}
 }
 
 struct server *
@@ -613,18 +516,10 @@ server_listen(struct server *s, enum proto p, int fd, const char *spec)
 	if (i >= LISTENERS_MAX)
 		return (-1);
 	s->lis[i].proto = p;
-	s->lis[i].max = p == PROTO_SOCKETMAP ? CONNS_SOCKETMAP : p == PROTO_POLICY ? CONNS_POLICY
-	    : CONNS_METRICS;
+	s->lis[i].max = p == PROTO_SOCKETMAP ? CONNS_SOCKETMAP : CONNS_POLICY;
 	(void) snprintf(s->lis[i].spec, sizeof(s->lis[i].spec), "%s", spec);
-	s->lis[i].l = evconnlistener_new(s->base, on_accept, s,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
-	if (s->lis[i].l == NULL)
+	if ((s->lis[i].el = ipp_evlisten_new(s->base, fd, spec, on_accept, s)) == NULL)
 		return (-1);
-	if ((s->lis[i].retry = evtimer_new(s->base, on_retry, s->lis[i].l)) == NULL) {
-		evconnlistener_free(s->lis[i].l);
-		return (-1);
-	}
-	evconnlistener_set_error_cb(s->lis[i].l, on_accept_error);
 	s->nlis++;
 	msg_info("%s: listening on %s", proto_name(p), spec);
 	return (0);
@@ -638,10 +533,8 @@ server_free(struct server *s)
 
 	if (s == NULL)
 		return;
-	for (i = 0; i < s->nlis; i++) {
-		event_free(s->lis[i].retry);
-		evconnlistener_free(s->lis[i].l);
-	}
+	for (i = 0; i < s->nlis; i++)
+		ipp_evlisten_free(s->lis[i].el);
 	/* lookups under way finish; their connections close with the rest */
 	for (c = s->conns; c; c = c->next)
 		c->closing = 1;

@@ -102,6 +102,9 @@ struct ipp_config {
 	size_t	ninternal_hosts;
 	enum ipp_sign_from sign_from;
 	char   *recipient_delimiter;	/* "" = sub-addresses are separate mailboxes */
+	char   *milter_metrics;		/* GET /metrics listener, or NULL: none */
+	struct ipp_net *milter_metrics_clients;	/* who may connect to it */
+	size_t	nmilter_metrics_clients;
 
 	/* [policy] */
 	char   *policy_socket;

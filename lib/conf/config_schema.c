@@ -74,6 +74,10 @@ static const struct conf_key milter_keys[] = {
 	    .def = "envelope" },
 	{ "recipient_delimiter", &conf_t_word, C(recipient_delimiter),
 	    .check = conf_check_delimiter, .def = "+", .flags = CF_EMPTY },
+	{ "metrics", &conf_t_word, C(milter_metrics), .check = conf_check_sock_inet,
+	    .flags = CF_RESTART | CF_OPTIONAL },
+	{ "metrics_clients", &conf_t_nets, C(milter_metrics_clients),
+	    C(nmilter_metrics_clients), .def = "127.0.0.0/8 ::1" },
 	END
 };
 

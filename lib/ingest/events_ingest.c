@@ -88,7 +88,7 @@ ev_wants(const struct ipp_config *cfg, const struct ipp_logline *ll)
 
 static int
 ev_apply(struct ipp_txn *txn, const struct ipp_config *cfg, const struct ipp_logline *ll,
-    char *note, size_t notelen)
+    struct ipp_ingest_out *out)
 {
 	const struct ipp_pool *pool = NULL;
 	struct ipp_isp_result res;
@@ -97,8 +97,7 @@ ev_apply(struct ipp_txn *txn, const struct ipp_config *cfg, const struct ipp_log
 	size_t	idx = 0;
 	int	rc;
 
-	(void) note;
-	(void) notelen;
+	(void) out;
 	if (ipp_transport_from_syslog(cfg, ll->syslog_name, &pool, &idx) != 0)
 		pool = NULL;
 	if ((rc = ipp_events_txn_sender(txn, cfg, ll, sender, sizeof(sender))) < 0)

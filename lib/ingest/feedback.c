@@ -150,7 +150,8 @@ suppression_event(struct ipp_txn *txn, const struct ipp_config *cfg,
 /* Suppress the recipient of a log line for suppress_ttl; WHY ends the source. */
 static int
 suppress_rcpt(struct ipp_txn *txn, const struct ipp_config *cfg,
-    const struct ipp_logline *ll, const char *why)
+    const struct ipp_logline *ll, const char *why, const char *reason,
+    struct ipp_ingest_out *out)
 {
 	struct ipp_supp s;
 	int	rc;
@@ -164,13 +165,14 @@ suppress_rcpt(struct ipp_txn *txn, const struct ipp_config *cfg,
 	(void) snprintf(s.source, sizeof(s.source), "log %.64s %s: %s", ll->host, ll->qid, why);
 	if ((rc = ipp_supp_txn_put(txn, &s, IPP_SUPP_EXTEND)) < 0)
 		return (rc);
+	out->suppressed = reason;
 	return (suppression_event(txn, cfg, ll, why));
 }
 
 /* Soft failures of a recipient: "f|ADDR" -> times, space-separated. */
 static int
 soft_failure(struct ipp_txn *txn, const struct ipp_config *cfg,
-    const struct ipp_logline *ll, int clear)
+    const struct ipp_logline *ll, int clear, struct ipp_ingest_out *out)
 {
 	struct ipp_buf v = { NULL, 0 };
 	long long times[SOFT_MAX];
@@ -214,7 +216,7 @@ soft_failure(struct ipp_txn *txn, const struct ipp_config *cfg,
 
 		(void) snprintf(why, sizeof(why), "%zu soft failures in %lldd, last dsn=%s",
 		    n, cfg->suppress_window / 86400, ll->dsn[0] ? ll->dsn : "?");
-		if ((rc = suppress_rcpt(txn, cfg, ll, why)) < 0)
+		if ((rc = suppress_rcpt(txn, cfg, ll, why, "soft_failures", out)) < 0)
 			return (rc);
 		rc = ipp_txn_del(txn, IPP_T_STATS, key, (size_t) klen);
 		return (rc == IPP_NOTFOUND ? IPP_OK : rc);
@@ -230,13 +232,11 @@ soft_failure(struct ipp_txn *txn, const struct ipp_config *cfg,
 
 static int
 fb_apply(struct ipp_txn *txn, const struct ipp_config *cfg, const struct ipp_logline *ll,
-    char *note, size_t notelen)
+    struct ipp_ingest_out *out)
 {
 	char	key[400], val[IPP_ADDR_MAX + 32], dom[256];
 	int	klen, vlen, rc;
 
-	(void) note;
-	(void) notelen;
 	if (ll->kind == IPP_LOGK_SENDER) {
 		if ((klen = qid_key(ll, key, sizeof(key))) < 0)
 			return (IPP_OK);
@@ -250,13 +250,13 @@ fb_apply(struct ipp_txn *txn, const struct ipp_config *cfg, const struct ipp_log
 	if (ll->status == IPP_LOGS_SENT) {
 		if (dom[0] && (rc = ipp_guard_txn_count(txn, dom, ll->when, 1, 0)) < 0)
 			return (rc);
-		return (soft_failure(txn, cfg, ll, 1));
+		return (soft_failure(txn, cfg, ll, 1, out));
 	}
 	if (hard_bounce(ll)) {
 		char	why[64];
 
 		(void) snprintf(why, sizeof(why), "dsn=%s", ll->dsn);
-		if ((rc = suppress_rcpt(txn, cfg, ll, why)) < 0)
+		if ((rc = suppress_rcpt(txn, cfg, ll, why, "hard_bounce", out)) < 0)
 			return (rc);
 		if (dom[0] && (rc = ipp_guard_txn_count(txn, dom, ll->when, 0, 1)) < 0)
 			return (rc);
@@ -264,7 +264,7 @@ fb_apply(struct ipp_txn *txn, const struct ipp_config *cfg, const struct ipp_log
 	}
 	/* deferred, or bounced with a 4.x.x code (soft_bounce) */
 	if (recipient_soft_failure(ll))
-		return (soft_failure(txn, cfg, ll, 0));
+		return (soft_failure(txn, cfg, ll, 0, out));
 	return (IPP_OK);
 }
 

@@ -2,6 +2,7 @@
  * handlers that give them meaning. */
 #include "autoconfig.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "feedback.h"
 #include "ingest.h"
 #include "log.h"
+#include "metrics.h"
 #include "warmup_ingest.h"
 
 /* Every consumer of log lines, in the order they see each line. */
@@ -42,7 +44,7 @@ struct line_job {
 	const struct ipp_config *cfg;
 	const struct ipp_logline *ll;
 	const struct ipp_ingest_handler *want[8];
-	char	note[8][IPP_INGEST_NOTE_MAX];	/* per handler, logged after commit */
+	struct ipp_ingest_out out[8];	/* per handler, used after commit */
 	int	nwant;
 	char	key[1200];
 	size_t	klen;
@@ -68,9 +70,8 @@ line_body(struct ipp_txn *txn, void *arg)
 			return (rc);
 	}
 	for (i = 0; i < job->nwant; i++) {
-		job->note[i][0] = '\0';
-		if ((rc = job->want[i]->apply(txn, job->cfg, job->ll, job->note[i],
-		    sizeof(job->note[i]))) < 0)
+		memset(&job->out[i], 0, sizeof(job->out[i]));
+		if ((rc = job->want[i]->apply(txn, job->cfg, job->ll, &job->out[i])) < 0)
 			return (rc);
 	}
 	if (job->dedup) {
@@ -80,6 +81,72 @@ line_body(struct ipp_txn *txn, void *arg)
 			return (rc);
 	}
 	return (IPP_OK);
+}
+
+/* --- metrics: what a long-running ingest has done (ippoolctl --metrics-file) */
+
+static struct ipp_metric *m_lines, *m_findings, *m_supp, *m_backoff, *m_results;
+static pthread_once_t m_once = PTHREAD_ONCE_INIT;
+
+static void
+metrics_register(void)
+{
+	static const char *const results[] = { "applied", "duplicate", "ignored", "skipped",
+	    "failed" };
+	static const enum ipp_logstatus kinds[] = { IPP_LOGS_SENT, IPP_LOGS_DEFERRED,
+	    IPP_LOGS_BOUNCED, IPP_LOGS_EXPIRED };
+	size_t	i;
+
+	m_lines = ipp_metric_counter("ippool_ingest_lines_total",
+	    "Log lines read by ippoolctl ingest, by what became of them.", "result");
+	m_findings = ipp_metric_counter("ippool_ingest_findings_total",
+	    "Delivery results applied from the logs, by kind.", "kind");
+	m_supp = ipp_metric_counter("ippool_ingest_suppressions_total",
+	    "Recipients suppressed from the logs, by reason.", "reason");
+	m_results = ipp_metric_counter("ippool_ingest_results_total",
+	    "Delivery results of the pool instances, by pool, IP, ISP and status.",
+	    "pool,ip,isp,status");
+	m_backoff = ipp_metric_counter("ippool_ingest_backoffs_total",
+	    "Deferrals matching [warmup] backoff: the IP's capacity halved and paused at the ISP.",
+	    "pool,ip,isp");
+	for (i = 0; i < sizeof(results) / sizeof(results[0]); i++)
+		ipp_metric_add(m_lines, 0, results[i]);
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		ipp_metric_add(m_findings, 0, ipp_logstatus_name(kinds[i]));
+	ipp_metric_add(m_supp, 0, "hard_bounce");
+	ipp_metric_add(m_supp, 0, "soft_failures");
+}
+
+void
+ipp_ingest_metrics_init(void)
+{
+	(void) pthread_once(&m_once, metrics_register);
+}
+
+static void
+count_line(const char *result)
+{
+	ipp_ingest_metrics_init();
+	ipp_metric_add(m_lines, 1, result);
+}
+
+static void
+count_effects(const struct line_job *job)
+{
+	int	i;
+
+	if (job->ll->kind == IPP_LOGK_DELIVERY || job->ll->kind == IPP_LOGK_EXPIRED)
+		ipp_metric_add(m_findings, 1, ipp_logstatus_name(job->ll->status));
+	for (i = 0; i < job->nwant; i++) {
+		if (job->out[i].suppressed)
+			ipp_metric_add(m_supp, 1, job->out[i].suppressed);
+		if (job->out[i].pool != NULL)
+			ipp_metric_add(m_results, 1, job->out[i].pool, job->out[i].ip,
+			    job->out[i].isp, ipp_logstatus_name(job->ll->status));
+		if (job->out[i].backoff)
+			ipp_metric_add(m_backoff, 1, job->out[i].pool, job->out[i].ip,
+			    job->out[i].isp);
+	}
 }
 
 int
@@ -95,9 +162,11 @@ ipp_ingest_line(struct ipp_store *store, const struct ipp_config *cfg,
 	switch (ipp_logparse(line, len, ipp_now(), &ll, err, sizeof(err))) {
 	case IPP_LOGP_FOREIGN:
 		st->skipped++;
+		count_line("skipped");
 		return (IPP_OK);
 	case IPP_LOGP_MALFORMED:
 		st->skipped++;
+		count_line("skipped");
 		msg_warn("%s: malformed Postfix line skipped: %s", where, err);
 		return (IPP_OK);
 	case IPP_LOGP_POSTFIX:
@@ -111,6 +180,7 @@ ipp_ingest_line(struct ipp_store *store, const struct ipp_config *cfg,
 			job.want[job.nwant++] = handlers[i];
 	if (job.nwant == 0) {
 		st->ignored++;
+		count_line("ignored");
 		return (IPP_OK);
 	}
 	/* every line a handler uses counts once */
@@ -118,6 +188,7 @@ ipp_ingest_line(struct ipp_store *store, const struct ipp_config *cfg,
 	{
 		if ((n = mark_key(&ll, job.key, sizeof(job.key))) < 0) {
 			st->skipped++;
+			count_line("skipped");
 			msg_warn("%s: line fields too long to track; skipped", where);
 			return (IPP_OK);
 		}
@@ -126,16 +197,20 @@ ipp_ingest_line(struct ipp_store *store, const struct ipp_config *cfg,
 	rc = ipp_store_run(store, line_body, &job);
 	if (rc == DUPLICATE) {
 		st->duplicate++;
+		count_line("duplicate");
 		return (IPP_OK);
 	}
 	if (rc < 0) {
 		st->failed++;
+		count_line("failed");
 		return (rc);
 	}
 	for (i = 0; i < job.nwant; i++)
-		if (job.note[i][0] != '\0')
-			msg_info("%s", job.note[i]);
+		if (job.out[i].note[0] != '\0')
+			msg_info("%s", job.out[i].note);
 	st->applied++;
+	count_line("applied");
+	count_effects(&job);
 	return (IPP_OK);
 }
 

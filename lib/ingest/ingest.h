@@ -29,21 +29,33 @@ struct ipp_ingest_stats {
  * apply() makes its changes with the txn calls and returns IPP_OK, or a
  * negative store code (IPP_RETRY must be passed up unchanged).  apply()
  * is a transaction body (store.h): it may run several times, so what it
- * has to say goes into NOTE (empty on entry), logged once the line's
- * transaction has committed.
+ * has to say goes into OUT (cleared on entry): a note logged, and effects
+ * counted in the metrics, once the line's transaction has committed.
  */
 #define IPP_INGEST_NOTE_MAX 512
+struct ipp_ingest_out {
+	char	note[IPP_INGEST_NOTE_MAX];
+	const char *suppressed;		/* a suppression added: why ("hard_bounce") */
+	/* a pool instance's result: the pool, IP and ISP (NULL: none), and
+	 * whether it was a backoff that paused the IP */
+	const char *pool, *ip, *isp;
+	int	backoff;
+};
 struct ipp_ingest_handler {
 	const char *name;
 	int	(*wants)(const struct ipp_config *, const struct ipp_logline *);
 	int	(*apply)(struct ipp_txn *, const struct ipp_config *,
-		    const struct ipp_logline *, char *note, size_t notelen);
+		    const struct ipp_logline *, struct ipp_ingest_out *);
 };
 
 /* Apply one raw line; "where" names it in warnings ("FILE:LINE"). */
 int	ipp_ingest_line(struct ipp_store *, const struct ipp_config *,
 	    const char *line, size_t len, const char *where,
 	    struct ipp_ingest_stats *);
+
+/* Register the ingest families (lines, findings, suppressions, backoffs)
+ * so that they show from the start; ipp_ingest_line counts into them. */
+void	ipp_ingest_metrics_init(void);
 
 /* Forget applied-line marks older than the retention (60 days), and what
  * the handlers keep only for a while; feedback marks (fbapply.c) and

@@ -54,7 +54,7 @@ count_day(struct ipp_txn *txn, const struct ipp_config *cfg, const struct ipp_wu
 
 static int
 wu_apply(struct ipp_txn *txn, const struct ipp_config *cfg, const struct ipp_logline *ll,
-    char *note, size_t notelen)
+    struct ipp_ingest_out *out)
 {
 	const struct ipp_pool *pool;
 	struct ipp_isp_result res;
@@ -77,9 +77,13 @@ wu_apply(struct ipp_txn *txn, const struct ipp_config *cfg, const struct ipp_log
 		outcome = ll->status == IPP_LOGS_DEFERRED ? IPP_WU_DEFERRED : IPP_WU_DELIVERED;
 	ipp_wu_txn_io(&io, txn);
 	rc = ipp_wu_settle(cfg, &io, pool, idx, res.isp, outcome, text, ll->when, now, &backoff);
+	out->pool = pool->name;
+	out->ip = pool->ips[idx].text;
+	out->isp = res.isp->name;
 	if (rc == IPP_OK && backoff) {
 		ipp_fmt_hhmm(ll->when + cfg->pause, until, sizeof(until));
-		(void) snprintf(note, notelen,
+		out->backoff = 1;
+		(void) snprintf(out->note, sizeof(out->note),
 		    "backoff: %s (pool %s) at %s: capacity halved for today, paused until %s UTC (queue %s, dsn=%s)",
 		    pool->ips[idx].text, pool->name, res.isp->name, until, ll->qid,
 		    ll->dsn[0] ? ll->dsn : "?");

@@ -1,14 +1,19 @@
 /* store.c - finding the configured backend by name, dispatch to it, the
- * schema version check of the store, and the batched scan every backend
+ * schema version check of the store, the batched scan every backend
  * shares (the backend reads a batch, this file calls back outside any
- * transaction and deletes what the callback asked for). */
+ * transaction and deletes what the callback asked for), and the store's
+ * metrics (operations, failures and their latency, whichever program and
+ * backend). */
 #include "autoconfig.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "log.h"
+#include "metrics.h"
 #include "privs.h"
 #include "store.h"
 #include "store_backend.h"
@@ -35,6 +40,10 @@ static const struct {
 };
 
 #define NBACKENDS (sizeof(backends) / sizeof(backends[0]))
+
+static struct ipp_metric *m_ops, *m_fail, *m_dur;
+static pthread_once_t m_once = PTHREAD_ONCE_INIT;
+static void metrics_register(void);
 
 /* The name the configuration file spells (config.c parses it). */
 const char *
@@ -125,6 +134,7 @@ ipp_store_open(const struct ipp_config *cfg, char *err, size_t errlen)
 		(void) snprintf(err, errlen, "out of memory");
 		return (NULL);
 	}
+	(void) pthread_once(&m_once, metrics_register);
 	s->ops = ops;
 	if ((s->b = s->ops->open(cfg, err, errlen)) == NULL) {
 		free(s);
@@ -161,10 +171,56 @@ ipp_store_describe(const struct ipp_store *s)
 	return (s->ops->describe(s->b));
 }
 
+static void
+metrics_register(void)
+{
+	size_t	i;
+
+	m_ops = ipp_metric_counter("ippool_store_operations_total",
+	    "Store transactions and scans, by backend.", "backend,op");
+	m_fail = ipp_metric_counter("ippool_store_failures_total",
+	    "Store transactions and scans that failed (the caller answered 4xx or exit 75).",
+	    "backend,op");
+	m_dur = ipp_metric_histogram("ippool_store_operation_duration_seconds",
+	    "Time of a store transaction (retries included) or scan.", "backend,op", NULL, 0);
+	for (i = 0; i < NBACKENDS; i++) {
+		ipp_metric_add(m_fail, 0, backends[i].name, "transaction");
+		ipp_metric_add(m_fail, 0, backends[i].name, "scan");
+	}
+}
+
+static const char *
+ops_backend(const struct ipp_store_ops *ops)
+{
+	size_t	i;
+
+	for (i = 0; i < NBACKENDS; i++)
+		if (backends[i].ops == ops)
+			return (backends[i].name);
+	return ("unknown");
+}
+
+static void
+count(const struct ipp_store *s, const char *op, double t0, int rc)
+{
+	const char *b = ops_backend(s->ops);
+
+	ipp_metric_add(m_ops, 1, b, op);
+	if (rc == IPP_ERR)
+		ipp_metric_add(m_fail, 1, b, op);
+	ipp_metric_observe(m_dur, ipp_monotonic_fine() - t0, b, op);
+}
+
 int
 ipp_store_run(struct ipp_store *s, ipp_txn_fn body, void *arg)
 {
-	return (s->ops->run(s->b, body, arg));
+	double	t0 = ipp_monotonic_fine();
+	int	rc;
+
+	(void) pthread_once(&m_once, metrics_register);
+	rc = s->ops->run(s->b, body, arg);
+	count(s, "transaction", t0, rc);
+	return (rc);
 }
 
 int
@@ -266,10 +322,14 @@ ipp_store_scan(struct ipp_store *s, enum ipp_table tab, const void *prefix,
     size_t plen, ipp_scan_fn cb, void *arg)
 {
 	struct ipp_scan_batch *bh;
+	double	t0 = ipp_monotonic_fine();
 	int	rc = IPP_OK, i, dels, stop = 0;
 
-	if ((bh = calloc(1, sizeof(*bh))) == NULL)
+	(void) pthread_once(&m_once, metrics_register);
+	if ((bh = calloc(1, sizeof(*bh))) == NULL) {
+		count(s, "scan", t0, IPP_ERR);
 		return (IPP_ERR);
+	}
 	bh->tab = tab;
 	bh->prefix = prefix;
 	bh->plen = plen;
@@ -300,7 +360,9 @@ ipp_store_scan(struct ipp_store *s, enum ipp_table tab, const void *prefix,
 	batch_clear(bh);
 	free(bh->from);
 	free(bh);
-	return (rc < 0 ? rc : IPP_OK);
+	rc = rc < 0 ? rc : IPP_OK;
+	count(s, "scan", t0, rc);
+	return (rc);
 }
 
 int

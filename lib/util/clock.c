@@ -147,3 +147,13 @@ ipp_parse_iso(const char *s, time_t *out)
 	*out = timegm(&tm);
 	return (0);
 }
+
+double
+ipp_monotonic_fine(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return ((double) time(NULL));
+	return ((double) ts.tv_sec + (double) ts.tv_nsec / 1e9);
+}

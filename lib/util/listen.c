@@ -5,7 +5,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -179,4 +181,29 @@ ipp_listen_unlink(const char *spec)
 
 	if (ipp_parse_sockspec(spec, &sp, err, sizeof(err)) == 0 && sp.kind == IPP_SOCK_UNIX)
 		(void) unlink(sp.path);
+}
+
+void
+ipp_listen_peer(const struct sockaddr *sa, char *buf, size_t len, struct ipp_ip *ip)
+{
+	char	a[INET6_ADDRSTRLEN];
+
+	memset(ip, 0, sizeof(*ip));
+	if (sa->sa_family == AF_INET
+	    && inet_ntop(AF_INET, &((const struct sockaddr_in *) sa)->sin_addr, a, sizeof(a))) {
+		(void) snprintf(buf, len, "%s:%u", a,
+		    ntohs(((const struct sockaddr_in *) sa)->sin_port));
+		ip->family = AF_INET;
+		ip->a.v4 = ((const struct sockaddr_in *) sa)->sin_addr;
+	} else if (sa->sa_family == AF_INET6
+	    && inet_ntop(AF_INET6, &((const struct sockaddr_in6 *) sa)->sin6_addr, a, sizeof(a))) {
+		(void) snprintf(buf, len, "[%s]:%u", a,
+		    ntohs(((const struct sockaddr_in6 *) sa)->sin6_port));
+		ip->family = AF_INET6;
+		ip->a.v6 = ((const struct sockaddr_in6 *) sa)->sin6_addr;
+	} else {
+		(void) snprintf(buf, len, "unix");
+		return;
+	}
+	(void) snprintf(ip->text, sizeof(ip->text), "%s", a);
 }

@@ -9,6 +9,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+struct sockaddr;
+struct ipp_ip;
+
 /* The umask while a unix socket is bound: it is born 0660, never wider. */
 #define IPP_LISTEN_UMASK	0117
 #define IPP_LISTEN_MODE		0660
@@ -36,5 +39,12 @@ int	ipp_listen_open(const char *spec, uid_t, gid_t, char *err, size_t errlen);
 
 /* Remove a unix socket at exit (inet: nothing to do). */
 void	ipp_listen_unlink(const char *spec);
+
+/*
+ * The peer of an accepted connection for logs ("192.0.2.1:5123",
+ * "[2001:db8::1]:5123", "unix") and, for inet peers, its address in ip
+ * (family 0 for a unix peer: its socket's mode is its access control).
+ */
+void	ipp_listen_peer(const struct sockaddr *, char *buf, size_t len, struct ipp_ip *ip);
 
 #endif

@@ -5,7 +5,7 @@
  * (csv.h), DNS (dns.h), hashing (hash.h), listening sockets (listen.h),
  * text made printable (printable.h), privileges (privs.h), reading a
  * file whole (readall.h), the X-Settings codec (settings.h), SVG charts
- * (svg.h).
+ * (svg.h), the metrics registry (metrics.h).
  *
  * May use: the C library and the libraries it wraps (OpenSSL, jansson,
  * libidn2, GMime, libresolv, libm).  Nothing else of lib/. */
@@ -20,6 +20,7 @@
 #include "listen.h"
 #include "log.h"
 #include "mailbox.h"
+#include "metrics.h"
 #include "parse.h"
 #include "printable.h"
 #include "privs.h"

@@ -133,6 +133,29 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# not_before_midnight SECONDS: if the UTC day ends within SECONDS, wait for
+# the next one (a test that counts a day's warm-up must not straddle two)
+not_before_midnight() {
+	local now left
+	now=$(date -u +%s)
+	left=$(( 86400 - now % 86400 ))
+	if [ "$left" -lt "$1" ]; then
+		diag "waiting $left s for 00:00 UTC"
+		sleep $(( left + 2 ))
+	fi
+}
+
+# http_get URL: the HTTP status, then the body (GET, 10 s timeout)
+http_get() {
+	"$PY" -c '
+import sys, urllib.request, urllib.error
+try:
+    r = urllib.request.urlopen(sys.argv[1], timeout=10)
+    print(r.status); print(r.read().decode(), end="")
+except urllib.error.HTTPError as e:
+    print(e.code)' "$1"
+}
+
 # Wait until COMMAND succeeds, for up to SECONDS (tenths polled).
 wait_for() {	# wait_for SECONDS COMMAND...
 	local secs=$1 i; shift

@@ -225,15 +225,6 @@ ok $(( (t1 - t0) / 1000000 < 1000 ? 0 : 1 )) "  within a second ($(( (t1 - t0) /
 kill $i1 $i2 2>/dev/null; wait $i1 $i2 2>/dev/null
 
 # --- metrics ------------------------------------------------------------------
-http_get() {	# http_get URL: prints the status, then the body
-	"$PY" -c '
-import sys, urllib.request, urllib.error
-try:
-    r = urllib.request.urlopen(sys.argv[1], timeout=10)
-    print(r.status); print(r.read().decode())
-except urllib.error.HTTPError as e:
-    print(e.code)' "$1"
-}
 m=$(http_get "http://$(netip 1):9465/metrics")
 like "$m" '^200' "metrics: GET /metrics answers 200"
 like "$m" 'ippool_policyd_answers_total\{protocol="socketmap",answer="spill"\} 1' "metrics: spill answers counted"

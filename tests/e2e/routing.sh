@@ -42,12 +42,7 @@ pause = 1h
 CONF
 
 # days roll at 00:00 UTC: do not start day 0 in its last minutes
-now=$(date -u +%s)
-left=$(( 86400 - now % 86400 ))
-if [ "$left" -lt 300 ]; then
-	diag "waiting $left s for 00:00 UTC"
-	sleep $(( left + 2 ))
-fi
+not_before_midnight 300
 
 sink_start out "$(netip 20)"
 pf_setup main 10025 </dev/null

@@ -1,4 +1,4 @@
-/* http.c - the metrics listener's request line and replies.  Only the
+/* http.c - the HTTP listeners' request line and replies.  Only the
  * request line matters; headers are framed (bounded) and ignored. */
 #include "autoconfig.h"
 

@@ -1,8 +1,9 @@
-/* http.h - the little HTTP the metrics listener speaks: a request head
- * (framed by frame_http) read into what to answer, and a reply with
- * Connection: close.  One request per connection, as Prometheus scrapes. */
-#ifndef POLICY_HTTP_H
-#define POLICY_HTTP_H
+/* http.h - the little HTTP the daemons' listeners speak (httpd.c): a
+ * request head (framed by frame_http) read into what to answer, and a
+ * reply with Connection: close.  One request per connection, as
+ * Prometheus scrapes. */
+#ifndef IPP_HTTP_H
+#define IPP_HTTP_H
 
 #include <stddef.h>
 

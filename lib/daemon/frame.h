@@ -1,11 +1,11 @@
-/* frame.h - cutting ippool-policyd's input into requests: socketmap
- * netstrings, policy attribute blocks and the head of an HTTP request
- * (the metrics listener), each with a hard size limit.  The input is
- * untrusted; a frame is handed on as a NUL-terminated copy with its
- * length.  Kept apart from the connections (server.c) so that the tests
- * and the fuzzers reach the framing without a daemon. */
-#ifndef POLICY_FRAME_H
-#define POLICY_FRAME_H
+/* frame.h - cutting a connection's input into requests: socketmap
+ * netstrings and policy attribute blocks (ippool-policyd) and the head of
+ * an HTTP request (httpd.c, in both daemons), each with a hard size limit.
+ * The input is untrusted; a frame is handed on as a NUL-terminated copy
+ * with its length.  Kept apart from the connections so that the tests and
+ * the fuzzers reach the framing without a daemon. */
+#ifndef IPP_FRAME_H
+#define IPP_FRAME_H
 
 #include <stddef.h>
 
