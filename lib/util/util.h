@@ -2,7 +2,7 @@
  * knows nothing of ippool's configuration, store or mail logic: logging
  * (log.h), the clock (clock.h), value parsers (parse.h), e-mail addresses
  * and their canonical form (addr.h), From: mailboxes (mailbox.h), CSV
- * (csv.h), DNS (dns.h), hashing (hash.h), listening sockets (listen.h),
+ * (csv.h), DNS (dns.h), form bodies (form.h), hashing (hash.h), listening sockets (listen.h),
  * privileges (privs.h), reading a file whole (readall.h), the X-Settings
  * codec (settings.h), SVG charts (svg.h).
  *
@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "csv.h"
 #include "dns.h"
+#include "form.h"
 #include "hash.h"
 #include "listen.h"
 #include "log.h"
