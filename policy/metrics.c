@@ -67,6 +67,7 @@ counters_page(struct evbuffer *b)
 	    "ippool_policyd_connections{protocol=\"socketmap\"} %lu\n"
 	    "ippool_policyd_connections{protocol=\"policy\"} %lu\n"
 	    "ippool_policyd_connections{protocol=\"metrics\"} %lu\n"
+	    "ippool_policyd_connections{protocol=\"unsubscribe\"} %lu\n"
 	    "# HELP ippool_policyd_refused_total Connections refused: client not in [policy] clients, or the listener's cap.\n"
 	    "# TYPE ippool_policyd_refused_total counter\n"
 	    "ippool_policyd_refused_total{reason=\"clients\"} %lu\n"
@@ -76,7 +77,25 @@ counters_page(struct evbuffer *b)
 	    "ippool_policyd_slow_total %lu\n",
 	    metrics_get(M_SM_MALFORMED), metrics_get(M_PL_MALFORMED),
 	    metrics_get(M_SM_CONNS), metrics_get(M_PL_CONNS), metrics_get(M_MX_CONNS),
+	    metrics_get(M_UN_CONNS),
 	    metrics_get(M_REFUSED), metrics_get(M_OVERCAP), metrics_get(M_SLOW));
+	(void) evbuffer_add_printf(b,
+	    "# HELP ippool_unsubscribes_total One-click unsubscribe requests with a token, by result.\n"
+	    "# TYPE ippool_unsubscribes_total counter\n"
+	    "ippool_unsubscribes_total{result=\"stored\"} %lu\n"
+	    "ippool_unsubscribes_total{result=\"repeat\"} %lu\n"
+	    "ippool_unsubscribes_total{result=\"bad_token\"} %lu\n"
+	    "ippool_unsubscribes_total{result=\"store_failed\"} %lu\n"
+	    "# HELP ippool_unsubscribe_limited_total Unsubscribe requests refused by a limit.\n"
+	    "# TYPE ippool_unsubscribe_limited_total counter\n"
+	    "ippool_unsubscribe_limited_total{limit=\"rate\"} %lu\n"
+	    "ippool_unsubscribe_limited_total{limit=\"connections\"} %lu\n"
+	    "ippool_unsubscribe_limited_total{limit=\"size\"} %lu\n"
+	    "ippool_unsubscribe_limited_total{limit=\"slow\"} %lu\n",
+	    metrics_get(M_UNSUB_STORED), metrics_get(M_UNSUB_REPEAT),
+	    metrics_get(M_UNSUB_BAD), metrics_get(M_UNSUB_FAILED), metrics_get(M_UNSUB_LIM_RATE),
+	    metrics_get(M_UNSUB_LIM_CAP), metrics_get(M_UNSUB_LIM_SIZE),
+	    metrics_get(M_UNSUB_LIM_SLOW));
 }
 
 static int
