@@ -1,5 +1,5 @@
 /* clientrate.c - the per-address minute counters: open addressing over
- * PROBE neighbouring slots; a slot of an earlier minute is free. */
+ * PROBE neighbouring slots; a slot whose minute is over is free. */
 #include "autoconfig.h"
 
 #include <stdio.h>
@@ -13,7 +13,7 @@
 
 struct slot {
 	char	addr[48];		/* INET6_ADDRSTRLEN and the NUL */
-	time_t	minute;
+	time_t	start;			/* the minute's first request */
 	unsigned count;
 };
 
@@ -36,30 +36,31 @@ clientrate_free(struct clientrate *cr)
 int
 clientrate_hit(struct clientrate *cr, const char *addr, unsigned limit, time_t now)
 {
-	time_t	minute = now / 60;
 	uint32_t h = ipp_hash_str(addr);
 	struct slot *s, *use = NULL;
-	int	i;
+	int	i, live, use_live = 0;
 
 	for (i = 0; i < PROBE; i++) {
 		s = &cr->s[(h + (uint32_t) i) % CLIENTRATE_SLOTS];
-		if (s->minute == minute && strcmp(s->addr, addr) == 0) {
+		live = s->count > 0 && now - s->start < 60 && now >= s->start;
+		if (live && strcmp(s->addr, addr) == 0) {
 			use = s;
+			use_live = 1;
 			break;
 		}
-		if (s->minute != minute) {
-			if (use == NULL || use->minute == minute)
-				use = s;
-		} else if (use == NULL || (use->minute == minute && s->count < use->count))
+		/* a free slot, else the live one with the fewest requests */
+		if (use == NULL || (use_live && (!live || s->count < use->count))) {
 			use = s;
+			use_live = live;
+		}
 	}
-	if (use->minute != minute || strcmp(use->addr, addr) != 0) {
+	if (!use_live || strcmp(use->addr, addr) != 0) {
 		(void) snprintf(use->addr, sizeof(use->addr), "%s", addr);
-		use->minute = minute;
+		use->start = now;
 		use->count = 0;
 	}
 	if (use->count >= limit)
-		return ((int) (60 - now % 60));
+		return ((int) (use->start + 60 - now));
 	use->count++;
 	return (0);
 }

@@ -433,6 +433,8 @@ on_event(struct bufferevent *bev, short what, void *arg)
 	unsigned long e;
 	char	buf[256];
 
+	if (what & BEV_EVENT_CONNECTED)		/* the TLS handshake is done */
+		return;
 	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_WRITING)) {
 		msg_warn_limited(&c->srv->write_lim, 60,
 		    "unsubscribe client %s: answer not read for %d s; closing the connection",

@@ -119,7 +119,8 @@ main(void)
 	is_int(w, 0, "5 requests within a limit of 5");
 	is_int(clientrate_hit(cr, "192.0.2.1", 5, 6010), 50, "the 6th: 50 s to wait");
 	is_int(clientrate_hit(cr, "192.0.2.2", 5, 6010), 0, "another address counts apart");
-	is_int(clientrate_hit(cr, "192.0.2.1", 5, 6060), 0, "the next minute: allowed again");
+	is_int(clientrate_hit(cr, "192.0.2.1", 5, 6059), 1, "  1 s before its minute ends");
+	is_int(clientrate_hit(cr, "192.0.2.1", 5, 6060), 0, "a minute after the first: allowed again");
 	for (i = 0; i < 3 * CLIENTRATE_SLOTS; i++) {
 		(void) snprintf(big, sizeof(big), "10.0.%zu.%zu", i / 256, i % 256);
 		(void) clientrate_hit(cr, big, 5, 6060);
