@@ -188,6 +188,17 @@ wait_for 5 log_since "$T/policyd-p.log" "$before" "\[unsubscribe\] key: "
 ok $? "SIGHUP with a short key: logged"
 is "$(code "$U/$A")" 200 "  the running key still checks tokens"
 cp "$T/unsub.key.good" "$T/unsub.key"
+# rotation: a new key, the former one kept as old_key for the tokens out there
+head -c 32 /dev/urandom >"$T/unsub.key.new"
+chmod 600 "$T/unsub.key.new"
+sed -i -e "s|^key = .*|key = $T/unsub.key.new|" -e "/^key = /a old_key = $T/unsub.key" "$T/ippool.conf"
+before=$(wc -l <"$T/policyd-p.log")
+kill -HUP "$POLICYD_PID"
+wait_for 5 log_since "$T/policyd-p.log" "$before" "configuration .* reloaded"
+ok $? "SIGHUP with a new key and old_key: reloaded"
+is "$(code "$U/$A")" 200 "  a token of the former key still works (old_key)"
+N=$("$TOKEN" "$T/unsub.key.new" nina@example.org shop.example)
+is "$(code "$U/$N")" 200 "  a token of the new key works"
 
 # --- metrics ---------------------------------------------------------------------------
 is "$(metric 'ippool_unsubscribes_total{result="stored"}')" 4 "metrics: stored 4 (alice, bob, dave, erin)"
