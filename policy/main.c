@@ -1,7 +1,8 @@
 /* main.c - ippool-policyd: its listening sockets (bound as root by the
  * shared start-up, lib/daemon/daemon.c) and the event loop with its signals:
- * SIGHUP reloads the configuration (a bad one is logged and the running
- * one kept), SIGTERM and SIGINT stop cleanly. */
+ * SIGHUP reloads the configuration (a bad one, or an [unsubscribe] key
+ * that cannot be read, is logged and the running one kept), SIGTERM and
+ * SIGINT stop cleanly. */
 #include "autoconfig.h"
 
 #include <errno.h>
@@ -21,6 +22,10 @@
 #include "log.h"
 #include "policy_metrics.h"
 #include "server.h"
+#include "tls.h"
+#include "unsub.h"
+#include "unsub_server.h"
+#include "unsubtoken.h"
 
 static const char *conf_file;
 
@@ -52,7 +57,7 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	(void) sig;
 	(void) what;
 	(void) arg;
-	(void) ipp_confref_reload(conf_file, ipp_config_reload_compat);
+	(void) ipp_confref_reload_with(conf_file, ipp_config_reload_compat, unsub_prepare);
 }
 
 static void
@@ -78,10 +83,11 @@ raise_fd_limit(void)
 
 static struct listener {
 	char	spec[300];		/* a copy: a reload frees the first config */
-	enum { L_POLICY, L_SOCKETMAP, L_METRICS } kind;
+	enum { L_POLICY, L_SOCKETMAP, L_METRICS, L_UNSUB } kind;
 	int	fd;
-} lis[3];
+} lis[4];
 static int nlis;
+static SSL_CTX *unsub_tls;		/* made as root: the key may be root's only */
 
 static void
 add_listener(const char *spec, int kind)
@@ -105,6 +111,12 @@ open_listeners(const struct ipp_config *cfg, uid_t uid, gid_t gid)
 	add_listener(cfg->socketmap_socket, L_SOCKETMAP);
 	if (cfg->metrics != NULL)
 		add_listener(cfg->metrics, L_METRICS);
+	if (ipp_unsub_enabled(cfg, NULL)) {
+		add_listener(cfg->unsub_listen, L_UNSUB);
+		if (cfg->unsub_tls_cert != NULL && (unsub_tls = tls_server_ctx(cfg->unsub_tls_cert,
+		    cfg->unsub_tls_key, err, sizeof(err))) == NULL)
+			msg_fatal_status(IPP_EX_CONFIG, "%s", err);
+	}
 	for (i = 0; i < nlis; i++)
 		if ((lis[i].fd = ipp_listen_open(lis[i].spec, uid, gid, err, sizeof(err))) < 0)
 			msg_fatal_status(EX_UNAVAILABLE, "%s", err);
@@ -131,6 +143,7 @@ serve(struct ipp_store *store, const char *file)
 		.clients_name = "[policy] clients", .allowed = metrics_allowed,
 		.handle = ipp_httpd_metrics_handle, .count = metrics_http_count,
 	};
+	struct unsub_server *usrv = NULL;
 	int	i, rc;
 
 	conf_file = file;
@@ -139,6 +152,12 @@ serve(struct ipp_store *store, const char *file)
 	    || (httpd = ipp_httpd_new(base)) == NULL)
 		msg_fatal("cannot set up the event loop");
 	for (i = 0; i < nlis; i++) {
+		if (lis[i].kind == L_UNSUB) {
+			if ((usrv = unsub_server_new(base, store, lis[i].fd, lis[i].spec,
+			    unsub_tls)) == NULL)
+				msg_fatal("cannot serve %s", lis[i].spec);
+			continue;
+		}
 		if (lis[i].kind == L_METRICS)
 			rc = ipp_httpd_listen(httpd, &mk, lis[i].fd, lis[i].spec);
 		else
@@ -158,6 +177,7 @@ serve(struct ipp_store *store, const char *file)
 	if (event_base_dispatch(base) < 0)
 		msg_error("event loop failed");
 
+	unsub_server_free(usrv);
 	ipp_httpd_free(httpd);
 	server_free(srv);
 	event_free(ev_hup);
@@ -170,6 +190,18 @@ serve(struct ipp_store *store, const char *file)
 	return (0);
 }
 
+/* As root: the [unsubscribe] keys (exit 78 when they cannot be read). */
+static int
+prepare(struct ipp_config *cfg)
+{
+	if (unsub_prepare(cfg, NULL, stderr) != 0) {
+		(void) fprintf(stderr,
+		    "ippool-policyd: fatal: refusing to start without the [unsubscribe] key\n");
+		return (-1);
+	}
+	return (0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -177,6 +209,8 @@ main(int argc, char **argv)
 		.name = "ippool-policyd",
 		.usage = usage,
 		.user = run_user,
+		.prepare = prepare,
+		.reload_prepare = unsub_prepare,
 		.listen = open_listeners,
 		.run = serve,
 	};

@@ -18,6 +18,7 @@
 #include "pool.h"
 #include "warmup.h"
 
+static struct ipp_metric *unsubs, *unsub_limited;
 static struct ipp_metric *answers, *malformed, *conns, *refused, *slow, *latency,
 	*routed, *spilled, *deferred, *dnsfail, *scrape_fail;
 static struct ipp_metric *wu_day, *wu_warm, *wu_sent, *wu_reserved, *wu_cap, *wu_left,
@@ -77,6 +78,33 @@ metrics_add(enum metric m, long delta)
 		break;
 	case M_SLOW:
 		ipp_metric_add(slow, (double) delta);
+		break;
+	case M_UN_CONNS:
+		ipp_metric_add(conns, (double) delta, "unsubscribe");
+		break;
+	case M_UNSUB_STORED:
+		ipp_metric_add(unsubs, (double) delta, "stored");
+		break;
+	case M_UNSUB_REPEAT:
+		ipp_metric_add(unsubs, (double) delta, "repeat");
+		break;
+	case M_UNSUB_BAD:
+		ipp_metric_add(unsubs, (double) delta, "bad_token");
+		break;
+	case M_UNSUB_FAILED:
+		ipp_metric_add(unsubs, (double) delta, "store_failed");
+		break;
+	case M_UNSUB_LIM_RATE:
+		ipp_metric_add(unsub_limited, (double) delta, "rate");
+		break;
+	case M_UNSUB_LIM_CAP:
+		ipp_metric_add(unsub_limited, (double) delta, "connections");
+		break;
+	case M_UNSUB_LIM_SIZE:
+		ipp_metric_add(unsub_limited, (double) delta, "size");
+		break;
+	case M_UNSUB_LIM_SLOW:
+		ipp_metric_add(unsub_limited, (double) delta, "slow");
 		break;
 	default:
 		break;
@@ -230,6 +258,10 @@ metrics_init(struct ipp_store *store)
 	    "reason");
 	slow = ipp_metric_counter("ippool_policyd_slow_total",
 	    "Connections closed for a request not complete in time or replies not read.", NULL);
+	unsubs = ipp_metric_counter("ippool_unsubscribes_total",
+	    "One-click unsubscribe requests with a token, by result.", "result");
+	unsub_limited = ipp_metric_counter("ippool_unsubscribe_limited_total",
+	    "Unsubscribe requests refused by a limit.", "limit");
 	latency = ipp_metric_histogram("ippool_policyd_request_duration_seconds",
 	    "Time to answer one request, store and DNS included.", "protocol", NULL, 0);
 	routed = ipp_metric_counter("ippool_policyd_routed_total",
@@ -283,6 +315,8 @@ metrics_init(struct ipp_store *store)
 	metrics_add(M_REFUSED, 0);
 	metrics_add(M_OVERCAP, 0);
 	metrics_add(M_SLOW, 0);
+	for (i = M_UN_CONNS; i <= M_UNSUB_LIM_SLOW; i++)
+		metrics_add((enum metric) i, 0);
 	ipp_metric_add(dnsfail, 0);
 	ipp_metric_add(scrape_fail, 0);
 	ipp_metrics_build_info("ippool-policyd");

@@ -32,6 +32,15 @@ enum metric {
 	M_REFUSED,		/* connections refused: not in [policy] clients */
 	M_OVERCAP,		/* connections refused: the listener's cap */
 	M_SLOW,			/* connections closed: request or reply too slow */
+	M_UN_CONNS,		/* the unsubscribe listener's open connections */
+	M_UNSUB_STORED,		/* unsubscribes: suppressed now */
+	M_UNSUB_REPEAT,		/* unsubscribes: suppressed already */
+	M_UNSUB_BAD,		/* unsubscribe requests with a bad token */
+	M_UNSUB_FAILED,		/* unsubscribes answered 503: store failed or busy */
+	M_UNSUB_LIM_RATE,	/* unsubscribe limits: 429 */
+	M_UNSUB_LIM_CAP,	/* 503 for the connection cap */
+	M_UNSUB_LIM_SIZE,	/* 411, 413, 431 */
+	M_UNSUB_LIM_SLOW,	/* 408, or closed for slowness */
 	M_COUNT
 };
 

@@ -158,6 +158,8 @@ struct ipp_config {
 	char   *unsub_old_key;		/* a second one, for checking only (rotation) */
 	char   *unsub_tls_cert;		/* PEM certificate chain: the listener speaks TLS */
 	char   *unsub_tls_key;
+	struct ipp_net *unsub_proxies;	/* whose X-Forwarded-For names the client */
+	size_t	nunsub_proxies;
 
 	/* [events] (ippoolctl(8) EVENTS): on when a URL is set anywhere */
 	char   *ev_url;			/* default receiver */

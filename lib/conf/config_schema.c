@@ -184,6 +184,7 @@ static const struct conf_key unsubscribe_keys[] = {
 	    .flags = CF_OPTIONAL | CF_RESTART },
 	{ "tls_key", &conf_t_word, C(unsub_tls_key), .check = conf_check_path,
 	    .flags = CF_OPTIONAL | CF_RESTART },
+	{ "proxies", &conf_t_nets, C(unsub_proxies), C(nunsub_proxies), .def = "" },
 	END
 };
 

@@ -2,10 +2,10 @@
  * knows nothing of ippool's configuration, store or mail logic: logging
  * (log.h), the clock (clock.h), value parsers (parse.h), e-mail addresses
  * and their canonical form (addr.h), From: mailboxes (mailbox.h), CSV
- * (csv.h), DNS (dns.h), hashing (hash.h), listening sockets (listen.h),
- * text made printable (printable.h), privileges (privs.h), reading a
- * file whole (readall.h), the X-Settings codec (settings.h), SVG charts
- * (svg.h), the metrics registry (metrics.h).
+ * (csv.h), DNS (dns.h), form bodies (form.h), hashing (hash.h), listening
+ * sockets (listen.h), text made printable (printable.h), privileges
+ * (privs.h), reading a file whole (readall.h), the X-Settings codec
+ * (settings.h), SVG charts (svg.h), the metrics registry (metrics.h).
  *
  * May use: the C library and the libraries it wraps (OpenSSL, jansson,
  * libidn2, GMime, libresolv, libm).  Nothing else of lib/. */
@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "csv.h"
 #include "dns.h"
+#include "form.h"
 #include "hash.h"
 #include "listen.h"
 #include "log.h"
