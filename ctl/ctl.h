@@ -54,5 +54,6 @@ int	cmd_check_domain(struct ctl *, int, char **);
 int	cmd_warmup(struct ctl *, int, char **);
 int	cmd_postfix_setup(struct ctl *, int, char **);
 int	cmd_report(struct ctl *, int, char **);
+int	cmd_unsubscribe(struct ctl *, int, char **);
 
 #endif
