@@ -16,7 +16,8 @@
  * domains it can name (bounce.DOMAIN of [feedback] domains and of the
  * senders of [feedback] pools, every pool's return_domain) to the pipe(8)
  * transport ippool_feedback, which runs "ippoolctl feedback -" as the
- * [milter] user, one recipient a delivery, 64 MB at most.
+ * [milter] user, one recipient a delivery, 64 MB at most; the
+ * [unsubscribe] mailto address goes there too.
  *
  * Pool instances are postmulti(1) instances "postfix-ippool-POOL", or,
  * with --pool-dir, existing configuration directories (private instances
@@ -29,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ctl.h"
 #include "postconf.h"
@@ -145,15 +147,57 @@ add_domain(char **list, size_t *n, const char *prefix, const char *dom)
 		(*n)++;
 }
 
-/* The return path's way back: the pipe transport and the return domains. */
+/* A domain of the list, its items separated by commas or blanks. */
+static int
+in_value(const char *value, const char *dom)
+{
+	size_t	dl = strlen(dom);
+	const char *p;
+
+	for (p = value; value != NULL && (p = strcasestr(p, dom)) != NULL; p += dl)
+		if ((p == value || strchr(", \t", p[-1]) != NULL) && strchr(", \t", p[dl]) != NULL)
+			return (1);
+	return (0);
+}
+
+/*
+ * The [unsubscribe] mailto address goes to the same pipe: the address
+ * alone in transport_maps (its domain may be one that receives other
+ * mail), its domain in relay_domains unless the host already receives
+ * mail for it (mydestination) or it is a return domain.
+ */
+static void
+add_mailto(struct pfconf *pf, const struct ipp_config *cfg, char **doms, size_t *ndoms,
+    char **keys, size_t *nkeys)
+{
+	const char *at;
+	char   *mydest;
+	size_t	i;
+	int	known = 0;
+
+	if (cfg->unsub_mailto == NULL || (at = strrchr(cfg->unsub_mailto, '@')) == NULL)
+		return;
+	for (i = 0; i < *ndoms; i++)
+		known |= strcasecmp(doms[i], at + 1) == 0;
+	add_domain(keys, nkeys, "", cfg->unsub_mailto);
+	if (known)
+		return;
+	if ((mydest = pfconf_effective(pf, "mydestination")) == NULL || !in_value(mydest, at + 1))
+		add_domain(doms, ndoms, "", at + 1);
+	free(mydest);
+}
+
+/* The return path's way back, and the unsubscribe address's: the pipe
+ * transport and the return domains. */
 static void
 setup_feedback(struct setup *su, struct pfconf *pf)
 {
 	const struct ipp_config *cfg = su->cfg;
-	char   *doms[FB_MAX_DOMAINS], exe[PATH_MAX], conf[PATH_MAX], entry[2 * PATH_MAX + 200];
+	char   *doms[FB_MAX_DOMAINS], *keys[FB_MAX_DOMAINS], exe[PATH_MAX], conf[PATH_MAX],
+		entry[2 * PATH_MAX + 200];
 	char   *map = NULL, *old, *start, *end, *value;
 	const char *user = cfg->milter_user && *cfg->milter_user ? cfg->milter_user : "nobody";
-	size_t	n = 0, i, j, len;
+	size_t	n = 0, nkeys = 0, nret, i, j, len;
 	ssize_t	el;
 
 	for (i = 0; cfg->fb_domains && cfg->fb_domains[i]; i++)
@@ -168,6 +212,9 @@ setup_feedback(struct setup *su, struct pfconf *pf)
 		for (j = 0; fbpool && !pool->return_domain && pool->senders && pool->senders[j]; j++)
 			add_domain(doms, &n, "bounce.", strrchr(pool->senders[j], '@') + 1);
 	}
+	for (i = 0, nret = n; i < n; i++)
+		add_domain(keys, &nkeys, "", doms[i]);
+	add_mailto(pf, cfg, doms, &n, keys, &nkeys);
 	/* the ippoolctl that runs now, on the config it read */
 	if ((el = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) <= 0)
 		(void) snprintf(exe, sizeof(exe), "%s/ippoolctl", SBINDIR);
@@ -187,29 +234,21 @@ setup_feedback(struct setup *su, struct pfconf *pf)
 		len += strlen(doms[i]) + 2;
 	if (old != NULL && (value = malloc(len)) != NULL) {
 		(void) strcpy(value, old);
-		for (i = 0; i < n; i++) {
-			size_t	dl = strlen(doms[i]);
-			const char *p;
-			int	have = 0;
-
-			for (p = value; (p = strstr(p, doms[i])) != NULL; p += dl)
-				have |= (p == value || strchr(", \t", p[-1]) != NULL)
-				    && strchr(", \t", p[dl]) != NULL;
-			if (!have)
+		for (i = 0; i < n; i++)
+			if (!in_value(value, doms[i]))
 				(void) sprintf(value + strlen(value), "%s%s", *value ? ", " : "", doms[i]);
-		}
 		if (strcmp(value, old) != 0)
 			set(su, pf, "relay_domains", value);
 		free(value);
 	}
 	free(old);
 	/* one inline: map of ours in transport_maps, replaced when the domains change */
-	for (i = 0, len = 16; i < n; i++)
-		len += strlen(doms[i]) + sizeof(FB_TRANSPORT) + 3;
-	if (n > 0 && (map = malloc(len)) != NULL) {
+	for (i = 0, len = 16; i < nkeys; i++)
+		len += strlen(keys[i]) + sizeof(FB_TRANSPORT) + 3;
+	if (nkeys > 0 && (map = malloc(len)) != NULL) {
 		(void) strcpy(map, "inline:{");
-		for (i = 0; i < n; i++)
-			(void) sprintf(map + strlen(map), "%s%s=" FB_TRANSPORT ":", i ? "," : "", doms[i]);
+		for (i = 0; i < nkeys; i++)
+			(void) sprintf(map + strlen(map), "%s%s=" FB_TRANSPORT ":", i ? "," : "", keys[i]);
 		(void) strcat(map, "}");
 		if ((old = pfconf_explicit(pf, "transport_maps")) == NULL)
 			old = strdup("");
@@ -236,10 +275,12 @@ setup_feedback(struct setup *su, struct pfconf *pf)
 		free(old);
 		free(map);
 	}
-	if (n == 0)
+	if (nret == 0 && cfg->fb_key != NULL)
 		(void) fprintf(stderr, "ippoolctl: [feedback]: no return domain to route (bounce.<From: domain> domains must be added to transport_maps by hand)\n");
 	for (i = 0; i < n; i++)
 		free(doms[i]);
+	for (i = 0; i < nkeys; i++)
+		free(keys[i]);
 }
 
 static void
@@ -268,7 +309,7 @@ setup_main(struct setup *su, const char *dir)
 	ensure_in_list(su, &pf, "smtpd_relay_restrictions", item, su->policy_ep, 1);
 	(void) snprintf(item, sizeof(item), "socketmap:%s:%s", su->socketmap_ep, IPP_SENDER_MAP);
 	ensure_in_list(su, &pf, "sender_dependent_default_transport_maps", item, item, 1);
-	if (cfg->fb_key != NULL)
+	if (cfg->fb_key != NULL || (cfg->unsub_mailto != NULL && *cfg->unsub_mailto != '\0'))
 		setup_feedback(su, &pf);
 
 	if ((keep = calloc(cfg->npools + 1, sizeof(*keep))) == NULL) {
