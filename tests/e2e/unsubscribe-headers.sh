@@ -167,7 +167,19 @@ like "$(msg_header "$f" List-Unsubscribe)" "^<$URL/" "  the one recipient left g
 is "$(CTLC unsubscribe check "$(msg_header "$f" List-Unsubscribe | sed -n "s|^<$URL/\\([A-Za-z0-9_-]*\\)>.*|\\1|p")" | sed 's/ issued=.*//')" \
 	"valid: recipient=ivan@gmail.com sender_domain=example.com" "  naming him"
 
-# --- 7. the key: a bad one stops the start; a reload keeps the old one ------
+# --- 7. simple/simple: the folded field is hashed exactly as Postfix writes it
+sed -i 's|^\[dkim\]$|[dkim]\ncanonicalization = simple/simple|' "$T/ippool.conf"
+n=$(grep -c 'reloaded' "$T/milter-m.log")
+kill -HUP "$MILTER_PID"
+wait_for 5 sh -c "[ \$(grep -c 'reloaded' $T/milter-m.log) -gt $n ]"
+ok $? "SIGHUP: reloaded with simple/simple"
+msg "Alice <alice@example.com>" alice@example.com kim@gmail.com
+like "$(msg_header "$f" DKIM-Signature | head -1)" 'c=simple/simple' "  c=simple/simple"
+like "$(msg_header "$f" List-Unsubscribe)" "^<$URL/[A-Za-z0-9_-]+>, <mailto:" "  the folded List-Unsubscribe"
+is "$(sigs "$f" | awk '{print $NF}' | tr '\n' ' ')" "pass pass " "  both signatures verify"
+sed -i '/^canonicalization = simple\/simple$/d' "$T/ippool.conf"
+
+# --- 8. the key: a bad one stops the start; a reload keeps the old one ------
 sed -e "s|^key = .*|key = $T/short.key|" -e "s|^socket = .*|socket = inet:$((MPORT + 10))@$(netip 1)|" \
 	"$T/ippool.conf" >"$T/bad.conf"
 head -c 16 /dev/urandom >"$T/short.key"; chmod 600 "$T/short.key"
