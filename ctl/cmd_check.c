@@ -1,5 +1,6 @@
 /* cmd_check.c - "ippoolctl check": the configuration loads, the DKIM
- * keytable and its keys load as ippool-milter's start loads them, a
+ * keytable and its keys and the [unsubscribe] keys load as
+ * ippool-milter's start loads them, a
  * reload as the [milter] user would succeed (the milter's SIGHUP), the
  * store opens (running recovery if a process died), and what it holds. */
 #include "autoconfig.h"
@@ -16,16 +17,35 @@
 #include "daemon.h"
 #include "keytable.h"
 #include "privs.h"
+#include "unsubtoken.h"
 
 static struct ipp_keytable *started_keys;	/* as ippool-milter's start loads them */
 
-/* The keytable part of the milter's reload (sign_prepare), as the user. */
+/* The [unsubscribe] keys as the milter loads them (milter/attach.c). */
+static int
+unsub_keys(const struct ipp_config *cfg, FILE *errs)
+{
+	struct ipp_hmac_keys keys;
+	char	err[512];
+	int	rc;
+
+	if (!ipp_unsub_enabled(cfg, NULL))
+		return (0);
+	if ((rc = ipp_unsub_keys_load(cfg, &keys, err, sizeof(err))) != 0)
+		(void) fprintf(errs, "[unsubscribe] key: %s\n", err);
+	memset(&keys, 0, sizeof(keys));
+	return (rc);
+}
+
+/* The key part of the milter's reload (milter_prepare), as the user. */
 static int
 reload_keys(struct ipp_config *new, const struct ipp_config *old, FILE *errs)
 {
 	struct ipp_keytable *kt;
 
 	(void) old;
+	if (unsub_keys(new, errs) != 0)
+		return (-1);
 	if (!new->dkim || new->keytable == NULL || *new->keytable == '\0')
 		return (0);
 	if ((kt = ipp_keytable_load(new->keytable, started_keys, errs)) == NULL)
@@ -120,6 +140,19 @@ cmd_check(struct ctl *ctl, int argc, char **argv)
 			    started_keys->nkeys, started_keys->nkeys == 1 ? "" : "s");
 	} else if (json)
 		(void) json_object_set_new(out, "keytable", json_null());
+	if (ipp_unsub_enabled(cfg, NULL)) {
+		if (unsub_keys(cfg, stderr) != 0) {
+			ipp_keytable_free(started_keys);
+			json_decref(out);
+			return (IPP_EX_CONFIG);
+		}
+		if (json)
+			(void) json_object_set_new(out, "unsubscribe_key", json_pack("{s:s, s:b}",
+			    "file", cfg->unsub_key, "old_key", cfg->unsub_old_key != NULL));
+		else
+			(void) printf("unsubscribe key %s: ok%s\n", cfg->unsub_key,
+			    cfg->unsub_old_key ? ", and old_key" : "");
+	}
 	/* what ippool-milter's SIGHUP does, as the user it runs as by then */
 	{
 		uid_t	uid;

@@ -1,7 +1,8 @@
 /* cmd_feedback.c - "ippoolctl feedback [--dry-run] [--json] [FILE|-]": read
  * one feedback message (a DSN, an ARF report, a bounce without a DSN, an
  * auto-reply) as the return domain's pipe(8) transport hands it over,
- * print what it says, resolve its return-path token and, without
+ * print what it says, resolve its return-path token (or check the token
+ * of an unsubscribe request to the [unsubscribe] mailto address) and, without
  * --dry-run, apply each finding once (lib/ingest/fbapply.c).  Exit 0 when
  * the message was handled (no feedback and forged tokens included), 75
  * when the store failed or the key could not be read, so that Postfix
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 
 #include "addr.h"
 #include "clock.h"
@@ -26,6 +28,7 @@
 #include "log.h"
 #include "fbreport.h"
 #include "retpath.h"
+#include "unsubtoken.h"
 
 enum tok_state { TOK_NONE, TOK_INVALID, TOK_VALID };
 
@@ -107,21 +110,24 @@ jset(json_t *o, const char *k, const char *v)
 	return (json_object_set_new(o, k, json_string(buf)));
 }
 
+/* SDOM: the sender domain when no record names it (NULL: the record's). */
 static void
 print_finding(const struct ipp_finding *f, const struct ipp_retpath_rec *rec,
-    enum tok_state ts, int json)
+    const char *sdom, enum tok_state ts, int json)
 {
-	const char *sdom = rec && rec->sender[0] ? ipp_addr_domain(rec->sender) : NULL;
 	json_t *o;
 	char   *s, line[4096], safe[4096];
 
+	if (sdom == NULL)
+		sdom = rec && rec->sender[0] ? ipp_addr_domain(rec->sender) : NULL;
 	if (!json) {
 		/* every field is the sender's: no raw control characters */
-		(void) snprintf(line, sizeof(line), "%s%s%s%s%s%s (%s) token=%s%s%s%s%s%s%s",
+		(void) snprintf(line, sizeof(line), "%s%s%s%s%s%s (%s) token=%s%s%s%s%s%s%s%s%s",
 		    ipp_fb_kind_name(f->kind), f->recipient[0] ? " <" : "", f->recipient,
 		    f->recipient[0] ? ">" : "", f->status[0] ? " " : "", f->status,
 		    ipp_fb_source_name(f->source), tok_names[ts],
 		    rec ? " sender=<" : "", rec ? rec->sender : "", rec ? ">" : "",
+		    !rec && sdom && *sdom ? " sender_domain=" : "", !rec && sdom ? sdom : "",
 		    f->hard ? " hard" : "", f->diagnostic[0] ? ": " : "", f->diagnostic);
 		(void) printf("%s\n", ipp_printable_str(line, safe, sizeof(safe)));
 		return;
@@ -142,6 +148,57 @@ print_finding(const struct ipp_finding *f, const struct ipp_retpath_rec *rec,
 	(void) printf("%s\n", s);
 	free(s);
 	json_decref(o);
+}
+
+/*
+ * Mail to the [unsubscribe] mailto address: its own token names the
+ * recipient and the sender domain, no return-path record is involved.
+ * A token that does not check is logged and changes nothing (exit 0).
+ */
+static int
+unsub_mail(struct ctl *ctl, struct ipp_fbreport *rep, const char *file, int dry, int json)
+{
+	const struct ipp_config *cfg = ctl->cfg;
+	struct ipp_finding *f = &rep->f[0];
+	struct ipp_hmac_keys keys;
+	struct ipp_unsub_claim claim;
+	const char *why = NULL;
+	char	err[512], note[600];
+	int	rc;
+
+	if (!ipp_unsub_enabled(cfg, NULL)) {
+		msg_info("feedback: %s: unsubscribe request by mail; no [unsubscribe] key to check its token: not applied",
+		    file);
+		print_finding(f, NULL, "", TOK_INVALID, json);
+		return (0);
+	}
+	/* keys before the store: opening the store drops privileges */
+	if (ipp_unsub_keys_load(cfg, &keys, err, sizeof(err)) != 0) {
+		msg_warn("feedback: [unsubscribe] key: %s: message kept for a retry", err);
+		return (EX_TEMPFAIL);
+	}
+	rc = ipp_unsub_token_check(&keys, rep->unsub_token, strlen(rep->unsub_token), &claim, &why);
+	OPENSSL_cleanse(&keys, sizeof(keys));
+	if (rc != 0) {
+		msg_info("feedback: %s: unsubscribe request by mail; token %.80s refused (%s): not applied",
+		    file, rep->unsub_token, why);
+		print_finding(f, NULL, "", TOK_INVALID, json);
+		return (0);
+	}
+	(void) snprintf(f->recipient, sizeof(f->recipient), "%s", claim.rcpt);
+	msg_info("feedback: %s: unsubscribe request by mail; token valid%s: %s for mail from %s",
+	    file, claim.old_key ? " (old key)" : "", claim.rcpt, claim.domain);
+	print_finding(f, NULL, claim.domain, TOK_VALID, json);
+	if (dry)
+		return (0);
+	rc = ipp_fb_apply_unsub(ctl_store(ctl), rep->unsub_token, &claim, ipp_now(), note,
+	    sizeof(note));
+	if (rc < 0) {
+		msg_warn("feedback: store failure applying the unsubscribe: message kept for a retry");
+		return (EX_TEMPFAIL);
+	}
+	msg_info("feedback: %s", note);
+	return (0);
 }
 
 /*
@@ -271,6 +328,11 @@ cmd_feedback(struct ctl *ctl, int argc, char **argv)
 		msg_warn("feedback: %s: out of memory reading the message", file);
 		return (EX_TEMPFAIL);
 	}
+	if (rep.unsub_token[0] != '\0') {
+		status = unsub_mail(ctl, &rep, file, dry, json);
+		ipp_fbreport_free(&rep);
+		return (status);
+	}
 	memset(&rec, 0, sizeof(rec));
 	if (resolve(ctl, &rep, kp, &rec, &ts, why, sizeof(why)) != 0) {
 		msg_warn("feedback: store failure resolving the token: message kept for a retry");
@@ -281,7 +343,7 @@ cmd_feedback(struct ctl *ctl, int argc, char **argv)
 	    envrcpt ? envrcpt : "", envrcpt ? ">" : "", rep.what, why,
 	    rep.dropped ? "; findings over the limit dropped" : "");
 	for (i = 0; i < rep.n; i++)
-		print_finding(&rep.f[i], ts == TOK_VALID ? &rec : NULL, ts, json);
+		print_finding(&rep.f[i], ts == TOK_VALID ? &rec : NULL, NULL, ts, json);
 	if (!dry && ts != TOK_VALID) {
 		for (i = 0; i < rep.n; i++)
 			if (rep.f[i].kind == IPP_FBK_BOUNCE || rep.f[i].kind == IPP_FBK_COMPLAINT

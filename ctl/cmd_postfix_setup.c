@@ -16,7 +16,8 @@
  * domains it can name (bounce.DOMAIN of [feedback] domains and of the
  * senders of [feedback] pools, every pool's return_domain) to the pipe(8)
  * transport ippool_feedback, which runs "ippoolctl feedback -" as the
- * [milter] user, one recipient a delivery, 64 MB at most; without it, that
+ * [milter] user, one recipient a delivery, 64 MB at most; the
+ * [unsubscribe] mailto address goes there too.  Without either, that
  * transport, its transport_maps entry and the return domains it added to
  * relay_domains are removed again.
  *
@@ -297,6 +298,20 @@ fb_transport_maps(struct setup *su, struct pfconf *pf, const char *map, struct d
 	free(old);
 }
 
+/* Whether DOM is an item of a list VALUE (commas or blanks between items). */
+static int
+in_list_value(const char *value, const char *dom)
+{
+	size_t	len;
+
+	for (; *(value += strspn(value, LIST_SEP)) != '\0'; value += len) {
+		len = strcspn(value, LIST_SEP);
+		if (len == strlen(dom) && strncasecmp(value, dom, len) == 0)
+			return (1);
+	}
+	return (0);
+}
+
 /*
  * The return path's way back: the pipe transport and the return domains
  * routed to it; without [feedback] key, the undo: the transport, our map
@@ -306,48 +321,72 @@ static void
 setup_feedback(struct setup *su, struct pfconf *pf)
 {
 	const struct ipp_config *cfg = su->cfg;
-	struct domlist doms = { .n = 0 }, was = { .n = 0 };
-	char	exe[PATH_MAX], conf[PATH_MAX], entry[2 * PATH_MAX + 200], *map = NULL;
+	struct domlist doms = { .n = 0 }, was = { .n = 0 }, keys = { .n = 0 }, relay = { .n = 0 };
+	char	exe[PATH_MAX], conf[PATH_MAX], entry[2 * PATH_MAX + 200], *map = NULL, *mydest;
 	const char *user = cfg->milter_user && *cfg->milter_user ? cfg->milter_user : "nobody";
+	const char *mailto = cfg->unsub_mailto && *cfg->unsub_mailto ? cfg->unsub_mailto : NULL;
+	const char *at = mailto ? strrchr(mailto, '@') : NULL;
 	size_t	i, len;
 
 	doms.n = ipp_retpath_config_domains(cfg, doms.d, FB_MAX_DOMAINS);
-	if (cfg->fb_key == NULL) {
+	if (cfg->fb_key == NULL && at == NULL) {
 		fb_transport_maps(su, pf, "", &was);
 		fb_relay_domains(su, pf, &doms, &was);
 		if (pfconf_remove_service(pf, FB_TRANSPORT "/unix") != 0)
 			su->failed = 1;
+		domlist_free(&doms);
 		domlist_free(&was);
 		return;
+	}
+	if (cfg->fb_key == NULL)
+		domlist_free(&doms);	/* no return path without the key */
+	/*
+	 * transport_maps: the return domains, and the [unsubscribe] mailto
+	 * address alone (its domain may receive other mail); relay_domains:
+	 * the return domains, and the mailto domain unless this host is its
+	 * final destination already.
+	 */
+	for (i = 0; i < doms.n; i++) {
+		domlist_add(&keys, doms.d[i], strlen(doms.d[i]));
+		domlist_add(&relay, doms.d[i], strlen(doms.d[i]));
+	}
+	if (at != NULL) {
+		domlist_add(&keys, mailto, strlen(mailto));
+		if ((mydest = pfconf_effective(pf, "mydestination")) == NULL
+		    || !in_list_value(mydest, at + 1))
+			domlist_add(&relay, at + 1, strlen(at + 1));
+		free(mydest);
 	}
 	ctl_self(su->ctl, exe, sizeof(exe), conf, sizeof(conf));
 	(void) snprintf(entry, sizeof(entry),
 	    FB_TRANSPORT " unix - n n - - pipe flags=DO user=%s size=67108864 argv=%s -c %s feedback -",
 	    user, exe, conf);
 	service(su, pf, FB_TRANSPORT "/unix", entry);
-	/* one inline: map of ours in transport_maps, first, replaced when the domains change */
-	for (i = 0, len = 16; i < doms.n; i++)
-		len += strlen(doms.d[i]) + sizeof(FB_TRANSPORT) + 3;
+	/* one inline: map of ours in transport_maps, first, replaced when the keys change */
+	for (i = 0, len = 16; i < keys.n; i++)
+		len += strlen(keys.d[i]) + sizeof(FB_TRANSPORT) + 3;
 	if ((map = malloc(len)) == NULL) {
 		su->failed = 1;
-		domlist_free(&doms);
-		return;
+		goto out;
 	}
 	map[0] = '\0';
-	if (doms.n > 0) {
+	if (keys.n > 0) {
 		(void) strcpy(map, "inline:{");
-		for (i = 0; i < doms.n; i++)
-			(void) sprintf(map + strlen(map), "%s%s=" FB_TRANSPORT ":", i ? "," : "", doms.d[i]);
+		for (i = 0; i < keys.n; i++)
+			(void) sprintf(map + strlen(map), "%s%s=" FB_TRANSPORT ":", i ? "," : "", keys.d[i]);
 		(void) strcat(map, "}");
 	}
 	fb_transport_maps(su, pf, map, &was);
 	/* smtpd must accept mail for them */
-	fb_relay_domains(su, pf, &doms, &was);
+	fb_relay_domains(su, pf, &relay, &was);
 	free(map);
-	if (doms.n == 0)
+	if (cfg->fb_key != NULL && doms.n == 0)
 		(void) fprintf(stderr, "ippoolctl: [feedback]: no return domain to route (bounce.<From: domain> domains must be added to transport_maps by hand)\n");
+out:
 	domlist_free(&doms);
 	domlist_free(&was);
+	domlist_free(&keys);
+	domlist_free(&relay);
 }
 
 /* The master.cf commands that use each socket. */

@@ -63,5 +63,6 @@ int	cmd_postfix_setup(struct ctl *, int, char **);
 int	cmd_report(struct ctl *, int, char **);
 int	cmd_store(struct ctl *, int, char **);
 int	cmd_events(struct ctl *, int, char **);
+int	cmd_unsubscribe(struct ctl *, int, char **);
 
 #endif

@@ -22,6 +22,7 @@
 #include "qid.h"
 #include "retpath.h"
 #include "sign.h"
+#include "unsub.h"
 
 static void
 message_reset(struct conn *c)
@@ -30,6 +31,7 @@ message_reset(struct conn *c)
 	protect_reset(c);
 	sign_reset(c);
 	retpath_reset(c);
+	unsub_reset(c);
 	ipp_confref_put(c->ref);
 	c->ref = NULL;
 	c->pool = NULL;
@@ -37,7 +39,24 @@ message_reset(struct conn *c)
 	c->ntags = 0;
 	c->nrcpt = c->removed = 0;
 	c->held = 0;
+	c->eoh = 0;
 	c->sender[0] = '\0';
+}
+
+/*
+ * The end of the header of an outbound message (the first body chunk, or
+ * the end of the message): the recipients are final, so the ones
+ * suppressed for the From: domain are known, and the unsubscribe fields
+ * are decided before the signer hashes the header.
+ */
+static void
+headers_done(struct conn *c)
+{
+	if (c->eoh || c->dir.dir != IPP_DIR_OUTBOUND || c->pool == NULL)
+		return;
+	c->eoh = 1;
+	protect_from_domain(c, unsub_from_domain(c));
+	unsub_eoh(c);
 }
 
 static sfsistat
@@ -161,6 +180,7 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	if (c != NULL && c->dir.dir == IPP_DIR_OUTBOUND) {
 		sign_header(c, name, value);
 		retpath_header(c, name, value);
+		unsub_header(c, name, value);
 	}
 	return (c != NULL && c->nr_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE);
 }
@@ -170,8 +190,10 @@ cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 {
 	struct conn *c = smfi_getpriv(ctx);
 
-	if (c != NULL && c->dir.dir == IPP_DIR_OUTBOUND)
+	if (c != NULL && c->dir.dir == IPP_DIR_OUTBOUND) {
+		headers_done(c);
 		sign_body(c, chunk, len);
+	}
 	return (c != NULL && sign_body_noreply(c->sign) ? SMFIS_NOREPLY : SMFIS_CONTINUE);
 }
 
@@ -189,6 +211,7 @@ cb_eom(SMFICTX *ctx)
 		msg_warn("%s: end of message without a selected pool", milter_qid(ctx));
 		return (SMFIS_TEMPFAIL);
 	}
+	headers_done(c);
 	if (c->dir.dir == IPP_DIR_OUTBOUND && (rc = protect_eom(ctx, c)) != SMFIS_CONTINUE) {
 		mm_message(1, MM_TEMPFAIL);
 		message_reset(c);
@@ -225,6 +248,11 @@ cb_eom(SMFICTX *ctx)
 		mm_message(1, MM_TEMPFAIL);
 		message_reset(c);
 		return (SMFIS_TEMPFAIL);
+	}
+	if ((rc = unsub_eom(ctx, c)) != SMFIS_CONTINUE) {
+		mm_message(1, MM_TEMPFAIL);
+		message_reset(c);
+		return (rc);
 	}
 	if (sign_eom(ctx, c) != 0) {
 		mm_message(1, MM_TEMPFAIL);

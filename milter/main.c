@@ -29,6 +29,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "confref.h"
 #include "daemon.h"
 #include "keytable.h"
@@ -38,7 +39,6 @@
 #include "milter.h"
 #include "parse.h"
 #include "privs.h"
-#include "sign.h"
 #include "suppress.h"
 
 struct ipp_store *milter_store;
@@ -86,9 +86,10 @@ reloader(void *arg)
 			continue;
 		if (n <= 0 || memchr(buf, 'Q', (size_t) n) != NULL)
 			break;
-		/* several SIGHUPs queued up are one reload; the DKIM keys
-		 * come with the config, or the old ones stay with the old one */
-		(void) ipp_confref_reload_with(conf_file, ipp_config_reload_compat, sign_prepare);
+		/* several SIGHUPs queued up are one reload; the DKIM and
+		 * unsubscribe keys come with the config, or the old ones stay
+		 * with the old one */
+		(void) ipp_confref_reload_with(conf_file, ipp_config_reload_compat, milter_prepare);
 	}
 	return (NULL);
 }
@@ -208,8 +209,8 @@ static int
 prepare(struct ipp_config *cfg)
 {
 	ipp_keytable_set_group(ipp_privs_run_gid(cfg->milter_user));
-	if (sign_prepare(cfg, NULL, stderr) != 0) {
-		(void) fprintf(stderr, "ippool-milter: fatal: refusing to start with a bad DKIM keytable\n");
+	if (milter_prepare(cfg, NULL, stderr) != 0) {
+		(void) fprintf(stderr, "ippool-milter: fatal: refusing to start with a bad DKIM keytable or [unsubscribe] key\n");
 		return (-1);
 	}
 	if (cfg->dkim && (cfg->keytable == NULL || *cfg->keytable == '\0'))
@@ -294,7 +295,7 @@ main(int argc, char **argv)
 		.usage = usage,
 		.user = run_user,
 		.prepare = prepare,
-		.reload_prepare = sign_prepare,
+		.reload_prepare = milter_prepare,
 		.listen = open_socket,
 		.run = serve,
 	};

@@ -46,6 +46,8 @@ struct conn {
 	/* the return path (retpath.c) */
 	int	chgfrom;		/* SMFIF_CHGFROM negotiated */
 	struct retpath_msg *rp;
+	struct unsub_msg *unsub;	/* one-click unsubscribe (unsub.c) */
+	int	eoh;			/* the end of the header was handled */
 };
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "bounceguard.h"
 #include "clock.h"
@@ -23,7 +24,8 @@ struct prcpt {
 	char	key[IPP_ADDR_MAX + 1];		/* canonical: the store's key */
 	uint64_t token;
 	int	reserved;		/* a slot is held for it */
-	int	drop;			/* local submission: remove at EOM */
+	int	drop;			/* remove at EOM (local submission, or From: scope) */
+	int	scoped;			/* dropped: suppressed for the From: domain */
 	char	why[160];
 };
 
@@ -33,6 +35,8 @@ struct protect {
 	unsigned nrcpt;			/* RCPT commands seen */
 	int	hold;			/* local submission: hold the message */
 	char	hold_why[480];
+	int	scope_failed;		/* store failed in the From: domain check */
+	char	scope_reply[600];	/* the 550 when every recipient is scoped out */
 };
 
 static struct ipp_log_limit store_warn = IPP_LOG_LIMIT_INIT;
@@ -273,8 +277,9 @@ settle(struct protect *p, int accept)
 		return (IPP_OK);
 	if ((v = calloc(p->n, sizeof(*v))) == NULL)
 		return (IPP_ERR);
+	/* a recipient taken out at EOM is released later, by the reset */
 	for (i = 0; i < p->n; i++)
-		if (p->r[i].reserved) {
+		if (p->r[i].reserved && !(accept && p->r[i].drop)) {
 			v[n].rcpt = p->r[i].key;
 			v[n].token = p->r[i].token;
 			n++;
@@ -283,19 +288,102 @@ settle(struct protect *p, int accept)
 	free(v);
 	if (rc >= 0)
 		for (i = 0; i < p->n; i++)
-			p->r[i].reserved = 0;
+			if (!(accept && p->r[i].drop))
+				p->r[i].reserved = 0;
 	return (rc);
+}
+
+/*
+ * The suppression list is keyed (recipient, From: domain) for unsubscribes
+ * and complaints, but RCPT only knows the envelope sender.  When the From:
+ * domain differs, its entries are checked here, at the end of the header.
+ */
+void
+protect_from_domain(struct conn *c, const char *fromdom)
+{
+	struct protect *p = c->prot;
+	const char *sdom = ipp_addr_domain(c->sender);
+	struct ipp_supp s;
+	char	until[64];
+	size_t	i;
+	int	rc;
+
+	if (p == NULL || fromdom == NULL || fromdom[0] == '\0'
+	    || (sdom != NULL && strcasecmp(sdom, fromdom) == 0))
+		return;
+	for (i = 0; i < p->n; i++) {
+		struct prcpt *r = &p->r[i];
+
+		if (r->drop)
+			continue;
+		rc = ipp_supp_check(milter_store, r->key, fromdom, ipp_now(), &s);
+		if (rc < 0) {
+			p->scope_failed = 1;
+			return;
+		}
+		if (rc != IPP_OK)
+			continue;
+		ipp_supp_until(&s, until, sizeof(until));
+		r->drop = r->scoped = 1;
+		(void) snprintf(r->why, sizeof(r->why), "suppressed (%s) for mail from %.60s %s",
+		    ipp_supp_reason_name(s.reason), fromdom, until);
+		if (p->scope_reply[0] == '\0')
+			(void) snprintf(p->scope_reply, sizeof(p->scope_reply),
+			    "<%s>: recipient suppressed (%s) %s", r->addr,
+			    ipp_supp_reason_name(s.reason), until);
+	}
+}
+
+size_t
+protect_kept(const struct conn *c, const char **sole)
+{
+	const struct protect *p = c->prot;
+	size_t	i, n = 0;
+
+	*sole = NULL;
+	for (i = 0; p != NULL && i < p->n; i++)
+		if (!p->r[i].drop) {
+			if (n++ == 0)
+				*sole = p->r[i].key;
+			else if (strcmp(*sole, p->r[i].key) != 0)
+				*sole = NULL;
+			else
+				n--;		/* one mailbox, another spelling */
+		}
+	if (n != 1)
+		*sole = NULL;
+	return (n);
 }
 
 sfsistat
 protect_eom(SMFICTX *ctx, struct conn *c)
 {
 	struct protect *p = c->prot;
-	unsigned dropped = 0;
+	unsigned dropped = 0, kept = 0;
 	size_t	i;
 
 	if (p == NULL)
 		return (SMFIS_CONTINUE);
+	if (p->scope_failed) {
+		store_failed(ctx, "the suppression check for the From: domain");
+		if (c->local)
+			hold(p, "store unavailable for the suppression check");
+		else {
+			(void) smfi_setreply(ctx, "451", "4.3.0",
+			    "temporary failure in the recipient check, try again later");
+			return (SMFIS_TEMPFAIL);
+		}
+	}
+	for (i = 0; i < p->n; i++)
+		kept += !p->r[i].drop;
+	/* SMTP mail to nobody but recipients suppressed for its From: domain */
+	if (!c->local && kept == 0 && p->scope_reply[0] != '\0') {
+		for (i = 0; i < p->n; i++)
+			msg_info("%s: from=<%s> to=<%s>: %s: message refused", milter_qid(ctx),
+			    c->sender, p->r[i].addr, p->r[i].why);
+		reply(ctx, "550", "5.7.1", p->scope_reply);
+		return (SMFIS_REJECT);
+	}
 	if (settle(p, 1) < 0) {
 		store_failed(ctx, "the hourly limit");
 		(void) smfi_setreply(ctx, "451", "4.3.0",
@@ -311,10 +399,10 @@ protect_eom(SMFICTX *ctx, struct conn *c)
 			continue;
 		}
 		dropped++;
-		msg_info("%s: to=<%s>: removed from a local submission: %s", milter_qid(ctx),
-		    p->r[i].addr, p->r[i].why);
+		msg_info("%s: to=<%s>: removed from a %s: %s", milter_qid(ctx),
+		    p->r[i].addr, c->local ? "local submission" : "message", p->r[i].why);
 	}
-	if (!p->hold && dropped > 0 && dropped >= p->nrcpt)
+	if (c->local && !p->hold && dropped > 0 && dropped >= p->nrcpt)
 		hold(p, "every recipient is suppressed or over its hourly limit");
 	mm_rcpt(1, MM_REMOVED, dropped);
 	c->removed = dropped;

@@ -23,6 +23,7 @@
 #include "keytable.h"
 #include "log.h"
 #include "mailbox.h"
+#include "attach.h"
 #include "milter.h"
 #include "milter_metrics.h"
 #include "qid.h"
@@ -45,7 +46,7 @@ static const struct ipp_sign_alg *const algs[] = {
 };
 #define NALGS	(sizeof(algs) / sizeof(algs[0]))
 
-/* What a loaded configuration signs with (attached to struct ipp_config). */
+/* What a loaded configuration signs with (in its struct milter_attach). */
 struct signer {
 	struct ipp_keytable *kt;
 	struct ipp_sign_conf sc;
@@ -104,8 +105,8 @@ static const char *const base_signhdrs[] = {
 
 /* --- the signer of a configuration --------------------------------------- */
 
-static void
-signer_free(void *p)
+void
+sign_free(void *p)
 {
 	struct signer *sg = p;
 	size_t	i;
@@ -156,13 +157,14 @@ build_signhdrs(const struct ipp_config *cfg)
 }
 
 int
-sign_prepare(struct ipp_config *cfg, const struct ipp_config *old, FILE *errs)
+sign_load(const struct ipp_config *cfg, const void *old, void **out, FILE *errs)
 {
-	const struct signer *osg = old != NULL ? old->attach : NULL;
+	const struct signer *osg = old;
 	struct signer *sg;
 	char	err[SIGN_ERR_MAX];
 	size_t	i, nover;
 
+	*out = NULL;
 	if (!cfg->dkim || cfg->keytable == NULL || *cfg->keytable == '\0')
 		return (0);
 	if ((sg = calloc(1, sizeof(*sg))) == NULL) {
@@ -170,14 +172,14 @@ sign_prepare(struct ipp_config *cfg, const struct ipp_config *old, FILE *errs)
 		return (-1);
 	}
 	if ((sg->kt = ipp_keytable_load(cfg->keytable, osg ? osg->kt : NULL, errs)) == NULL) {
-		signer_free(sg);
+		sign_free(sg);
 		return (-1);
 	}
 	nover = ipp_list_len(cfg->oversign);
 	if ((sg->signhdrs = build_signhdrs(cfg)) == NULL
 	    || (sg->oversign = calloc(nover + 1, sizeof(*sg->oversign))) == NULL) {
 		(void) fprintf(errs, "%s: out of memory\n", cfg->keytable);
-		signer_free(sg);
+		sign_free(sg);
 		return (-1);
 	}
 	for (i = 0; i < nover; i++)
@@ -190,11 +192,10 @@ sign_prepare(struct ipp_config *cfg, const struct ipp_config *old, FILE *errs)
 		if (algs[i]->init != NULL
 		    && algs[i]->init(&sg->sc, &sg->state[i], err, sizeof(err)) != 0) {
 			(void) fprintf(errs, "%s: %s\n", cfg->keytable, err);
-			signer_free(sg);
+			sign_free(sg);
 			return (-1);
 		}
-	cfg->attach = sg;
-	cfg->attach_free = signer_free;
+	*out = sg;
 	if (sg->kt->nkeys == 0)
 		msg_warn("%s: no keys: messages leave unsigned", cfg->keytable);
 	else
@@ -207,12 +208,13 @@ static const struct signer *
 conn_signer(const struct conn *c)
 {
 	const struct ipp_config *cfg;
+	const struct signer *sg;
 
 	if (c->ref == NULL)
 		return (NULL);
 	cfg = ipp_confref_cfg(c->ref);
-	return (cfg->dkim && cfg->attach != NULL
-	    && ((const struct signer *) cfg->attach)->kt->nkeys > 0 ? cfg->attach : NULL);
+	sg = milter_attach_signer(cfg);
+	return (cfg->dkim && sg != NULL && sg->kt->nkeys > 0 ? sg : NULL);
 }
 
 /* --- per connection ----------------------------------------------------- */
@@ -222,7 +224,7 @@ sign_conn_new(unsigned long offered, unsigned long *steps)
 {
 	struct ipp_confref *ref = ipp_confref_get();
 	const struct ipp_config *cfg = ref ? ipp_confref_cfg(ref) : NULL;
-	int	signs = cfg != NULL && cfg->dkim && cfg->attach != NULL;
+	int	signs = cfg != NULL && cfg->dkim && milter_attach_signer(cfg) != NULL;
 	struct sign_conn *sc;
 
 	ipp_confref_put(ref);

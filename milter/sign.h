@@ -14,12 +14,14 @@ struct conn;
 struct sign_conn;		/* opaque: sign.c alone touches it */
 
 /*
- * Load the keys of cfg's [dkim] keytable and attach a signer to cfg
- * (nothing when [milter] dkim = no or no keytable is set).  Keys of old's
- * signer whose files did not change are reused.  Returns 0, or -1 after
- * writing "FILE:LINE: message" lines to errs.  Fits ipp_confref_prepare_fn.
+ * Load the keys of cfg's [dkim] keytable into a signer, *out (NULL when
+ * [milter] dkim = no or no keytable is set), for cfg's struct
+ * milter_attach (attach.c).  Keys of the OLD signer (may be NULL) whose
+ * files did not change are reused.  Returns 0, or -1 after writing
+ * "FILE:LINE: message" lines to errs.
  */
-int	sign_prepare(struct ipp_config *cfg, const struct ipp_config *old, FILE *errs);
+int	sign_load(const struct ipp_config *cfg, const void *old, void **out, FILE *errs);
+void	sign_free(void *);
 
 /*
  * The connection's signing state, its own: at negotiation, ask for the

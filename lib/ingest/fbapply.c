@@ -3,12 +3,15 @@
  * the applied table, written in the transaction that makes the finding's
  * changes, as ingest.c marks log lines.  One message to one recipient
  * bounces once and is complained about once: the same report delivered
- * again, or a second report about it, changes nothing. */
+ * again, or a second report about it, changes nothing.  An unsubscribe
+ * request by mail is marked by its token: an operator's later removal of
+ * the suppression is not undone by the same mail delivered again. */
 #include "autoconfig.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 
@@ -219,6 +222,88 @@ ipp_fb_apply(struct ipp_store *st, const struct ipp_config *cfg, const struct ip
 		return (IPP_ERR);
 	j.klen = (size_t) n;
 	return (ipp_store_run(st, body, &j));
+}
+
+struct unsub_job {
+	const struct ipp_unsub_claim *claim;
+	time_t	now;
+	char	key[80];
+	size_t	klen;
+};
+
+static int
+unsub_body(struct ipp_txn *txn, void *arg)
+{
+	struct unsub_job *j = arg;
+	struct ipp_buf v = { NULL, 0 };
+	struct ipp_supp s;
+	char	stamp[32];
+	struct tm tm;
+	int	rc;
+
+	rc = ipp_txn_get(txn, IPP_T_APPLIED, j->key, j->klen, &v, IPP_GET_RMW);
+	free(v.data);
+	if (rc == IPP_OK)
+		return (IPP_FB_DUPLICATE);
+	if (rc != IPP_NOTFOUND)
+		return (rc);
+	memset(&s, 0, sizeof(s));
+	(void) snprintf(s.addr, sizeof(s.addr), "%s", j->claim->rcpt);
+	(void) snprintf(s.sender_domain, sizeof(s.sender_domain), "%s", j->claim->domain);
+	s.reason = IPP_SUPP_UNSUBSCRIBE;
+	s.created = j->now;
+	s.expires = 0;
+	if (gmtime_r(&j->claim->when, &tm) == NULL || strftime(stamp, sizeof(stamp), "%Y-%m-%d", &tm) == 0)
+		(void) snprintf(stamp, sizeof(stamp), "?");
+	(void) snprintf(s.source, sizeof(s.source), "feedback mail: unsubscribe token of %s", stamp);
+	if ((rc = ipp_supp_txn_put(txn, &s, IPP_SUPP_EXTEND)) < 0)
+		return (rc);
+	(void) snprintf(stamp, sizeof(stamp), "%lld", (long long) j->now);
+	if ((rc = ipp_txn_put(txn, IPP_T_APPLIED, j->key, j->klen, stamp, strlen(stamp))) < 0)
+		return (rc);
+	return (IPP_OK);
+}
+
+int
+ipp_fb_apply_unsub(struct ipp_store *st, const char *tok, const struct ipp_unsub_claim *claim,
+    time_t now, char *note, size_t notelen)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	struct unsub_job j;
+	EVP_MD_CTX *ctx;
+	int	rc;
+
+	memset(&j, 0, sizeof(j));
+	j.claim = claim;
+	j.now = now;
+	/* "F" as the other findings: one purge forgets them all */
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return (IPP_ERR);
+	rc = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1
+	    && EVP_DigestUpdate(ctx, "unsubscribe|", 12) == 1
+	    && EVP_DigestUpdate(ctx, tok, strlen(tok)) == 1
+	    && EVP_DigestFinal_ex(ctx, md, &mdlen) == 1;
+	EVP_MD_CTX_free(ctx);
+	if (!rc || 2 + 2 * (size_t) mdlen > sizeof(j.key))
+		return (IPP_ERR);
+	j.key[0] = 'F';
+	for (i = 0; i < mdlen; i++) {
+		j.key[1 + 2 * i] = hex[md[i] >> 4];
+		j.key[2 + 2 * i] = hex[md[i] & 15];
+	}
+	j.klen = 1 + 2 * (size_t) mdlen;
+	rc = ipp_store_run(st, unsub_body, &j);
+	if (rc == IPP_OK)
+		(void) snprintf(note, notelen, "suppressed %s for mail from %s (unsubscribe by mail)",
+		    claim->rcpt, claim->domain);
+	else if (rc == IPP_FB_DUPLICATE)
+		(void) snprintf(note, notelen, "unsubscribe of %s for mail from %s: applied before",
+		    claim->rcpt, claim->domain);
+	else
+		note[0] = '\0';
+	return (rc);
 }
 
 static int

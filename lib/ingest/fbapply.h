@@ -2,7 +2,8 @@
  * mail"), each finding exactly once: a hard bounce suppresses the
  * recipient for suppress_ttl, a complaint suppresses it for the sender
  * domain (reason complaint, complaint_ttl), an ARF opt-out likewise
- * (reason unsubscribe), and every bounce and complaint is counted per
+ * (reason unsubscribe), an unsubscribe request by mail (its own token)
+ * likewise, and every bounce and complaint is counted per
  * sender domain and pool for the guards.  Only findings whose token
  * resolved to a store record are applied, and only to recipients that
  * record lists: a report can speak only for the mail it is about. */
@@ -16,6 +17,7 @@
 #include "fbreport.h"
 #include "retpath.h"
 #include "store.h"
+#include "unsubtoken.h"
 
 #define IPP_FB_DUPLICATE	1	/* applied before */
 #define IPP_FB_NOTHING		2	/* nothing to apply (no recipient of the message, a delay, ...) */
@@ -38,6 +40,15 @@ int	ipp_fb_recipient(const struct ipp_config *, const struct ipp_finding *,
 int	ipp_fb_apply(struct ipp_store *, const struct ipp_config *,
 	    const struct ipp_fbreport *rep, size_t i, const struct ipp_retpath_rec *rec,
 	    time_t now, char *note, size_t notelen);
+
+/*
+ * An unsubscribe request by mail whose token TOK checked and names CLAIM:
+ * suppress claim->rcpt for mail from claim->domain (reason unsubscribe,
+ * permanent), once per token.  IPP_OK, IPP_FB_DUPLICATE, or a negative
+ * store code; note gets what was done.
+ */
+int	ipp_fb_apply_unsub(struct ipp_store *, const char *tok,
+	    const struct ipp_unsub_claim *, time_t now, char *note, size_t notelen);
 
 /* Forget the marks of findings applied more than 60 days ago. */
 int	ipp_fb_purge(struct ipp_store *, time_t now);

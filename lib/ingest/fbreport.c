@@ -666,6 +666,81 @@ tokens_from(struct ctx *c, GMimeMessage *m, const GByteArray *norm)
 	scan_tokens(c, (const char *) norm->data, norm->len);
 }
 
+/* A token's alphabet (base64url), at least MIN_UNSUB_TOKEN long. */
+#define MIN_UNSUB_TOKEN	20
+
+static int
+unsub_token_ok(const char *s, size_t n)
+{
+	size_t	i;
+
+	if (n < MIN_UNSUB_TOKEN || n >= IPP_UNSUB_TOKEN_MAX)
+		return (0);
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char) s[i]) && s[i] != '-' && s[i] != '_')
+			return (0);
+	return (1);
+}
+
+/*
+ * The subject of the mailto URL the milter writes, "unsubscribe TOKEN"
+ * (GMime has undone RFC 2047; a reply's "Re: " and blanks around are
+ * allowed, nothing else).
+ */
+static int
+unsub_subject(const char *subj, char *tok, size_t toklen)
+{
+	static const char word[] = "unsubscribe";
+	const char *p = subj, *e;
+
+	if (p == NULL)
+		return (0);
+	while (isspace((unsigned char) *p))
+		p++;
+	if (strncasecmp(p, "re:", 3) == 0)
+		for (p += 3; isspace((unsigned char) *p); p++)
+			;
+	if (strncasecmp(p, word, sizeof(word) - 1) != 0 || !isspace((unsigned char) p[sizeof(word) - 1]))
+		return (0);
+	for (p += sizeof(word) - 1; isspace((unsigned char) *p); p++)
+		;
+	for (e = p; *e != '\0' && !isspace((unsigned char) *e); e++)
+		;
+	if (!unsub_token_ok(p, (size_t) (e - p)) || (size_t) (e - p) >= toklen)
+		return (0);
+	while (isspace((unsigned char) *e))
+		e++;
+	if (*e != '\0')
+		return (0);
+	(void) memcpy(tok, p, (size_t) (e - p));
+	tok[e - p] = '\0';
+	return (1);
+}
+
+/* The recipient address, LOCAL+TOKEN@DOMAIN, as pipe(8) adds it. */
+static int
+unsub_address(GMimeMessage *m, char *tok, size_t toklen)
+{
+	static const char *const hdrs[] = { "Delivered-To", "X-Original-To", NULL };
+	const char *const *h, *v, *plus, *at;
+
+	for (h = hdrs; *h; h++) {
+		if ((v = g_mime_object_get_header(GMIME_OBJECT(m), *h)) == NULL)
+			continue;
+		while (isspace((unsigned char) *v) || *v == '<')
+			v++;
+		if ((at = strrchr(v, '@')) == NULL || (plus = memchr(v, '+', (size_t) (at - v))) == NULL)
+			continue;
+		plus++;
+		if (unsub_token_ok(plus, (size_t) (at - plus)) && (size_t) (at - plus) < toklen) {
+			(void) memcpy(tok, plus, (size_t) (at - plus));
+			tok[at - plus] = '\0';
+			return (1);
+		}
+	}
+	return (0);
+}
+
 static int
 one(struct ipp_fbreport *rep, enum ipp_fb_kind kind, enum ipp_fb_source src, const char *why)
 {
@@ -750,9 +825,15 @@ ipp_fbreport_parse(const char *msg, size_t len, const char *prefix, struct ipp_f
 		    g_mime_object_get_header(top, "Return-Path"), as, autoh);
 
 		found = 0;
-		if (c.text != NULL && mc != IPP_MSG_AUTOREPLY)
+		if (mc == IPP_MSG_OTHER && (unsub_subject(subj, rep->unsub_token, sizeof(rep->unsub_token))
+		    || unsub_address(m, rep->unsub_token, sizeof(rep->unsub_token)))) {
+			(void) snprintf(rep->what, sizeof(rep->what), "unsubscribe request by mail");
+			rc = one(rep, IPP_FBK_UNSUBSCRIBE, IPP_FBS_TOKEN, "unsubscribe request by mail");
+		} else if (c.text != NULL && mc != IPP_MSG_AUTOREPLY)
 			found = ipp_bounce_text((const char *) c.text->data, c.text->len, rep);
-		if (found < 0)
+		if (rep->unsub_token[0] != '\0') {
+			/* the finding is made */
+		} else if (found < 0)
 			rc = -1;
 		else if (found > 0) {
 			(void) snprintf(rep->what, sizeof(rep->what), "bounce without a DSN: %zu recipient%s",

@@ -3,7 +3,8 @@
  * becomes a list of findings.  MIME is GMime's; what this layer reads is
  * the report formats inside: DSNs (RFC 3464, RFC 6533), ARF reports
  * (RFC 5965), bounces without a DSN (qmail, older Sendmail and Exim,
- * Exchange: the pattern table of bouncepat.c), auto-replies (RFC 3834).
+ * Exchange: the pattern table of bouncepat.c), auto-replies (RFC 3834),
+ * unsubscribe requests to the [unsubscribe] mailto address (RFC 2369).
  * The input is untrusted: every field is bounded, a message that cannot
  * be read is a finding of kind none with the reason, never a crash. */
 #ifndef IPP_FBREPORT_H
@@ -13,6 +14,7 @@
 
 #include "addr.h"
 #include "retpath.h"
+#include "unsubtoken.h"
 
 #define IPP_FBREPORT_MAX_BYTES	(64L * 1024 * 1024)	/* ippoolctl reads no more */
 #define IPP_FBREPORT_MAX_FINDINGS	20000
@@ -45,6 +47,10 @@ struct ipp_fbreport {
 	/* return-path tokens the message carries, most telling first */
 	char	tokens[IPP_FBREPORT_MAX_TOKENS][IPP_RETPATH_TOKEN_LEN + 1];
 	size_t	ntokens;
+	/* an unsubscribe request by mail (the [unsubscribe] mailto address):
+	 * its token, unchecked, from the subject "unsubscribe TOKEN" or the
+	 * recipient address LOCAL+TOKEN@...; "" when the message is none */
+	char	unsub_token[IPP_UNSUB_TOKEN_MAX];
 	char	what[200];		/* what the message is, for the log */
 };
 

@@ -201,3 +201,32 @@ ipp_unsub_url(const struct ipp_config *cfg, const char *tok, char *out, size_t o
 	n = snprintf(out, outlen, "%s/%s", cfg->unsub_url, tok);
 	return (n < 0 || (size_t) n >= outlen ? -1 : 0);
 }
+
+int
+ipp_unsub_mailto(const struct ipp_config *cfg, const char *tok, char *out, size_t outlen)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	static const char head[] = "mailto:", tail[] = "?subject=unsubscribe%20";
+	const unsigned char *s;
+	size_t	o;
+	int	n;
+
+	if (cfg->unsub_mailto == NULL || cfg->unsub_mailto[0] == '\0' || outlen < sizeof(head))
+		return (-1);
+	(void) memcpy(out, head, sizeof(head));
+	o = sizeof(head) - 1;
+	for (s = (const unsigned char *) cfg->unsub_mailto; *s; s++) {
+		if (o + 4 > outlen)
+			return (-1);
+		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')
+		    || strchr("@.-_+", *s) != NULL)
+			out[o++] = (char) *s;
+		else {
+			out[o++] = '%';
+			out[o++] = hex[*s >> 4];
+			out[o++] = hex[*s & 15];
+		}
+	}
+	n = snprintf(out + o, outlen - o, "%s%s", tail, tok);
+	return (n < 0 || (size_t) n >= outlen - o ? -1 : 0);
+}

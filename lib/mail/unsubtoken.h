@@ -54,4 +54,9 @@ int	ipp_unsub_token_check(const struct ipp_hmac_keys *, const char *tok, size_t 
 /* URL/TOKEN into OUT; 0, or -1 when it does not fit. */
 int	ipp_unsub_url(const struct ipp_config *, const char *tok, char *out, size_t outlen);
 
+/* mailto:ADDRESS?subject=unsubscribe%20TOKEN (RFC 6068, the [unsubscribe]
+ * mailto address escaped) into OUT; 0, or -1 when mailto is not set or it
+ * does not fit. */
+int	ipp_unsub_mailto(const struct ipp_config *, const char *tok, char *out, size_t outlen);
+
 #endif

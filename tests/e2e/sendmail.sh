@@ -1,8 +1,8 @@
 #!/bin/bash
 # sendmail.sh - ippool under a real Sendmail 8.17 (unpacked from Debian's
 # packages), wired by the fragment "ippoolctl sendmail-mc" prints: the pool
-# tag, the suppression list, the hourly limit and DKIM signing behave as
-# under Postfix; with the milter down Sendmail tempfails (F=T); with
+# tag, the suppression list, the hourly limit, DKIM signing and the
+# one-click unsubscribe headers behave as under Postfix; with the milter down Sendmail tempfails (F=T); with
 # routing, mail from a tx sender reaches the tx pool instance (a Postfix
 # set up by "ippoolctl postfix-setup") and leaves from a tx address.
 . "$(dirname "$0")/lib.sh"
@@ -18,6 +18,8 @@ PORT=10026
 	genkey example.com rsa1
 	genkey example.com ed1 --type ed25519
 } >>"$T/keytable"
+head -c 32 /dev/urandom >"$T/unsub.key"
+chmod 600 "$T/unsub.key"
 
 # swaks's default source on lo is 127.0.0.1; $(netip 9) plays an outside client
 milter_conf <<CONF
@@ -34,6 +36,10 @@ ips = $(netip 5)
 $(policy_section)
 [dkim]
 keytable = $T/keytable
+[unsubscribe]
+url = https://unsub.example.com/u
+key = $T/unsub.key
+mailto = unsub@bounce.example.com
 CONF
 
 CTLC sendmail-mc --milter-only >"$T/fragment.mc"
@@ -88,6 +94,18 @@ f=$(cat "$T/f")
 out=$("$PY" "$src/tests/e2e/dkimverify.py" "$T/records" "$f" 2>&1)
 like "$(grep -c ' pass$' <<<"$out")" '^2$' "Sendmail: rsa-sha256 and ed25519-sha256 signatures verify ($(echo $out | tr '\n' ' '))"
 like "$out" 'h=[^ ]*[Xx]-[Ss]ettings' "  X-Settings is signed"
+lu=$(msg_header "$f" List-Unsubscribe)
+like "$lu" '^<https://unsub\.example\.com/u/[A-Za-z0-9_-]+>, <mailto:unsub@bounce\.example\.com\?subject=unsubscribe%20[A-Za-z0-9_-]+>$' \
+	"Sendmail: List-Unsubscribe <URL/TOKEN>, <mailto:...> ($lu)"
+is "$(msg_header "$f" List-Unsubscribe | wc -l) $(msg_header "$f" List-Unsubscribe-Post)" \
+	"1 List-Unsubscribe=One-Click" "  exactly once each, with List-Unsubscribe-Post: List-Unsubscribe=One-Click"
+is "$(CTLC unsubscribe check "$(sed -n 's|^<https://unsub.example.com/u/\([A-Za-z0-9_-]*\)>.*|\1|p' <<<"$lu")" | sed 's/ issued=.*//')" \
+	"valid: recipient=signed@gmail.com sender_domain=example.com" "  its token names the recipient and example.com"
+for a in rsa-sha256 ed25519-sha256; do
+	h=$(awk -v a="a=$a" '$1 == a { print $4 }' <<<"$out")
+	is "$(tr ':' '\n' <<<"${h#h=}" | grep -cix List-Unsubscribe) $(tr ':' '\n' <<<"${h#h=}" | grep -cix List-Unsubscribe-Post)" \
+		"2 2" "  $a: both in h= twice (present + oversigned)"
+done
 
 # inbound through Sendmail: an outside client gets no signature, no tag, no limit
 deliver_sm noreply@example.com inbound@example.com --header "From: <noreply@example.com>" \

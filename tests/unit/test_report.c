@@ -2,7 +2,10 @@
  * status codes and texts (hard or not), hostile input (50 MB, 10,000
  * recipients, no MIME end, NULs, deep nesting), return-path tokens (made,
  * verified, forged, found in text), and the application of findings to a
- * store exactly once, only for the recipients the token's record lists. */
+ * store exactly once, only for the recipients the token's record lists;
+ * unsubscribe requests to the [unsubscribe] mailto address (the token in
+ * the subject, RFC 2047 decoded, or in the address), told apart from
+ * reports and auto-replies, applied once per token. */
 #include "autoconfig.h"
 
 #include <fcntl.h>
@@ -20,6 +23,7 @@
 #include "store.h"
 #include "suppress.h"
 #include "tap.h"
+#include "unsubtoken.h"
 
 static const struct {
 	const char *status, *diag;
@@ -317,6 +321,112 @@ apply(void)
 	ipp_config_free(cfg);
 }
 
+/* The reader's verdict on MSG: its unsubscribe token ("" for none) and kind. */
+static enum ipp_fb_kind
+unsub_read(const char *msg, char *tok, size_t toklen)
+{
+	struct ipp_fbreport rep;
+	enum ipp_fb_kind k;
+
+	tok[0] = '\0';
+	if (ipp_fbreport_parse(msg, strlen(msg), "fb-", &rep) != 0 || rep.n < 1)
+		return ((enum ipp_fb_kind) -1);
+	k = rep.f[0].kind;
+	(void) snprintf(tok, toklen, "%s", rep.unsub_token);
+	ipp_fbreport_free(&rep);
+	return (k);
+}
+
+static void
+unsub(void)
+{
+	struct ipp_config *cfg;
+	struct ipp_hmac_keys keys;
+	struct ipp_unsub_claim claim;
+	struct ipp_store *st;
+	struct ipp_supp s;
+	const char *why;
+	char	tok[IPP_UNSUB_TOKEN_MAX], got[IPP_UNSUB_TOKEN_MAX], msg[4096], conf[600], err[300],
+		note[600], enc[IPP_UNSUB_TOKEN_MAX + 64];
+	time_t	now = 1795435200;
+	size_t	i, o;
+
+	(void) snprintf(conf, sizeof(conf), "[unsubscribe]\nurl = https://u.example/u\nkey = %s\n"
+	    "mailto = unsub@bounce.example.com\n", keyfile("uk", 'u'));
+	if ((cfg = config(conf)) == NULL || ipp_unsub_keys_load(cfg, &keys, err, sizeof(err)) != 0
+	    || ipp_unsub_token_make(&keys, "bob@gmail.com", "example.com", now, tok, sizeof(tok)) != 0) {
+		ok(0, "unsubscribe config, key and token: %s", err);
+		return;
+	}
+	(void) snprintf(msg, sizeof(msg), "From: bob@gmail.com\nTo: unsub@bounce.example.com\n"
+	    "Subject: unsubscribe %s\n\nx\n", tok);
+	ok(unsub_read(msg, got, sizeof(got)) == IPP_FBK_UNSUBSCRIBE && strcmp(got, tok) == 0,
+	    "Subject: unsubscribe TOKEN: an unsubscribe request, the token read");
+	(void) snprintf(msg, sizeof(msg), "From: bob@gmail.com\r\nSubject:   RE:  Unsubscribe\t%s  \r\n\r\nx\r\n", tok);
+	ok(unsub_read(msg, got, sizeof(got)) == IPP_FBK_UNSUBSCRIBE && strcmp(got, tok) == 0,
+	    "a reply's Re:, any case, blanks around, CRLF");
+	/* RFC 2047 Q encoding, the space as "_", split over two encoded words */
+	o = (size_t) snprintf(enc, sizeof(enc), "=?UTF-8?Q?unsubscribe_");
+	for (i = 0; tok[i] && o + 8 < sizeof(enc); i++) {
+		if (i == 20)
+			o += (size_t) snprintf(enc + o, sizeof(enc) - o, "?=\n =?utf-8?q?");
+		enc[o++] = tok[i] == '_' ? '=' : tok[i];
+		if (tok[i] == '_')
+			o += (size_t) snprintf(enc + o, sizeof(enc) - o, "5F");
+	}
+	(void) snprintf(enc + o, sizeof(enc) - o, "?=");
+	(void) snprintf(msg, sizeof(msg), "From: bob@gmail.com\nSubject: %s\n\nx\n", enc);
+	ok(unsub_read(msg, got, sizeof(got)) == IPP_FBK_UNSUBSCRIBE && strcmp(got, tok) == 0,
+	    "an RFC 2047 subject in two encoded words: decoded");
+	(void) snprintf(msg, sizeof(msg), "Delivered-To: unsub+%s@bounce.example.com\n"
+	    "From: bob@gmail.com\nSubject: stop\n\nx\n", tok);
+	ok(unsub_read(msg, got, sizeof(got)) == IPP_FBK_UNSUBSCRIBE && strcmp(got, tok) == 0,
+	    "the token in the recipient address (Delivered-To: LOCAL+TOKEN@)");
+	(void) snprintf(msg, sizeof(msg), "From: bob@gmail.com\nSubject: please unsubscribe %s\n\nx\n", tok);
+	ok(unsub_read(msg, got, sizeof(got)) == IPP_FBK_NONE && got[0] == '\0',
+	    "words before \"unsubscribe\": no request");
+	(void) snprintf(msg, sizeof(msg), "From: bob@gmail.com\nSubject: unsubscribe %s now\n\nx\n", tok);
+	ok(unsub_read(msg, got, sizeof(got)) == IPP_FBK_NONE, "words after the token: no request");
+	ok(unsub_read("From: bob@gmail.com\nSubject: unsubscribe\n\nx\n", got, sizeof(got))
+	    == IPP_FBK_NONE, "\"unsubscribe\" alone: no request");
+	ok(unsub_read("From: bob@gmail.com\nSubject: unsubscribe abc\n\nx\n", got, sizeof(got))
+	    == IPP_FBK_NONE, "a short word: no request");
+	ok(unsub_read("From: bob@gmail.com\nSubject: unsubscribe aaaaaaaaaaaaaaaaaaaaaaaa<script>\n\nx\n",
+	    got, sizeof(got)) == IPP_FBK_NONE, "characters outside base64url: no request");
+	(void) snprintf(msg, sizeof(msg), "From: bob@gmail.com\nAuto-Submitted: auto-replied\n"
+	    "Subject: unsubscribe %s\n\nI am away.\n", tok);
+	ok(unsub_read(msg, got, sizeof(got)) == IPP_FBK_AUTOREPLY && got[0] == '\0',
+	    "an auto-reply quoting the subject: an auto-reply, no request");
+	(void) snprintf(msg, sizeof(msg), "From: MAILER-DAEMON@mx\nSubject: unsubscribe %s\n"
+	    "MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\n\n"
+	    "--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx\n\n"
+	    "Final-Recipient: rfc822; x@rcpt.test\nAction: failed\nStatus: 5.1.1\n\n--b--\n", tok);
+	ok(unsub_read(msg, got, sizeof(got)) == IPP_FBK_BOUNCE && got[0] == '\0',
+	    "a DSN whose subject says unsubscribe: a bounce");
+	/* what ippoolctl feedback then does with the token */
+	ok(ipp_unsub_token_check(&keys, tok, strlen(tok), &claim, &why) == 0
+	    && strcmp(claim.rcpt, "bob@gmail.com") == 0 && strcmp(claim.domain, "example.com") == 0,
+	    "the token read checks: bob@gmail.com, example.com");
+	if ((st = ipp_store_open(cfg, err, sizeof(err))) == NULL) {
+		ok(0, "store: %s", err);
+		ipp_config_free(cfg);
+		return;
+	}
+	is_int(ipp_fb_apply_unsub(st, tok, &claim, now, note, sizeof(note)), IPP_OK, "applied: %s", note);
+	ok(ipp_supp_check(st, "bob@gmail.com", "example.com", now + 86400 * 400, &s) == IPP_OK
+	    && s.reason == IPP_SUPP_UNSUBSCRIBE && s.expires == 0
+	    && strcmp(s.sender_domain, "example.com") == 0, "  suppressed for example.com, permanently");
+	ok(ipp_supp_check(st, "bob@gmail.com", "example.org", now, &s) == IPP_NOTFOUND,
+	    "  not for another sender domain");
+	ok(ipp_supp_del(st, "bob@gmail.com", "example.com") == IPP_OK, "  removed by the operator");
+	is_int(ipp_fb_apply_unsub(st, tok, &claim, now + 60, note, sizeof(note)), IPP_FB_DUPLICATE,
+	    "the same request again: applied before");
+	ok(ipp_supp_check(st, "bob@gmail.com", "example.com", now, &s) == IPP_NOTFOUND,
+	    "  the removal stays");
+	ipp_store_close(st);
+	ipp_config_free(cfg);
+}
+
 int
 main(void)
 {
@@ -329,5 +439,6 @@ main(void)
 	hostile();
 	tokens();
 	apply();
+	unsub();
 	return (done_testing());
 }
