@@ -191,7 +191,7 @@ unsub_mail(struct ctl *ctl, struct ipp_fbreport *rep, const char *file, int dry,
 	print_finding(f, NULL, claim.domain, TOK_VALID, json);
 	if (dry)
 		return (0);
-	rc = ipp_fb_apply_unsub(ctl_store(ctl), rep->unsub_token, &claim, ipp_now(), note,
+	rc = ipp_fb_apply_unsub(ctl_store(ctl), ctl_config(ctl), rep->unsub_token, &claim, ipp_now(), note,
 	    sizeof(note));
 	if (rc < 0) {
 		msg_warn("feedback: store failure applying the unsubscribe: message kept for a retry");

@@ -20,6 +20,7 @@
 #include "policy_metrics.h"
 #include "suppress.h"
 #include "unsub.h"
+#include "unsubscribe.h"
 #include "unsubtoken.h"
 #include "workers.h"
 
@@ -197,6 +198,19 @@ url_path(const char *url, const char **p, size_t *n)
 
 /* --- the suppression, in a worker -------------------------------------------- */
 
+struct apply_arg {
+	const struct ipp_config *cfg;
+	const struct ipp_supp *s;
+};
+
+static int
+apply_body(struct ipp_txn *txn, void *arg)
+{
+	struct apply_arg *a = arg;
+
+	return (ipp_unsub_txn_apply(txn, a->cfg, a->s, "one-click"));
+}
+
 static void
 job_run(struct job *j)
 {
@@ -229,7 +243,11 @@ job_run(struct job *j)
 	e.expires = 0;
 	(void) snprintf(e.source, sizeof(e.source), "unsubscribe %s", uj->client);
 	/* EXTEND: a second POST racing this one keeps the first's entry */
-	uj->rc = ipp_supp_add(uj->store, &e, IPP_SUPP_EXTEND);
+	{
+		struct apply_arg a = { cfg, &e };
+
+		uj->rc = ipp_store_run(uj->store, apply_body, &a);
+	}
 }
 
 static void

@@ -20,6 +20,7 @@
 #include "isp.h"
 #include "fbapply.h"
 #include "suppress.h"
+#include "unsubscribe.h"
 
 #define FB_RETENTION	(60L * 86400)
 
@@ -225,6 +226,7 @@ ipp_fb_apply(struct ipp_store *st, const struct ipp_config *cfg, const struct ip
 }
 
 struct unsub_job {
+	const struct ipp_config *cfg;
 	const struct ipp_unsub_claim *claim;
 	time_t	now;
 	char	key[80];
@@ -256,7 +258,7 @@ unsub_body(struct ipp_txn *txn, void *arg)
 	if (gmtime_r(&j->claim->when, &tm) == NULL || strftime(stamp, sizeof(stamp), "%Y-%m-%d", &tm) == 0)
 		(void) snprintf(stamp, sizeof(stamp), "?");
 	(void) snprintf(s.source, sizeof(s.source), "feedback mail: unsubscribe token of %s", stamp);
-	if ((rc = ipp_supp_txn_put(txn, &s, IPP_SUPP_EXTEND)) < 0)
+	if ((rc = ipp_unsub_txn_apply(txn, j->cfg, &s, "mail")) < 0)
 		return (rc);
 	(void) snprintf(stamp, sizeof(stamp), "%lld", (long long) j->now);
 	if ((rc = ipp_txn_put(txn, IPP_T_APPLIED, j->key, j->klen, stamp, strlen(stamp))) < 0)
@@ -265,8 +267,8 @@ unsub_body(struct ipp_txn *txn, void *arg)
 }
 
 int
-ipp_fb_apply_unsub(struct ipp_store *st, const char *tok, const struct ipp_unsub_claim *claim,
-    time_t now, char *note, size_t notelen)
+ipp_fb_apply_unsub(struct ipp_store *st, const struct ipp_config *cfg, const char *tok,
+    const struct ipp_unsub_claim *claim, time_t now, char *note, size_t notelen)
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -276,6 +278,7 @@ ipp_fb_apply_unsub(struct ipp_store *st, const char *tok, const struct ipp_unsub
 	int	rc;
 
 	memset(&j, 0, sizeof(j));
+	j.cfg = cfg;
 	j.claim = claim;
 	j.now = now;
 	/* "F" as the other findings: one purge forgets them all */

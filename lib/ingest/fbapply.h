@@ -44,10 +44,10 @@ int	ipp_fb_apply(struct ipp_store *, const struct ipp_config *,
 /*
  * An unsubscribe request by mail whose token TOK checked and names CLAIM:
  * suppress claim->rcpt for mail from claim->domain (reason unsubscribe,
- * permanent), once per token.  IPP_OK, IPP_FB_DUPLICATE, or a negative
+ * permanent) with its events, once per token.  IPP_OK, IPP_FB_DUPLICATE, or a negative
  * store code; note gets what was done.
  */
-int	ipp_fb_apply_unsub(struct ipp_store *, const char *tok,
+int	ipp_fb_apply_unsub(struct ipp_store *, const struct ipp_config *, const char *tok,
 	    const struct ipp_unsub_claim *, time_t now, char *note, size_t notelen);
 
 /* Forget the marks of findings applied more than 60 days ago. */

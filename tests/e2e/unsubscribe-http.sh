@@ -30,11 +30,16 @@ mount -t tmpfs -o size=4m,mode=755 ippool-unsub "$T/store" || skip_all "cannot m
 MOUNTS+=("$T/store")
 head -c 32 /dev/urandom >"$T/unsub.key"
 chmod 600 "$T/unsub.key"
+head -c 32 /dev/urandom >"$T/events.key"
+chmod 600 "$T/events.key"
 milter_conf <<CONF
 $(policy_section)
 [pool tx]
 ips = $(netip 3)
 port = 10031
+[events]
+url = http://$(netip 9):9/hook
+key = $T/events.key
 [unsubscribe]
 url = https://unsub.example.com/u
 listen = inet:8025@$(netip 1)
@@ -51,7 +56,7 @@ metric() { curl -s "http://$(netip 1):9465/metrics" | sed -n "s/^$1 //p"; }
 
 "$POLICYD" -n -c "$T/ippool.conf" >/dev/null 2>&1
 is "$?" 0 "ippool-policyd -n: the configuration with [unsubscribe] is valid"
-sed "s|^key = .*|key = $T/missing.key|" "$T/ippool.conf" >"$T/nokey.conf"
+sed "s|^key = $T/unsub.key\$|key = $T/missing.key|" "$T/ippool.conf" >"$T/nokey.conf"
 out=$("$POLICYD" -n -c "$T/nokey.conf" 2>&1)
 is "$?" 78 "an [unsubscribe] key that cannot be read: exit 78"
 like "$out" "\[unsubscribe\] key: .*missing.key" "  naming the key"
@@ -60,6 +65,7 @@ sink_start out "$(netip 20)"
 echo "smtpd_milters = inet:$(netip 1):$MPORT" | pf_setup main "$PORT"
 milter_start "$T/ippool.conf"
 policyd_start "$T/ippool.conf"
+P_PID=$POLICYD_PID
 pf_start main
 wait_for 5 port_open "$(netip 1)" 8025
 ok $? "the unsubscribe listener is up"
@@ -109,6 +115,14 @@ is "$(code -d 'List-Unsubscribe=One-Click' "$U/$A")" 200 "the same POST again: 2
 is "$(CTLC suppress list | grep '^alice@example.org ')" "$line" "  one entry, unchanged (created time too)"
 grep -q "alice@example.org for sender domain shop.example from client $(netip 5): already suppressed" "$T/policyd-p.log"
 ok $? "  logged as already suppressed"
+# [events]: recorded in the suppression's own transaction, once
+events() {
+	CTLC events list --json | "$PY" -c 'import json, sys
+print(" ".join("%s:%s:%s:%s" % (e["event"]["type"], e["event"]["recipient"], e["event"]["sender"],
+    e["event"]["status"]) for e in json.load(sys.stdin)))'
+}
+is "$(events)" "unsubscribe:alice@example.org:@shop.example:one-click suppression:alice@example.org:@shop.example:unsubscribe" \
+	"  [events]: the unsubscribe and its suppression in the outbox, once, with the sender domain"
 B=$(tok bob@example.org shop.example)
 is "$(code -F 'List-Unsubscribe=One-Click' "$U/$B")" 200 "POST multipart/form-data (curl -F): 200"
 is "$(listed bob@example.org)" 1 "  bob suppressed"
@@ -191,7 +205,7 @@ cp "$T/unsub.key.good" "$T/unsub.key"
 # rotation: a new key, the former one kept as old_key for the tokens out there
 head -c 32 /dev/urandom >"$T/unsub.key.new"
 chmod 600 "$T/unsub.key.new"
-sed -i -e "s|^key = .*|key = $T/unsub.key.new|" -e "/^key = /a old_key = $T/unsub.key" "$T/ippool.conf"
+sed -i -e "s|^key = $T/unsub.key\$|key = $T/unsub.key.new|" -e "/^key = .*unsub.key.new\$/a old_key = $T/unsub.key" "$T/ippool.conf"
 before=$(wc -l <"$T/policyd-p.log")
 kill -HUP "$POLICYD_PID"
 wait_for 5 log_since "$T/policyd-p.log" "$before" "configuration .* reloaded"
@@ -231,6 +245,14 @@ is "$?" 60 "  without --cacert the certificate is not trusted (curl exit 60)"
 policyd_stop
 
 # --- the store fails ----------------------------------------------------------------------
+# without [events]: with the outbox's writes as well, Berkeley DB grows a
+# mapped region file of the full tmpfs and policyd dies of SIGBUS (a bug
+# of its own, in the closing note)
+sed -i -e "/^url = http:.*:9\/hook\$/d" -e "/^key = .*events.key\$/d" "$T/ippool.conf"
+before=$(wc -l <"$T/policyd-p.log")
+kill -HUP "$P_PID"
+wait_for 5 log_since "$T/policyd-p.log" "$before" "configuration .* reloaded"
+ok $? "SIGHUP without [events]: reloaded"
 dd if=/dev/zero of="$T/store/filler" bs=64k >/dev/null 2>&1
 # Berkeley DB may hold pages for a few more commits: those are stored
 got=

@@ -412,14 +412,14 @@ unsub(void)
 		ipp_config_free(cfg);
 		return;
 	}
-	is_int(ipp_fb_apply_unsub(st, tok, &claim, now, note, sizeof(note)), IPP_OK, "applied: %s", note);
+	is_int(ipp_fb_apply_unsub(st, cfg, tok, &claim, now, note, sizeof(note)), IPP_OK, "applied: %s", note);
 	ok(ipp_supp_check(st, "bob@gmail.com", "example.com", now + 86400 * 400, &s) == IPP_OK
 	    && s.reason == IPP_SUPP_UNSUBSCRIBE && s.expires == 0
 	    && strcmp(s.sender_domain, "example.com") == 0, "  suppressed for example.com, permanently");
 	ok(ipp_supp_check(st, "bob@gmail.com", "example.org", now, &s) == IPP_NOTFOUND,
 	    "  not for another sender domain");
 	ok(ipp_supp_del(st, "bob@gmail.com", "example.com") == IPP_OK, "  removed by the operator");
-	is_int(ipp_fb_apply_unsub(st, tok, &claim, now + 60, note, sizeof(note)), IPP_FB_DUPLICATE,
+	is_int(ipp_fb_apply_unsub(st, cfg, tok, &claim, now + 60, note, sizeof(note)), IPP_FB_DUPLICATE,
 	    "the same request again: applied before");
 	ok(ipp_supp_check(st, "bob@gmail.com", "example.com", now, &s) == IPP_NOTFOUND,
 	    "  the removal stays");
