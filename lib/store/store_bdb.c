@@ -216,10 +216,7 @@ open_env(struct bdb *b, char *err, size_t errlen)
 	    || (ret = env->set_lk_max_objects(env, 20000)) != 0
 	    || (ret = env->set_timeout(env, LOCK_TIMEOUT_US, DB_SET_LOCK_TIMEOUT)) != 0
 	    || (ret = env->log_set_config(env, DB_LOG_AUTO_REMOVE, 1)) != 0
-	    || (!b->sync && (ret = env->set_flags(env, DB_TXN_WRITE_NOSYNC, 1)) != 0)
-	    /* the region files are mapped: pages first touched on a full file
-	     * system (tmpfs) would be SIGBUS; touch them all at the open */
-	    || (ret = env->set_flags(env, DB_REGION_INIT, 1)) != 0)
+	    || (!b->sync && (ret = env->set_flags(env, DB_TXN_WRITE_NOSYNC, 1)) != 0))
 		goto fail;
 	if ((ret = env->open(env, b->path, flags, 0660)) != 0)
 		goto fail;
