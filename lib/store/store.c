@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "log.h"
@@ -407,4 +408,13 @@ ipp_store_backup_supported(const struct ipp_config *cfg)
 	const struct ipp_store_ops *ops = find_backend(ipp_store_backend_name(cfg));
 
 	return (ops != NULL && ops->backup != NULL);
+}
+
+void
+ipp_store_backoff(int attempt)
+{
+	unsigned long us = 100UL << (attempt < 9 ? attempt : 9);	/* to 51 ms */
+
+	us = us / 2 + (unsigned long) random() % (us / 2 + 1);
+	(void) usleep((useconds_t) us);
 }

@@ -89,6 +89,11 @@ struct ipp_txn {
 	void   *handle;
 };
 
+/* Before attempt ATTEMPT (0 first) again of a transaction that met a
+ * conflict: a random sleep doubling to ~51 ms, so that the transactions
+ * that collided do not collide again in step. */
+void	ipp_store_backoff(int attempt);
+
 /* The backend of an open store and its handle (window.c). */
 const struct ipp_store_ops *ipp_store_backend(struct ipp_store *, void **h);
 

@@ -370,15 +370,6 @@ maybe_checkpoint(struct bdb *b)
 	(void) pthread_mutex_unlock(&b->ckp_lock);
 }
 
-static void
-backoff(int attempt)
-{
-	unsigned long us = 100UL << (attempt < 9 ? attempt : 9);	/* to 51 ms */
-
-	us = us / 2 + (unsigned long) random() % (us / 2 + 1);
-	(void) usleep((useconds_t) us);
-}
-
 static int
 bdb_run(void *h, ipp_txn_fn body, void *arg)
 {
@@ -395,7 +386,7 @@ bdb_run(void *h, ipp_txn_fn body, void *arg)
 		if (attempt > 0) {
 			if (ipp_monotonic() - start > RUN_BUDGET_S)
 				break;
-			backoff(attempt);
+			ipp_store_backoff(attempt);
 		}
 		if (enter(b) != IPP_OK)
 			return (IPP_ERR);

@@ -932,15 +932,6 @@ out:
 	return (rc);
 }
 
-static void
-backoff(int attempt)
-{
-	unsigned long us = 100UL << (attempt < 9 ? attempt : 9);	/* to 51 ms */
-
-	us = us / 2 + (unsigned long) random() % (us / 2 + 1);
-	(void) usleep((useconds_t) us);
-}
-
 static int
 rds_run(void *h, ipp_txn_fn body, void *arg)
 {
@@ -958,7 +949,7 @@ rds_run(void *h, ipp_txn_fn body, void *arg)
 		if (attempt > 0) {
 			if (ipp_monotonic() - start > RUN_BUDGET_S)
 				break;
-			backoff(attempt);
+			ipp_store_backoff(attempt);
 		}
 		if ((t.c = acquire(r)) == NULL) {
 			rc = IPP_ERR;
