@@ -18,9 +18,7 @@ id nobody >/dev/null 2>&1 || skip_all "no user nobody for the pipe transport"
 
 SITE=2600
 MX=2601
-head -c 32 /dev/urandom >"$T/fb.key"
-chown root:"$(id -gn nobody)" "$T/fb.key"
-chmod 640 "$T/fb.key"
+hmac_key "$T/fb.key"
 cat >"$T/ippool.conf" <<CONF
 [store]
 path = $T/store

@@ -289,6 +289,13 @@ dkim_record() {
 		printf "%s\t%s\n", n, s }' "$1"
 }
 
+# hmac_key FILE: an HMAC key file as DESIGN.md wants one ([feedback] key,
+# [unsubscribe] key): 32 random bytes, root and the daemons' group (nobody's
+# in the tests), mode 0640.
+hmac_key() {
+	head -c 32 /dev/urandom >"$1" && chown root:"$(id -gn nobody)" "$1" && chmod 640 "$1"
+}
+
 # genkey DOMAIN SELECTOR [options]: "ippoolctl dkim genkey" into $K (made
 # mode 700 on first use), its output kept in $T/genkey-DOMAIN-SELECTOR.out
 # and its TXT record appended to $T/records (dkimverify.py's input); prints

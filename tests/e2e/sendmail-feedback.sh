@@ -16,9 +16,7 @@ id nobody >/dev/null 2>&1 || skip_all "no user nobody for the feedback mailer"
 
 PORT=10026		# Sendmail, the site
 MX=2525			# the recipient's MX, on $(netip 21)
-head -c 32 /dev/urandom >"$T/fb.key"
-chown root:"$(id -gn nobody)" "$T/fb.key"
-chmod 640 "$T/fb.key"
+hmac_key "$T/fb.key"
 cat >"$T/ippool.conf" <<CONF
 [store]
 path = $T/store

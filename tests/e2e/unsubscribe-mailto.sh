@@ -14,9 +14,7 @@ id nobody >/dev/null 2>&1 || skip_all "no user nobody for the pipe transport"
 
 SITE=2600
 URL=https://unsub.site.test/u
-head -c 32 /dev/urandom >"$T/unsub.key"
-chown root:"$(id -gn nobody)" "$T/unsub.key"
-chmod 640 "$T/unsub.key"
+hmac_key "$T/unsub.key"
 cat >"$T/ippool.conf" <<CONF
 [store]
 path = $T/store
