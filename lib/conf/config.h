@@ -85,6 +85,7 @@ struct ipp_config {
 	char   *redis_prefix;		/* before every key: fleets share one Redis */
 	long long redis_connect_timeout;	/* seconds */
 	long long redis_timeout;	/* seconds, each command */
+	long long redis_clock_skew;	/* seconds the fleet's clocks may differ */
 	int	store_sync;
 
 	/* [milter] */

@@ -82,7 +82,7 @@ struct conf_key {
 	size_t	off2;		/* CS_ARRAY: the count; CS_PAIR: the second int */
 	const char *def;	/* default, written as in the file; NULL: none */
 	unsigned flags;		/* CF_* */
-	unsigned long long max;	/* numbers: upper bound */
+	unsigned long long max;	/* numbers, durations (seconds): upper bound */
 	/* a word: 0, or -1 with the reason in err */
 	int	(*check)(const char *val, char *err, size_t errlen);
 	/* a list item: NULL, or why it is wrong; may rewrite the item */

@@ -47,6 +47,8 @@ static const struct conf_key store_keys[] = {
 	    .def = "2s", .flags = CF_RESTART },
 	{ "redis_timeout", &conf_t_duration, C(redis_timeout), .def = "2s",
 	    .flags = CF_RESTART },
+	{ "redis_clock_skew", &conf_t_duration, C(redis_clock_skew), .def = "5s",
+	    .max = 600, .flags = CF_RESTART | CF_ZERO },
 	{ "redis_wait_replicas", &conf_t_uint, C(redis_wait_replicas), .max = 16,
 	    .def = "0", .flags = CF_RESTART },
 	{ "sync", &conf_t_bool, C(store_sync), .def = "no" },

@@ -288,6 +288,8 @@ set_duration(const struct conf_key *k, void *base, const char *val,
 		return (-1);
 	if (v == 0 && !(k->flags & CF_ZERO))
 		FAIL("must be longer than 0s");
+	if (k->max > 0 && (unsigned long long) v > k->max)
+		FAIL("must be at most %llus", k->max);
 	*FIELD(base, k->off, long long) = v;
 	return (0);
 }

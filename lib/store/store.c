@@ -25,6 +25,7 @@
 struct ipp_store {
 	const struct ipp_store_ops *ops;
 	void   *b;
+	time_t	skew;			/* how far the clocks sharing it may differ */
 };
 
 static const char *table_names[IPP_T_COUNT] = {
@@ -137,6 +138,8 @@ ipp_store_open(const struct ipp_config *cfg, char *err, size_t errlen)
 	}
 	(void) pthread_once(&m_once, metrics_register);
 	s->ops = ops;
+	/* one host, one clock; a fleet's clocks differ (window.c) */
+	s->skew = cfg->backend == IPP_BACKEND_REDIS ? (time_t) cfg->redis_clock_skew : 0;
 	if ((s->b = s->ops->open(cfg, err, errlen)) == NULL) {
 		free(s);
 		return (NULL);
@@ -267,6 +270,12 @@ ipp_store_backend(struct ipp_store *s, void **h)
 {
 	*h = s->b;
 	return (s->ops);
+}
+
+time_t
+ipp_store_clock_skew(const struct ipp_store *s)
+{
+	return (s->skew);
 }
 
 /* --- scans ----------------------------------------------------------------- */

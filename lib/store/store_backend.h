@@ -96,6 +96,8 @@ void	ipp_store_backoff(int attempt);
 
 /* The backend of an open store and its handle (window.c). */
 const struct ipp_store_ops *ipp_store_backend(struct ipp_store *, void **h);
+/* [store] redis_clock_skew for Redis, 0 for an embedded store */
+time_t	ipp_store_clock_skew(const struct ipp_store *);
 
 extern const struct ipp_store_ops ipp_store_bdb_ops;
 extern const struct ipp_store_ops ipp_store_redis_ops;

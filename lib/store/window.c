@@ -187,11 +187,31 @@ reserve_body(struct ipp_txn *txn, void *arg)
 	return (IPP_OK);
 }
 
+/*
+ * The spans as this store counts them.  Hosts sharing a store stamp
+ * entries with their own clocks; one that runs d seconds ahead would see
+ * another's entry stop counting d seconds early, and let a burst through
+ * at the end of the window.  So each entry counts the clock skew the
+ * configuration allows longer: a window never admits more than its
+ * limit, at the price of entries counting a few seconds too long.
+ */
+static struct ipp_window_span
+widen(const struct ipp_store *st, const struct ipp_window_span *sp)
+{
+	struct ipp_window_span w = *sp;
+	time_t	skew = ipp_store_clock_skew(st);
+
+	w.span += skew;
+	w.pending += skew;
+	return (w);
+}
+
 int
 ipp_window_reserve(struct ipp_store *st, const char *key, unsigned limit,
-    const struct ipp_window_span *sp, time_t now, uint64_t token, time_t *retry_at)
+    const struct ipp_window_span *span, time_t now, uint64_t token, time_t *retry_at)
 {
 	const struct ipp_store_ops *ops;
+	struct ipp_window_span wide = widen(st, span), *sp = &wide;
 	struct reserve_arg ra;
 	void   *h;
 	time_t	at = 0;
@@ -256,9 +276,10 @@ settle_body(struct ipp_txn *txn, void *arg)
 
 int
 ipp_window_settle(struct ipp_store *st, const struct ipp_window_resv *r, size_t n,
-    int accept, const struct ipp_window_span *sp, time_t now)
+    int accept, const struct ipp_window_span *span, time_t now)
 {
 	const struct ipp_store_ops *ops;
+	struct ipp_window_span wide = widen(st, span), *sp = &wide;
 	struct settle_arg sa;
 	void   *h;
 	int	rc;
@@ -301,9 +322,10 @@ show_body(struct ipp_txn *txn, void *arg)
 }
 
 int
-ipp_window_read(struct ipp_store *st, const char *key, const struct ipp_window_span *sp,
+ipp_window_read(struct ipp_store *st, const char *key, const struct ipp_window_span *span,
     time_t now, struct ipp_window_entry *out, size_t max, size_t *n)
 {
+	struct ipp_window_span wide = widen(st, span), *sp = &wide;
 	struct show_arg sa;
 	size_t	i;
 	int	rc;

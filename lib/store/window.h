@@ -7,7 +7,8 @@
  *
  * Time: every call takes the caller's NOW (lib/util/clock.h, so
  * IPPOOL_NOW moves it in tests) and stamps and prunes with it; the store
- * never reads a clock of its own. */
+ * never reads a clock of its own.  On a store shared by several hosts an
+ * entry counts [store] redis_clock_skew longer than SPAN (window.c). */
 #ifndef IPP_WINDOW_H
 #define IPP_WINDOW_H
 

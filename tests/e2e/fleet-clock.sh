@@ -5,7 +5,11 @@
 # whatever the difference; the window is still full half an hour later
 # at both, and a little over an hour later (at both clocks) exactly the
 # limit again.  A SCRIPT FLUSH under running milters: the scripts are
-# loaded again (NOSCRIPT) and nothing changes.
+# loaded again (NOSCRIPT) and nothing changes.  At the end of the hour
+# the host that is ahead does not let mail through early: entries count
+# [store] redis_clock_skew (default 5 s) longer, so 3 messages host a
+# accepted at its T0 still count at host b when b's clock says T0 + 1 h
+# + 2 s (with redis_clock_skew = 0 host b would accept).
 . "$(dirname "$0")/lib.sh"
 need_root
 need postfix smtp-sink swaks redis-server redis-cli "$MILTER" "$CTL"
@@ -68,13 +72,24 @@ is "$(grep -c '^250 ' <<<"$replies")" 3 "clocks 5 s apart, 4 + 4 clients at once
 is "$(grep -c '^451 4.7.1 ' <<<"$replies")" 5 "  and 5 told 451 4.7.1"
 like "$(IPPOOL_NOW=@$((T0 + SKEW)) "$CTL" -c "$T/a.conf" limits show skew@example.com | head -1)" \
 	'^skew@example.com: 3 of 3 in the last 60 minutes' "  the shared window holds 3"
+edge=
+for i in 1 2 3; do edge="$edge$(send "$(netip 1)" 10025 "e$i@tx.example" edge@example.com)"$'\n'; done
+is "$(grep -c '^250 ' <<<"$edge")" 3 "3 messages to edge@example.com at host a, its clock at T0: accepted"
 
 at 1800
 replies=$(burst)
 is "$(grep -c '^250 ' <<<"$replies")" 0 "30 minutes later at both clocks: none accepted"
 is "$(grep -c '^451 4.7.1 ' <<<"$replies")" 8 "  all 8 told 451 4.7.1"
 
+at $((3600 - SKEW + 2))
+like "$(send "$(netip 1)" 10026 e4@tx.example edge@example.com)" '^451 4\.7\.1 ' \
+	"host b at T0 + 1 h + 2 s by its clock (host a's T0 + 1 h - 3 s): edge@example.com refused, 451 4.7.1"
+like "$(send "$(netip 1)" 10025 e5@tx.example edge@example.com)" '^451 4\.7\.1 ' \
+	"  and at host a: refused"
+
 at 3610
+like "$(send "$(netip 1)" 10026 e6@tx.example edge@example.com)" '^250 ' \
+	"host b at T0 + 1 h + 15 s by its clock: edge@example.com accepted again"
 # one message first: host a then holds a pooled connection with the scripts
 like "$(send "$(netip 1)" 10025 a8@tx.example skew@example.com)" '^250 ' \
 	"an hour and 10 s later at both clocks: accepted again"

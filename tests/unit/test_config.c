@@ -234,7 +234,8 @@ main(void)
 		ipp_config_schema_visit(collect_restart, restart);
 		is_str(restart, " store.path store.backend store.redis store.redis_user"
 		    " store.redis_password store.redis_db store.redis_prefix"
-		    " store.redis_connect_timeout store.redis_timeout store.redis_wait_replicas milter.socket milter.user"
+		    " store.redis_connect_timeout store.redis_timeout store.redis_clock_skew"
+		    " store.redis_wait_replicas milter.socket milter.user"
 		    " milter.metrics"
 		    " policy.policy policy.socketmap policy.metrics policy.user"
 		    " unsubscribe.listen unsubscribe.tls_cert unsubscribe.tls_key",
