@@ -25,7 +25,7 @@ SECS=${SECS:-5}
 T=$(mktemp -d "${TMPDIR:-/tmp}/ippool-bench-XXXXXX")
 OUT=$T
 pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"' EXIT
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 cc -O2 -Wall -o "$OUT/load" "$src/bench/load.c" -pthread
 # shellcheck disable=SC2046
 cc -O2 -Wall -o "$OUT/minserver" "$src/bench/minserver.c" $(pkg-config --cflags --libs libevent)

@@ -15,6 +15,7 @@
 #include "pool.h"
 #include "transport.h"
 #include "warmup.h"
+#include "warmup_lease.h"
 
 #define ATTR_VALUE_MAX	1024	/* longest attribute value we keep */
 
@@ -101,32 +102,22 @@ relay_unnamed(const struct ipp_pool *pool, char *reply, size_t rlen, enum metric
 	return (ANSWER_OK);
 }
 
+/* The answer to a route lookup of POOL for RCPT, once decided. */
 static void
-route(const struct ipp_config *cfg, struct ipp_store *store, const struct ipp_pool *pool,
-    const char *rcpt, char *reply, size_t rlen, enum metric *kind)
+route_reply(const struct ipp_config *cfg, const struct ipp_pool *pool, const char *rcpt,
+    const struct ipp_isp_result *isp, const struct ipp_wu_decision *dp, char *reply,
+    size_t rlen, enum metric *kind)
 {
-	struct ipp_isp_result isp;
-	struct ipp_wu_decision d;
+	struct ipp_wu_decision d = *dp;
 	char	transport[IPP_TRANSPORT_MAX], until[16];
-	time_t	now = ipp_now();
 
-	(void) ipp_isp_classify(cfg, rcpt, now, &isp);
-	if (isp.how == IPP_ISP_DNSFAIL)
-		metrics_dns_failure();
-	if (ipp_wu_store_route(store, cfg, pool, isp.isp, now, &d) != IPP_OK) {
-		msg_warn_limited(&store_lim, 60,
-		    "warm-up store unavailable: answering TEMP (Postfix defers; nothing is lost)");
-		(void) snprintf(reply, rlen, "TEMP warm-up store unavailable");
-		*kind = M_SM_TEMP;
-		return;
-	}
 	if (d.kind == IPP_WU_DEFER) {
 		ipp_fmt_hhmm(d.until, until, sizeof(until));
 		(void) snprintf(reply, rlen,
 		    "OK retry:4.7.1 warm-up capacity for %s on pool %s exhausted until %s UTC",
-		    isp.isp->name, pool->name, until);
+		    isp->isp->name, pool->name, until);
 		*kind = M_SM_DEFER;
-		metrics_route(pool, NULL, NULL, isp.isp, 1);
+		metrics_route(pool, NULL, NULL, isp->isp, 1);
 	} else if (ipp_transport_name(cfg, d.pool, d.ip, transport, sizeof(transport)) != 0) {
 		(void) snprintf(reply, rlen, "TEMP transport name too long");
 		*kind = M_SM_TEMP;
@@ -134,15 +125,56 @@ route(const struct ipp_config *cfg, struct ipp_store *store, const struct ipp_po
 	} else {
 		(void) snprintf(reply, rlen, "OK %s:%s", transport, cfg->relay ? cfg->relay : "");
 		*kind = d.kind == IPP_WU_SPILL ? M_SM_SPILL : M_SM_ROUTE;
-		metrics_route(pool, d.pool, d.pool->ips[d.ip].text, isp.isp, 0);
+		metrics_route(pool, d.pool, d.pool->ips[d.ip].text, isp->isp, 0);
 	}
-	msg_debug("socketmap %s %s: isp %s (%s %s): %s", pool->name, rcpt, isp.isp->name,
-	    ipp_isp_how_name(isp.how), isp.detail, reply);
+	msg_debug("socketmap %s %s: isp %s (%s %s): %s", pool->name, rcpt, isp->isp->name,
+	    ipp_isp_how_name(isp->how), isp->detail, reply);
+}
+
+static void
+route(const struct ipp_config *cfg, struct ipp_store *store, struct ipp_wu_leases *leases,
+    const struct ipp_pool *pool, const char *rcpt, char *reply, size_t rlen,
+    enum metric *kind)
+{
+	struct ipp_isp_result isp;
+	struct ipp_wu_decision d;
+	time_t	now = ipp_now();
+
+	(void) ipp_isp_classify(cfg, rcpt, now, &isp);
+	if (isp.how == IPP_ISP_DNSFAIL)
+		metrics_dns_failure();
+	if (ipp_wu_lease_route(leases, store, cfg, pool, isp.isp, now, &d) != IPP_OK) {
+		msg_warn_limited(&store_lim, 60,
+		    "warm-up store unavailable: answering TEMP (Postfix defers; nothing is lost)");
+		(void) snprintf(reply, rlen, "TEMP warm-up store unavailable");
+		*kind = M_SM_TEMP;
+		return;
+	}
+	route_reply(cfg, pool, rcpt, &isp, &d, reply, rlen, kind);
+}
+
+int
+answer_socketmap_leased(const struct ipp_config *cfg, struct ipp_wu_leases *leases,
+    const char *req, size_t len, char *reply, size_t rlen, enum metric *kind)
+{
+	char	name[IPP_NAME_MAX + 16], key[IPP_ADDR_MAX + 16], why[64];
+	const struct ipp_pool *pool;
+	struct ipp_isp_result isp;
+	struct ipp_wu_decision d;
+	time_t	now = ipp_now();
+
+	if (leases == NULL || split(req, len, name, sizeof(name), key, sizeof(key), why,
+	    sizeof(why)) != 0 || (pool = ipp_config_pool(cfg, name)) == NULL
+	    || !routable_key(key) || ipp_isp_classify_cached(cfg, key, now, &isp) == NULL
+	    || !ipp_wu_lease_try(leases, cfg, pool, isp.isp, now, &d))
+		return (0);
+	route_reply(cfg, pool, key, &isp, &d, reply, rlen, kind);
+	return (1);
 }
 
 enum answer_status
-answer_socketmap(const struct ipp_config *cfg, struct ipp_store *store, const char *req,
-    size_t len, char *reply, size_t rlen, enum metric *kind, char *why, size_t wlen)
+answer_socketmap(const struct ipp_config *cfg, struct ipp_store *store,
+    struct ipp_wu_leases *leases, const char *req, size_t len, char *reply, size_t rlen, enum metric *kind, char *why, size_t wlen)
 {
 	const struct ipp_pool *pool;
 	char	name[IPP_NAME_MAX + 16], key[IPP_ADDR_MAX + 16];
@@ -198,7 +230,7 @@ answer_socketmap(const struct ipp_config *cfg, struct ipp_store *store, const ch
 		*kind = M_SM_NOTFOUND;
 		return (ANSWER_OK);
 	}
-	route(cfg, store, pool, key, reply, rlen, kind);
+	route(cfg, store, leases, pool, key, reply, rlen, kind);
 	return (ANSWER_OK);
 }
 

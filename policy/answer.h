@@ -11,6 +11,7 @@
 #include "config.h"
 #include "policy_metrics.h"
 #include "store.h"
+#include "warmup_lease.h"
 
 #define ANSWER_MAX	1024	/* longest reply text */
 
@@ -27,8 +28,16 @@ int	answer_socketmap_blocks(const struct ipp_config *, const char *req, size_t l
  * is not "NAME KEY".
  */
 enum answer_status answer_socketmap(const struct ipp_config *, struct ipp_store *,
-	    const char *req, size_t len, char *reply, size_t rlen, enum metric *kind,
-	    char *why, size_t wlen);
+	    struct ipp_wu_leases *, const char *req, size_t len, char *reply, size_t rlen,
+	    enum metric *kind, char *why, size_t wlen);
+
+/*
+ * A recipient lookup answered at once from warm-up capacity held in
+ * memory (warmup_lease.h), never blocking: 1 with the reply, 0 when it
+ * needs a worker (answer_socketmap_blocks).
+ */
+int	answer_socketmap_leased(const struct ipp_config *, struct ipp_wu_leases *,
+	    const char *req, size_t len, char *reply, size_t rlen, enum metric *kind);
 
 /*
  * req: the attribute lines of one policy request, each ending in '\n',

@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
@@ -55,6 +56,10 @@ struct listener {
 struct server {
 	struct event_base *base;
 	struct ipp_store *store;
+	struct ipp_wu_leases *leases;	/* warm-up capacity held while busy */
+	struct event *sweep;		/* gives back what is held too long */
+	struct job sweep_job;
+	int	sweeping;		/* sweep_job is with the workers */
 	struct workers *workers;
 	struct listener lis[LISTENERS_MAX];
 	int	nlis;
@@ -82,6 +87,7 @@ struct smjob {
 	struct conn *conn;
 	struct ipp_confref *ref;
 	struct ipp_store *store;
+	struct ipp_wu_leases *leases;
 	char   *req;
 	size_t	len;
 	enum answer_status st;
@@ -171,8 +177,8 @@ sm_run(struct job *j)
 	struct smjob *sj = (struct smjob *) j;
 	double	t0 = ipp_monotonic_fine();
 
-	sj->st = answer_socketmap(ipp_confref_cfg(sj->ref), sj->store, sj->req, sj->len,
-	    sj->reply, sizeof(sj->reply), &sj->kind, sj->why, sizeof(sj->why));
+	sj->st = answer_socketmap(ipp_confref_cfg(sj->ref), sj->store, sj->leases, sj->req,
+	    sj->len, sj->reply, sizeof(sj->reply), &sj->kind, sj->why, sizeof(sj->why));
 	metrics_latency("socketmap", ipp_monotonic_fine() - t0);
 }
 
@@ -212,16 +218,29 @@ dispatch(struct conn *c, char *req, size_t len)
 	enum metric kind;
 	struct smjob *sj;
 	double	t0;
+	int	blocks;
 
 	ref = ipp_confref_get();
 	cfg = ipp_confref_cfg(ref);
-	if (c->proto == PROTO_SOCKETMAP && answer_socketmap_blocks(cfg, req, len)) {
+	t0 = ipp_monotonic_fine();
+	blocks = c->proto == PROTO_SOCKETMAP && answer_socketmap_blocks(cfg, req, len);
+	if (blocks && answer_socketmap_leased(cfg, s->leases, req, len, text, sizeof(text),
+	    &kind)) {
+		/* capacity held in memory: no transaction, no hand-off */
+		metrics_latency(proto_name(c->proto), ipp_monotonic_fine() - t0);
+		ipp_confref_put(ref);
+		free(req);
+		metrics_add(kind, 1);
+		return (reply(c, text));
+	}
+	if (blocks) {
 		if ((sj = calloc(1, sizeof(*sj))) != NULL) {
 			sj->job.run = sm_run;
 			sj->job.done = sm_done;
 			sj->conn = c;
 			sj->ref = ref;
 			sj->store = s->store;
+			sj->leases = s->leases;
 			sj->req = req;
 			sj->len = len;
 			if (workers_submit(s->workers, &sj->job) == 0) {
@@ -239,10 +258,9 @@ dispatch(struct conn *c, char *req, size_t len)
 		free(req);
 		return (reply(c, "TEMP ippool-policyd is busy"));
 	}
-	t0 = ipp_monotonic_fine();
 	if (c->proto == PROTO_SOCKETMAP)
-		st = answer_socketmap(cfg, s->store, req, len, text, sizeof(text), &kind,
-		    why, sizeof(why));
+		st = answer_socketmap(cfg, s->store, s->leases, req, len, text, sizeof(text),
+		    &kind, why, sizeof(why));
 	else
 		st = answer_policy(cfg, req, len, text, sizeof(text), &kind, why, sizeof(why));
 	metrics_latency(proto_name(c->proto), ipp_monotonic_fine() - t0);
@@ -492,16 +510,57 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 		conn_close(c);
 }
 
+/* In a worker: give back held capacity that is older than its life. */
+static void
+sweep_run(struct job *j)
+{
+	struct server *s = (struct server *) ((char *) j - offsetof(struct server, sweep_job));
+
+	if (ipp_wu_leases_sweep(s->leases, s->store, 0) < 0)
+		msg_warn_limited(&s->busy_lim, 60,
+		    "warm-up store unavailable: capacity held for routing stays reserved until it answers");
+}
+
+static void
+sweep_done(struct job *j)
+{
+	struct server *s = (struct server *) ((char *) j - offsetof(struct server, sweep_job));
+
+	s->sweeping = 0;
+}
+
+static void
+on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *s = arg;
+
+	(void) fd;
+	(void) what;
+	if (s->sweeping)
+		return;
+	s->sweep_job.run = sweep_run;
+	s->sweep_job.done = sweep_done;
+	if (workers_submit(s->workers, &s->sweep_job) == 0)
+		s->sweeping = 1;
+}
+
 struct server *
 server_new(struct event_base *base, struct ipp_store *store)
 {
+	struct timeval second = { 1, 0 };
 	struct server *s;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return (NULL);
 	s->base = base;
 	s->store = store;
-	if ((s->workers = workers_start(base, WORKERS, JOBS_MAX)) == NULL) {
+	if ((s->leases = ipp_wu_leases_new()) == NULL
+	    || (s->sweep = event_new(base, -1, EV_PERSIST, on_sweep, s)) == NULL
+	    || event_add(s->sweep, &second) != 0
+	    || (s->workers = workers_start(base, WORKERS, JOBS_MAX)) == NULL) {
+		if (s->sweep)
+			event_free(s->sweep);
+		ipp_wu_leases_free(s->leases);
 		free(s);
 		return (NULL);
 	}
@@ -541,5 +600,10 @@ server_free(struct server *s)
 	workers_stop(s->workers);
 	while (s->conns)
 		conn_free(s->conns);
+	event_free(s->sweep);
+	/* what is held goes back now, or stays counted for the day */
+	if (ipp_wu_leases_sweep(s->leases, s->store, 1) < 0)
+		msg_warn("warm-up store unavailable at exit: capacity held for routing stays reserved for today");
+	ipp_wu_leases_free(s->leases);
 	free(s);
 }

@@ -179,7 +179,7 @@ ipp_day_txn_result(struct ipp_txn *txn, long day, const char *ip, const char *is
 
 int
 ipp_day_txn_route(struct ipp_txn *txn, long day, const char *pool, const char *isp,
-    enum ipp_day_route_kind kind)
+    enum ipp_day_route_kind kind, unsigned long n)
 {
 	struct ipp_day_route d;
 	char	key[KEY_MAX], val[VAL_MAX];
@@ -193,12 +193,14 @@ ipp_day_txn_route(struct ipp_txn *txn, long day, const char *pool, const char *i
 	memset(&d, 0, sizeof(d));
 	if (vlen == 0 || ipp_day_route_decode(val, vlen, &d) != 0)
 		memset(&d, 0, sizeof(d));
+	if (n == 0)
+		return (IPP_OK);
 	if (kind == IPP_DAY_OWN)
-		d.own++;
+		d.own += n;
 	else if (kind == IPP_DAY_SPILLED)
-		d.spilled++;
+		d.spilled += n;
 	else
-		d.waited++;
+		d.waited += n;
 	if ((rc = ipp_day_route_encode(&d, val, sizeof(val))) < 0)
 		return (IPP_ERR);
 	return (ipp_txn_put(txn, IPP_T_STATS, key, (size_t) klen, val, (size_t) rc));

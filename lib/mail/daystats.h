@@ -52,11 +52,11 @@ enum ipp_day_result { IPP_DAY_SENT, IPP_DAY_DEFERRED, IPP_DAY_BOUNCED, IPP_DAY_C
 int	ipp_day_txn_result(struct ipp_txn *, long day, const char *ip, const char *isp,
 	    enum ipp_day_result, unsigned level, unsigned long cap);
 
-/* Inside a transaction: count one routing decision of POOL at ISP on DAY
+/* Inside a transaction: count N routing decisions of POOL at ISP on DAY
  * (own: an IP of the pool; spilled: of its spillover pool; else waited). */
 enum ipp_day_route_kind { IPP_DAY_OWN, IPP_DAY_SPILLED, IPP_DAY_WAITED };
 int	ipp_day_txn_route(struct ipp_txn *, long day, const char *pool, const char *isp,
-	    enum ipp_day_route_kind);
+	    enum ipp_day_route_kind, unsigned long n);
 
 /* Record text: "sent=1 deferred=0 bounced=0 complained=0 level=3 cap=200|-",
  * "own=5 spilled=2 waited=0". */

@@ -172,7 +172,7 @@ store(const char *domain, enum ipp_dns_status st, const char *hosts,
 /* A fresh cached answer: 1 with the fields copied, else 0. */
 static int
 cached(const char *domain, time_t now, enum ipp_dns_status *st, char *hosts,
-    size_t hlen, char *error, size_t elen)
+    size_t hlen, char *error, size_t elen, int count_miss)
 {
 	struct entry *e;
 	int	hit = 0;
@@ -187,8 +187,8 @@ cached(const char *domain, time_t now, enum ipp_dns_status *st, char *hosts,
 		(void) snprintf(error, elen, "%s", e->error);
 		hit = 1;
 		stats.hits++;
-	} else {
-		stats.misses++;
+	} else if (count_miss) {
+		stats.misses++;		/* the lookup that follows is the miss */
 	}
 	(void) pthread_mutex_unlock(&cache_lock);
 	return (hit);
@@ -350,9 +350,10 @@ by_mx(const struct ipp_config *cfg, const char *hosts, struct ipp_isp_result *re
 	return (NULL);
 }
 
-const struct ipp_isp *
-ipp_isp_classify(const struct ipp_config *cfg, const char *name, time_t now,
-    struct ipp_isp_result *res)
+/* may_resolve 0: NULL when the answer needs a DNS lookup not in the cache */
+static const struct ipp_isp *
+classify(const struct ipp_config *cfg, const char *name, time_t now,
+    struct ipp_isp_result *res, int may_resolve)
 {
 	const struct ipp_isp *isp;
 	enum ipp_dns_status st;
@@ -384,8 +385,11 @@ ipp_isp_classify(const struct ipp_config *cfg, const char *name, time_t now,
 				    cfg->isps[i].domains[j]);
 				return (res->isp);
 			}
-	if (!cached(domain, now, &st, hosts, sizeof(hosts), error, sizeof(error)))
+	if (!cached(domain, now, &st, hosts, sizeof(hosts), error, sizeof(error), may_resolve)) {
+		if (!may_resolve)
+			return (NULL);
 		resolve(domain, now, &st, hosts, sizeof(hosts), error, sizeof(error));
+	}
 	if (st == IPP_DNS_TEMP || st == IPP_DNS_ERROR) {
 		res->how = IPP_ISP_DNSFAIL;
 		(void) snprintf(res->detail, sizeof(res->detail), "%s", error);
@@ -398,6 +402,20 @@ ipp_isp_classify(const struct ipp_config *cfg, const char *name, time_t now,
 	(void) snprintf(res->detail, sizeof(res->detail), "%s",
 	    st == IPP_DNS_OK ? "no known MX" : ipp_dns_status_name(st));
 	return (res->isp);
+}
+
+const struct ipp_isp *
+ipp_isp_classify(const struct ipp_config *cfg, const char *name, time_t now,
+    struct ipp_isp_result *res)
+{
+	return (classify(cfg, name, now, res, 1));
+}
+
+const struct ipp_isp *
+ipp_isp_classify_cached(const struct ipp_config *cfg, const char *name, time_t now,
+    struct ipp_isp_result *res)
+{
+	return (classify(cfg, name, now, res, 0));
 }
 
 const char *

@@ -37,6 +37,10 @@ struct ipp_isp_result {
  */
 const struct ipp_isp *ipp_isp_classify(const struct ipp_config *, const char *domain,
 	    time_t now, struct ipp_isp_result *);
+/* The same without waiting for DNS: NULL when the domain's MX answer is
+ * not in the cache (a caller that must not block asks a thread that may). */
+const struct ipp_isp *ipp_isp_classify_cached(const struct ipp_config *,
+	    const char *domain, time_t now, struct ipp_isp_result *);
 const char *ipp_isp_how_name(enum ipp_isp_how);
 
 /* Whether domain matches a domains-list entry ("gmail.com", "hotmail.*"). */

@@ -213,14 +213,8 @@ load_pool(const struct ipp_config *cfg, const struct ipp_wu_io *io,
 	return (IPP_OK);
 }
 
-/*
- * The IP to use, or -1 when none has capacity.  Managed: the warmest
- * (highest warm-up day) with capacity left, and among equally warm ones
- * the least used today, so they fill evenly; a colder IP only when the
- * warmer ones are full.  Standard: the least used, no caps.
- */
-static long
-pick(const struct ipp_config *cfg, const struct ipp_pool *pool,
+long
+ipp_wu_pick(const struct ipp_config *cfg, const struct ipp_pool *pool,
     const struct ipp_isp *isp, const struct ipp_wu_state *st, time_t now)
 {
 	long	best = -1;
@@ -282,7 +276,7 @@ route(const struct ipp_config *cfg, const struct ipp_wu_io *io,
 
 	if ((rc = load_pool(cfg, io, pool, isp, today, st)) < 0)
 		return (rc);
-	if ((i = pick(cfg, pool, isp, st, now)) >= 0) {
+	if ((i = ipp_wu_pick(cfg, pool, isp, st, now)) >= 0) {
 		d->kind = IPP_WU_ROUTE;
 		d->pool = pool;
 		d->ip = (size_t) i;
@@ -299,7 +293,7 @@ route(const struct ipp_config *cfg, const struct ipp_wu_io *io,
 		return (IPP_OK);
 	if ((rc = load_pool(cfg, io, spill, isp, today, sst)) < 0)
 		return (rc);
-	if ((i = pick(cfg, spill, isp, sst, now)) < 0)
+	if ((i = ipp_wu_pick(cfg, spill, isp, sst, now)) < 0)
 		return (IPP_OK);
 	d->kind = IPP_WU_SPILL;
 	d->pool = spill;
@@ -455,6 +449,34 @@ txn_save(void *ctx, const struct ipp_ip *ip, const struct ipp_isp *isp,
 	return (ipp_txn_put(ctx, IPP_T_WARMUP, key, (size_t) klen, val, (size_t) vlen));
 }
 
+int
+ipp_wu_txn_release(struct ipp_txn *txn, const char *ip, const char *isp, long day,
+    unsigned long n)
+{
+	struct ipp_buf v = { NULL, 0 };
+	struct ipp_wu_state st;
+	char	key[KEY_MAX], val[256];
+	int	klen, vlen, rc;
+
+	if ((klen = make_key(ip, isp, key, sizeof(key))) < 0)
+		return (IPP_ERR);
+	rc = ipp_txn_get(txn, IPP_T_WARMUP, key, (size_t) klen, &v, IPP_GET_RMW);
+	if (rc == IPP_NOTFOUND)
+		return (IPP_OK);
+	if (rc == IPP_OK && ipp_wu_decode(v.data, v.len, &st) != 0)
+		rc = IPP_NOTFOUND;		/* txn_load starts it over */
+	free(v.data);
+	if (rc != IPP_OK)
+		return (rc == IPP_NOTFOUND ? IPP_OK : rc);
+	/* another day's counters started from 0: nothing of ours is in them */
+	if (st.day != day || n == 0)
+		return (IPP_OK);
+	st.reserved = st.reserved > n ? st.reserved - n : 0;
+	if ((vlen = ipp_wu_encode(&st, val, sizeof(val))) < 0)
+		return (IPP_ERR);
+	return (ipp_txn_put(txn, IPP_T_WARMUP, key, (size_t) klen, val, (size_t) vlen));
+}
+
 void
 ipp_wu_txn_io(struct ipp_wu_io *io, struct ipp_txn *txn)
 {
@@ -471,20 +493,29 @@ struct route_job {
 	struct ipp_wu_decision *d;
 };
 
-static int
-route_body(struct ipp_txn *txn, void *arg)
+int
+ipp_wu_txn_route(struct ipp_txn *txn, const struct ipp_config *cfg,
+    const struct ipp_pool *pool, const struct ipp_isp *isp, time_t now,
+    struct ipp_wu_decision *d)
 {
-	struct route_job *j = arg;
 	struct ipp_wu_io io;
 	int	rc;
 
 	ipp_wu_txn_io(&io, txn);
-	if ((rc = ipp_wu_route(j->cfg, &io, j->pool, j->isp, j->now, j->d)) < 0)
+	if ((rc = ipp_wu_route(cfg, &io, pool, isp, now, d)) < 0)
 		return (rc);
 	/* the day's history of where the pool's mail went (daystats.h) */
-	return (ipp_day_txn_route(txn, ipp_day(j->now), j->pool->name, j->isp->name,
-	    j->d->kind == IPP_WU_ROUTE ? IPP_DAY_OWN : j->d->kind == IPP_WU_SPILL
-	    ? IPP_DAY_SPILLED : IPP_DAY_WAITED));
+	return (ipp_day_txn_route(txn, ipp_day(now), pool->name, isp->name,
+	    d->kind == IPP_WU_ROUTE ? IPP_DAY_OWN : d->kind == IPP_WU_SPILL
+	    ? IPP_DAY_SPILLED : IPP_DAY_WAITED, 1));
+}
+
+static int
+route_body(struct ipp_txn *txn, void *arg)
+{
+	struct route_job *j = arg;
+
+	return (ipp_wu_txn_route(txn, j->cfg, j->pool, j->isp, j->now, j->d));
 }
 
 int

@@ -94,6 +94,16 @@ int	ipp_wu_route(const struct ipp_config *, const struct ipp_wu_io *,
 	    const struct ipp_pool *, const struct ipp_isp *, time_t now,
 	    struct ipp_wu_decision *);
 
+/*
+ * The IP of POOL ipp_wu_route would take given the states ST (one per
+ * IP, brought to today), or -1 when none has capacity.  Managed: the
+ * warmest (highest warm-up day) with capacity left, and among equally
+ * warm ones the least used today, so they fill evenly; a colder IP only
+ * when the warmer ones are full.  Standard: the least used, no caps.
+ */
+long	ipp_wu_pick(const struct ipp_config *, const struct ipp_pool *,
+	    const struct ipp_isp *, const struct ipp_wu_state *, time_t now);
+
 /* --- settlement and backoff (from the pool instances' logs) ---------------- */
 
 enum ipp_wu_outcome { IPP_WU_DELIVERED, IPP_WU_DEFERRED };
@@ -119,7 +129,17 @@ time_t	ipp_wu_next_day(time_t now);
 
 /* Store-backed io for a transaction body. */
 void	ipp_wu_txn_io(struct ipp_wu_io *, struct ipp_txn *);
+/* Inside a transaction: give back N units reserved on DAY by IP at ISP
+ * and never handed out (warmup_lease.h); nothing if the record holds
+ * another day.  IPP_OK or a negative store code. */
+int	ipp_wu_txn_release(struct ipp_txn *, const char *ip, const char *isp, long day,
+	    unsigned long n);
 
+/* Inside a transaction: route, reserve, and count the decision in the
+ * day's history. */
+int	ipp_wu_txn_route(struct ipp_txn *, const struct ipp_config *,
+	    const struct ipp_pool *, const struct ipp_isp *, time_t now,
+	    struct ipp_wu_decision *);
 /* One transaction: route and reserve (retried on conflict). */
 int	ipp_wu_store_route(struct ipp_store *, const struct ipp_config *,
 	    const struct ipp_pool *, const struct ipp_isp *, time_t now,

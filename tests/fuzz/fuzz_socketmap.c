@@ -22,7 +22,7 @@ request(const char *req, size_t len)
 	if (answer_socketmap_blocks(fuzz_cfg, req, len))
 		return;
 	reply[0] = why[0] = '\0';
-	fuzz_answer_check(answer_socketmap(fuzz_cfg, NULL, req, len, reply, sizeof(reply),
+	fuzz_answer_check(answer_socketmap(fuzz_cfg, NULL, NULL, req, len, reply, sizeof(reply),
 	    &kind, why, sizeof(why)), reply, why, words);
 }
 

@@ -14,7 +14,7 @@ sm(const struct ipp_config *cfg, const char *req, char *reply, size_t rlen, enum
 {
 	char	why[128];
 
-	return (answer_socketmap(cfg, NULL, req, strlen(req), reply, rlen, kind, why,
+	return (answer_socketmap(cfg, NULL, NULL, req, strlen(req), reply, rlen, kind, why,
 	    sizeof(why)));
 }
 
