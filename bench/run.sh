@@ -8,6 +8,9 @@
 #   ippool-redis  the same with [store] backend = redis (a private
 #               redis-server on a unix socket, appendfsync everysec)
 #   ippool-rsa  + the same, signing rsa-2048
+#   ippool-sync + the same with [store] sync = yes (every transaction on
+#               disk at commit: a committed suppression survives a crash
+#               of the machine)
 #   ippool-ed   + the same, signing ed25519
 #   ippool-dual + the same, signing with both keys
 #   opendkim    + OpenDKIM 2.11 signing rsa-2048
@@ -38,7 +41,7 @@ for c in opendkim smtp-source bc redis-server; do
 	command -v "$c" >/dev/null || { echo "bench: $c is not installed" >&2; exit 1; }
 done
 
-MODES="bare ippool ippool-redis ippool-rsa ippool-ed ippool-dual opendkim opendkim-ed"
+MODES="bare ippool ippool-redis ippool-rsa ippool-sync ippool-ed ippool-dual opendkim opendkim-ed"
 declare -A port sink total label
 n=0
 for m in $MODES; do
@@ -51,6 +54,7 @@ label[bare]="bare Postfix"
 label[ippool]="+ ippool-milter (no DKIM)"
 label[ippool-redis]="+ ippool-milter on Redis"
 label[ippool-rsa]="+ ippool-milter rsa-2048"
+label[ippool-sync]="+ ippool-milter rsa-2048, sync = yes"
 label[ippool-ed]="+ ippool-milter ed25519"
 label[ippool-dual]="+ ippool-milter rsa + ed25519"
 label[opendkim]="+ OpenDKIM rsa-2048"
@@ -63,6 +67,7 @@ mkdir -m 700 "$T/keys"
 printf 'bench.example rsa %s\n' "$T/keys/bench.example.rsa.key" >"$T/keys.ippool-rsa"
 printf 'bench.example ed %s\n' "$T/keys/bench.example.ed.key" >"$T/keys.ippool-ed"
 cat "$T/keys.ippool-rsa" "$T/keys.ippool-ed" >"$T/keys.ippool-dual"
+cp "$T/keys.ippool-rsa" "$T/keys.ippool-sync"
 
 declare -A mpid
 REDIS_ARGS="--appendonly yes --appendfsync everysec"
@@ -80,6 +85,8 @@ for m in $MODES; do
 redis = unix:$REDIS_SOCK"
 		else
 			store="path = $T/store-$m"
+			[ "$m" = ippool-sync ] && store="$store
+sync = yes"
 		fi
 		cat >"$T/$m.conf" <<CONF
 [store]
@@ -125,6 +132,8 @@ source_run() {	# source_run MODE COUNT: seconds taken
 	echo "$end - $start" | bc -l
 }
 
+echo "bench: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, Postfix $(postconf -h mail_version 2>/dev/null)," \
+	"$(openssl version | cut -d' ' -f1-2), OpenDKIM $(opendkim -V 2>/dev/null | sed -n 's/.*OpenDKIM Filter v\([0-9.]*\).*/\1/p'), Linux $(uname -r)"
 echo "bench: $ROUNDS rounds of $MESSAGES messages of $SIZE bytes, $SESSIONS sessions, modes in turn"
 for m in $MODES; do source_run "$m" $WARMUP >/dev/null; done	# not counted
 for r in $(seq 1 "$ROUNDS"); do

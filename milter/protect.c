@@ -253,6 +253,13 @@ protect_rcpt(SMFICTX *ctx, struct conn *c, const char *raw)
 		return (SMFIS_TEMPFAIL);
 	}
 	store_failed(ctx, "the hourly limit");
+	{
+		/* a reply that timed out may hide a reservation that was made:
+		 * give it back now, or it counts until its pending time ends */
+		struct ipp_rl_resv one = { key, r->token };
+
+		(void) ipp_rl_settle(milter_store, &one, 1, 0, ipp_now());
+	}
 	if (c->local) {
 		hold(p, "store unavailable for the hourly limit");
 		return (SMFIS_CONTINUE);

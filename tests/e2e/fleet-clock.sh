@@ -21,7 +21,7 @@ write_conf() {	# write_conf FILE MILTERPORT
 backend = redis
 redis = unix:$REDIS_SOCK
 redis_prefix = clock:
-redis_timeout = 1s
+redis_timeout = 5s
 [milter]
 socket = inet:$2@$(netip 1)
 user =

@@ -22,7 +22,7 @@ for h in $HOSTS; do
 backend = redis
 redis = unix:$REDIS_SOCK
 redis_prefix = three:
-redis_timeout = 1s
+redis_timeout = 5s
 [milter]
 socket = inet:$(mport $h)@$(netip 1)
 user =
