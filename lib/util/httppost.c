@@ -1,7 +1,11 @@
 /* httppost.c - a POST with libcurl's easy interface; the answer's body is
- * kept only as far as a log line can show it. */
+ * kept only as far as a log line can show it.  The handles of a process
+ * share one connection cache (and TLS sessions and DNS answers), so the
+ * posts of an events run to one receiver go over one kept-alive
+ * connection instead of a TCP and TLS handshake each. */
 #include "autoconfig.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,6 +31,49 @@ keep_start(char *data, size_t size, size_t n, void *arg)
 	return (total);
 }
 
+static CURLSH *share;
+static pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
+
+static void
+share_lock(CURL *c, curl_lock_data data, curl_lock_access access, void *arg)
+{
+	(void) c;
+	(void) access;
+	(void) arg;
+	if ((unsigned) data < CURL_LOCK_DATA_LAST)
+		(void) pthread_mutex_lock(&share_locks[data]);
+}
+
+static void
+share_unlock(CURL *c, curl_lock_data data, void *arg)
+{
+	(void) c;
+	(void) arg;
+	if ((unsigned) data < CURL_LOCK_DATA_LAST)
+		(void) pthread_mutex_unlock(&share_locks[data]);
+}
+
+/* Without a share every post still works, each on a connection of its own. */
+static void
+share_init(void)
+{
+	int	i;
+
+	for (i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		if (pthread_mutex_init(&share_locks[i], NULL) != 0)
+			return;
+	if ((share = curl_share_init()) == NULL)
+		return;
+	if (curl_share_setopt(share, CURLSHOPT_LOCKFUNC, share_lock) != CURLSHE_OK
+	    || curl_share_setopt(share, CURLSHOPT_UNLOCKFUNC, share_unlock) != CURLSHE_OK
+	    || curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK
+	    || curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK
+	    || curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK) {
+		(void) curl_share_cleanup(share);
+		share = NULL;
+	}
+}
+
 static int
 global_init(char *err, size_t errlen)
 {
@@ -39,6 +86,7 @@ global_init(char *err, size_t errlen)
 		(void) snprintf(err, errlen, "libcurl: %s", curl_easy_strerror(c));
 		return (-1);
 	}
+	share_init();
 	done = 1;
 	return (0);
 }
@@ -90,6 +138,7 @@ ipp_http_post(const struct ipp_http_post *p, char *reply, size_t replylen,
 	    || (rc = curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep_start)) != CURLE_OK
 	    || (rc = curl_easy_setopt(c, CURLOPT_WRITEDATA, &s)) != CURLE_OK
 	    || (rc = curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr)) != CURLE_OK
+	    || (share && (rc = curl_easy_setopt(c, CURLOPT_SHARE, share)) != CURLE_OK)
 	    || (rc = curl_easy_perform(c)) != CURLE_OK
 	    || (rc = curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status)) != CURLE_OK) {
 		(void) snprintf(err, errlen, "%s", cerr[0] ? cerr : curl_easy_strerror(rc));

@@ -235,6 +235,8 @@ if command -v redis-server >/dev/null; then
 	like "$(cat "$T/redis-left")" '^[0-9a-f]{32} .* bounce spamtrap@example\.com failed attempts=1 error=answered 400: no thanks$' \
 		"  events run --once: all sent but the one answered 400"
 	is "$(grep -c '"answer": 200' "$T/received.log")" 19 "  the receiver got the other 19"
+	nconn=$(grep -o '"conn": [0-9]*' "$T/received.log" | sort -u | wc -l)
+	ok $((nconn > 2)) "  over one kept-alive connection: 20 requests, $nconn connections"
 else
 	diag "no redis-server: the Redis outbox is not tried"
 fi

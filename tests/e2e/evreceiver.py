@@ -4,7 +4,8 @@
 # key (as ippoolctl(8) tells a receiver to), answers 500 to the first
 # FAIL500 requests, 400 to events of the recipient REJECT, else 200 after
 # DELAY seconds, and writes one JSON line per request to LOG:
-# {"path","id","header_id","sig_ok","answer","event"}.
+# {"path","id","header_id","sig_ok","answer","event","conn"}, conn
+# numbering the connections (HTTP/1.1: a client may keep one alive).
 #
 # usage: evreceiver.py ADDR PORT CERT KEY HMACKEY LOG FAIL500 REJECT DELAY
 import hashlib
@@ -24,9 +25,20 @@ count = [0]
 log = open(logfile, 'a', buffering=1)
 
 
+conns = [0]
+
+
 class H(BaseHTTPRequestHandler):
+    protocol_version = 'HTTP/1.1'
+
     def log_message(self, *a):
         pass
+
+    def setup(self):
+        super().setup()
+        with lock:
+            conns[0] += 1
+            self.conn = conns[0]
 
     def do_POST(self):
         n = int(self.headers.get('Content-Length', '0'))
@@ -54,11 +66,14 @@ class H(BaseHTTPRequestHandler):
             log.write(json.dumps({
                 'path': self.path, 'id': ev.get('id') if ev else None,
                 'header_id': self.headers.get('X-Ippool-Event-Id'),
-                'sig_ok': sig_ok, 'answer': answer, 'event': ev}) + '\n')
+                'sig_ok': sig_ok, 'answer': answer, 'event': ev,
+                'conn': self.conn}) + '\n')
+        text = b'no thanks\n' if answer == 400 else b'ok\n'
         self.send_response(answer)
         self.send_header('Content-Type', 'text/plain')
+        self.send_header('Content-Length', str(len(text)))
         self.end_headers()
-        self.wfile.write(b'no thanks\n' if answer == 400 else b'ok\n')
+        self.wfile.write(text)
 
 
 srv = ThreadingHTTPServer((addr, int(port)), H)
