@@ -571,7 +571,7 @@ sm_start() {
 		>"$d/daemon.log" 2>&1 &
 	eval "SM_PID_$name=$!"
 	PIDS+=($!)
-	wait_for 15 port_open "$(netip 1)" "$port" || { sed 's/^/# /' "$d/daemon.log"; bail "sendmail $name did not start"; }
+	wait_for 40 port_open "$(netip 1)" "$port" || { sed 's/^/# /' "$d/daemon.log"; bail "sendmail $name did not start"; }
 }
 sm_stop() { local v="SM_PID_$1"; kill "${!v}" 2>/dev/null; wait "${!v}" 2>/dev/null; }
 
