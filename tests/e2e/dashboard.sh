@@ -74,7 +74,7 @@ CONF
 not_before_midnight 300
 # promq EXPR: the value of a query answering one sample ("" for none)
 promq() {
-	"$PY" - "http://$M:9090" "$1" <<'PYEOF'
+	"$PY" - "http://$M:19090" "$1" <<'PYEOF'
 import json, sys, urllib.parse, urllib.request
 u = "%s/api/v1/query?%s" % (sys.argv[1], urllib.parse.urlencode({"query": sys.argv[2]}))
 r = json.load(urllib.request.urlopen(u, timeout=10))["data"]["result"]
@@ -104,7 +104,7 @@ mkdir -p "$T/textfile"
 "$CTL" -c "$T/ippool.conf" ingest --follow --metrics-file "$T/textfile/ippool.prom" \
 	"$T/pf-tx/maillog" "$T/pf-news/maillog" "$T/pf-shared/maillog" "$T/extra.log" >"$T/ingest.out" 2>&1 &
 PIDS+=($!)
-"$PY" -m http.server --bind "$M" --directory "$T/textfile" 9467 >"$T/textfile.log" 2>&1 &
+"$PY" -m http.server --bind "$M" --directory "$T/textfile" 19100 >"$T/textfile.log" 2>&1 &
 PIDS+=($!)
 cat >"$T/prometheus.yml" <<YML
 global:
@@ -117,15 +117,15 @@ scrape_configs:
     static_configs: [{targets: ['$M:9465']}]
   - job_name: ippool-ingest
     metrics_path: /ippool.prom
-    static_configs: [{targets: ['$M:9467']}]
+    static_configs: [{targets: ['$M:19100']}]
 YML
 promtool check config "$T/prometheus.yml" >"$T/promtool.out" 2>&1
 is "$?" 0 "promtool check config: the scrape configuration"
 t_start=$(date +%s)
 prometheus --config.file="$T/prometheus.yml" --storage.tsdb.path="$T/prom" \
-	--web.listen-address="$M:9090" --log.level=warn >"$T/prometheus.log" 2>&1 &
+	--web.listen-address="$M:19090" --log.level=warn >"$T/prometheus.log" 2>&1 &
 PIDS+=($!)
-wait_for 30 http_get "http://$M:9090/-/ready"
+wait_for 30 http_get "http://$M:19090/-/ready"
 wait_for 20 promq_is 'count(up == 1)' 3
 ok $? "Prometheus is up and scrapes all three targets"
 
@@ -133,8 +133,8 @@ ok $? "Prometheus is up and scrapes all three targets"
 CTLC suppress add bad@gmail.com >/dev/null
 # the messages: tx's to gmail, microsoft and apple (none to yahoo, where
 # the provider below pauses its IP), news's a third, mostly to gmail, some
-# to yahoo; one to a suppressed recipient, three to one mailbox
-# (hourly_limit 2)
+# to yahoo; one to a suppressed recipient, three to one mailbox (hourly_limit
+# 2; same+N@: recipient_delimiter +)
 "$PY" - "$NMSG" >"$T/traffic" <<'PYEOF'
 import sys
 n = int(sys.argv[1])
@@ -145,9 +145,12 @@ for i in range(n - 4):
         out.append("news@news.example r%d@%s" % (i, "yahoo.com" if i % 4 == 3 else "gmail.com"))
     else:
         out.append("a@tx.example r%d@%s" % (i, isps[i % len(isps)]))
-out += ["a@tx.example bad@gmail.com"] + ["news@news.example same@outlook.com"] * 3
-# spread the special ones over the rounds
-out.insert(len(out) // 3, out.pop(-5))
+# the special ones spread over the rounds; the one mailbox under three
+# sub-addresses (one policyd lookup each: Postfix caches a route by address)
+m = len(out) + 4
+for k, line in enumerate(["news@news.example same+1@outlook.com", "a@tx.example bad@gmail.com",
+                          "news@news.example same+2@outlook.com", "news@news.example same+3@outlook.com"]):
+    out.insert((k + 1) * m // 5, line)
 for line in out:
     print(line)
 PYEOF
@@ -175,9 +178,10 @@ PYEOF
 }
 : >"$T/replies"
 # provider N: what a provider answered the tx IP, in its log: a deferral
-# at yahoo that backs the IP off there (the second one finds it paused
-# already), and a bounce (twice, rounds apart: a counter's series begins
-# at its first increment, and only a second one makes a rate)
+# at yahoo that backs the IP off there (later ones find it paused
+# already), and a bounce; every third round and at the end (a counter's
+# series begins at its first increment, and only a second one makes a
+# rate)
 provider() {
 	local stamp q=4Bq9Zx$1Abc
 	stamp=$(date -u +%Y-%m-%dT%H:%M:%S.000000+00:00)
@@ -187,23 +191,23 @@ provider() {
 		echo "$stamp mta-tx.example.test postfix/ippool-tx-1/smtp[4242]: ${q}E: to=<gone$1@yahoo.com>, relay=mta7.am0.yahoodns.net[98.136.96.74]:25, delay=1.2, delays=0.1/0/0.5/0.6, dsn=5.1.1, status=bounced (host mta7.am0.yahoodns.net[98.136.96.74] said: 550 5.1.1 <gone$1@yahoo.com>: no such user (in reply to RCPT TO command))"
 	} >>"$T/extra.log"
 }
+nprov=0
 for ((k = 0; k < ROUNDS; k++)); do
 	send_round "$k" >>"$T/replies" || diag "round $k: the SMTP session failed"
-	[ "$k" = 0 ] && provider 1
+	[ $((k % 3)) = 0 ] && { nprov=$((nprov + 1)); provider "$nprov"; }
 	[ "$k" -lt $((ROUNDS - 1)) ] && sleep "$PAUSE"
 done
-provider 2
+nprov=$((nprov + 1)); provider "$nprov"
 total=$(wc -l <"$T/traffic")
 accepted=$(grep -c '^250 ' "$T/replies")
 is "$(wc -l <"$T/replies")/$accepted" "$total/$((total - 2))" \
 	"$total messages sent, all but two accepted"
 is "$(grep -v '^250 ' "$T/replies" | sort | tr '\n' ' ')" \
-	"451 news@news.example same@outlook.com 550 a@tx.example bad@gmail.com " \
+	"451 news@news.example same+3@outlook.com 550 a@tx.example bad@gmail.com " \
 	"  refused: the third to one mailbox in the hour (451), the suppressed recipient (550)"
 
 # what policyd must do: per pool and ISP, CAP recipients from the pool's
-# IP; tx's excess spills over, news's waits (a recipient is looked up once:
-# Postfix caches the answer for the second message to same@)
+# IP; tx's excess spills over, news's waits
 exp=$("$PY" - "$T/replies" "$CAP" <<'PYEOF'
 import collections, sys
 cap = int(sys.argv[2])
@@ -236,8 +240,8 @@ wait_for 30 promq_is 'sum(ippool_policyd_routed_total)' "$want_own"
 ok $? "  $want_own routed from the pools' own IPs (ippool_policyd_routed_total)"
 wait_for 30 promq_is 'sum(ippool_ingest_findings_total{kind="sent"})' "$((accepted - want_wait))"
 ok $? "  every delivery ingested (ippool_ingest_findings_total from the textfile)"
-wait_for 30 promq_is 'sum(ippool_ingest_findings_total{kind="bounced"})' 2
-ok $? "  the two bounces ingested"
+wait_for 30 promq_is 'sum(ippool_ingest_findings_total{kind="bounced"})' "$nprov"
+ok $? "  the $nprov bounces ingested"
 wait_for 30 promq_is "count(ippool_warmup_paused_until_timestamp_seconds{ip=\"$(netip 3)\",isp=\"yahoo\"} > time())" 1
 ok $? "  the tx IP paused at yahoo"
 d=$(promq 'sum(ippool_policyd_deferred_total{pool="news"})')
@@ -247,7 +251,7 @@ sleep 2		# two more scrapes, so every counter has its last value twice
 
 # --- render.py on the dashboard --------------------------------------------------
 t_end=$(date +%s)
-"$PY" "$R" -p "http://$M:9090" --from "$((t_start - 10))" --to "$t_end" --scrape-interval 1s \
+"$PY" "$R" -p "http://$M:19090" --from "$((t_start - 10))" --to "$t_end" --scrape-interval 1s \
 	--summary "$T/summary" -o "$T/dashboard.html" "$DASH" 2>"$T/render.err"
 is "$?" 0 "render.py: exit 0"
 [ -s "$T/render.err" ] && sed 's/^/# /' "$T/render.err"
@@ -328,7 +332,7 @@ cat >"$T/bad.json" <<'JSON'
  {"id": 7, "type": "timeseries", "title": "Broken", "gridPos": {"x": 12, "y": 0, "w": 12, "h": 8},
   "targets": [{"refId": "B", "expr": "sum by (job) (rate(ippool_milter_messages_total[5m])"}]}]}
 JSON
-"$PY" "$R" -p "http://$M:9090" --from now-1m --scrape-interval 1s -o "$T/bad.html" "$T/bad.json" 2>"$T/bad.err"
+"$PY" "$R" -p "http://$M:19090" --from now-1m --scrape-interval 1s -o "$T/bad.html" "$T/bad.json" 2>"$T/bad.err"
 is "$?" 1 "render.py: an expression Prometheus refuses: exit 1"
 like "$(head -1 "$T/bad.err")" '^render\.py: panel 7 "Broken" \(B\): expr sum by \(job\) \(rate\(ippool_milter_messages_total\[5m\]\): Prometheus: bad_data: .*unclosed left parenthesis' \
 	"  the panel, its refId, the expression and Prometheus's error on standard error"
@@ -351,7 +355,7 @@ cat >"$T/vars.json" <<'JSON'
   "targets": [{"refId": "A", "expr": "sum(rate(ippool_policyd_routed_total[$__rate_interval]))"},
               {"refId": "B", "expr": "sum(increase(ippool_policyd_routed_total[$win])) * 0 + $__range_s"}]}]}
 JSON
-"$PY" "$R" -p "http://$M:9090" --from now-2m --scrape-interval 1s --summary "$T/vars.summary" \
+"$PY" "$R" -p "http://$M:19090" --from now-2m --scrape-interval 1s --summary "$T/vars.summary" \
 	-o "$T/vars.html" "$T/vars.json" 2>"$T/vars.err"
 is "$?" 0 "render.py: a dashboard with variables, stat, gauge and table panels"
 is "$(cut -f10 "$T/vars.summary" | tr '\n' '|')" \
@@ -365,7 +369,7 @@ ok $? "  the gauge shows 3 targets up of 4 as 75%"
 grep -q ">isp<" "$T/vars.html" && grep -q ">pool<" "$T/vars.html"
 ok $? "  the table has a column per label"
 printf '{"panels":[{"id":5,"type":"piechart","title":"Pie","targets":[{"expr":"up"}]}]}' >"$T/pie.json"
-"$PY" "$R" -p "http://$M:9090" -o /dev/null "$T/pie.json" 2>"$T/pie.err"
+"$PY" "$R" -p "http://$M:19090" -o /dev/null "$T/pie.json" 2>"$T/pie.err"
 is "$?" 65 "render.py: a panel type it does not draw: exit 65"
 like "$(cat "$T/pie.err")" 'panel 5 "Pie": type .piechart. is not one render\.py draws' "  named"
 "$PY" "$R" -p "http://$(netip 2):9" -o /dev/null "$DASH" 2>"$T/down.err"
