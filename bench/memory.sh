@@ -23,7 +23,8 @@
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 export top_srcdir=$top
-export top_builddir=$(cd "${1:-$top}" && pwd)
+top_builddir=$(cd "${1:-$top}" && pwd) || exit 1
+export top_builddir
 CONCURRENT=${CONCURRENT:-100}
 SIZE=${SIZE:-1048576}
 CMESSAGES=${CMESSAGES:-$((CONCURRENT * 5))}
@@ -97,7 +98,7 @@ sampler() {
 	: >"$3"
 	exec 7<> <(:)		# read -t on it: a sleep without a process
 	while [ ! -e "$3.stop" ]; do
-		r= t=
+		r='' t=''
 		while read -r k v _; do
 			case $k in
 			VmRSS:) r=$v ;;
@@ -116,10 +117,14 @@ source_run() {	# source_run MODE SESSIONS COUNT SIZE RCPT
 		-M client.bench.example "$(netip 1):${port[$1]}" >"$T/source-$1.log" 2>&1
 }
 
-# signed NAME COUNT: every one of COUNT messages reached sink NAME signed
+# signed NAME COUNT: every one of COUNT messages reached sink NAME signed;
+# a dump exists from MAIL FROM on, so the files are read once Postfix's
+# queue is empty (each delivery done)
+queue_empty() { [ "$(pf_queue_count "$1")" = 0 ]; }
 signed() {
 	local got
-	sink_wait "$1" "$2" 300 || echo "bench-memory: WARNING: $1: $(sink_count "$1") of $2 messages arrived"
+	sink_wait "$1" "$2" 300 && wait_for 300 queue_empty "$1" \
+		|| echo "bench-memory: WARNING: $1: $(sink_count "$1") of $2 messages arrived"
 	got=$(grep -rl -e 'a=rsa-sha256;' "$T/sink-$1" | wc -l)
 	[ "$got" = "$2" ] || echo "bench-memory: WARNING: $1: $got of $2 messages signed"
 	sink_clear "$1"
