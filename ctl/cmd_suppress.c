@@ -420,32 +420,63 @@ parse_row(char *line, const struct columns *cols, time_t now, long long ttl,
 	return (0);
 }
 
-/* All or nothing: every line is checked before any is stored. */
+/* Rows stored per transaction: few enough to hold up the milter's reads
+ * for milliseconds only, many enough that a list of millions is not
+ * millions of commits (and on Redis, of commit round trips). */
+#define IMPORT_BATCH	1000
+
+struct import {
+	const char *name;		/* for messages */
+	const struct ipp_config *cfg;
+	time_t	now;
+	struct ipp_store *st;		/* NULL: checking only */
+	struct ipp_supp *batch;
+	size_t	nbatch;
+	size_t	n;			/* rows read (checked, or stored) */
+	size_t	total;			/* rows of the first reading */
+	unsigned long bad;
+};
+
 static int
-sub_import(struct ctl *ctl, int argc, char **argv)
+batch_body(struct ipp_txn *txn, void *arg)
 {
-	const struct ipp_config *cfg = ctl_config(ctl);
-	struct ipp_supp *rows = NULL, *g;
-	size_t	n = 0, cap = 0, i;
+	struct import *im = arg;
+
+	return (ipp_supp_txn_putv(txn, im->batch, im->nbatch, IPP_SUPP_EXTEND));
+}
+
+static int
+flush_batch(struct import *im)
+{
+	if (im->nbatch == 0)
+		return (0);
+	if (ipp_store_run(im->st, batch_body, im) < 0) {
+		(void) fprintf(stderr,
+		    "ippoolctl: suppress import: store failure after %zu of %zu entries\n",
+		    im->n - im->nbatch, im->total);
+		return (-1);
+	}
+	im->nbatch = 0;
+	return (0);
+}
+
+/*
+ * Read every row of FP; when storing, in batches of IMPORT_BATCH rows.
+ * Returns 0, or -1 after a store failure (reported).  Bad lines are
+ * reported and counted in im->bad.
+ */
+static int
+import_read(FILE *fp, struct import *im)
+{
+	struct columns cols;
+	struct ipp_supp one, *s;
 	char   *line = NULL, err[IPP_ERRLEN];
 	size_t	lcap = 0;
 	ssize_t	len;
-	unsigned long lineno = 0, bad = 0;
-	time_t	now = ipp_now();
-	struct columns cols;
-	int	started = 0;
-	FILE   *fp;
+	unsigned long lineno = 0;
+	int	started = 0, rc = 0;
 
 	memset(&cols, 0, sizeof(cols));
-	if (argc != 2)
-		return (usage());
-	if (strcmp(argv[1], "-") == 0)
-		fp = stdin;
-	else if ((fp = fopen(argv[1], "r")) == NULL) {
-		(void) fprintf(stderr, "ippoolctl: suppress import: %s: %s\n", argv[1],
-		    strerror(errno));
-		return (EX_NOINPUT);
-	}
 	while ((len = getline(&line, &lcap, fp)) >= 0) {
 		char   *l = line;
 		int	h;
@@ -465,48 +496,118 @@ sub_import(struct ctl *ctl, int argc, char **argv)
 			started = 1;
 			if ((h = parse_header(l, &cols, err, sizeof(err))) != 0) {
 				if (h < 0) {
-					(void) fprintf(stderr, "%s:%lu: %s\n", argv[1], lineno, err);
-					bad++;
+					(void) fprintf(stderr, "%s:%lu: %s\n", im->name, lineno, err);
+					im->bad++;
 				}
 				continue;
 			}
 		}
-		if (n == cap) {
-			cap = cap ? cap * 2 : 256;
-			if ((g = realloc(rows, cap * sizeof(*g))) == NULL)
-				msg_fatal("out of memory");
-			rows = g;
-		}
-		if (parse_row(l, &cols, now, cfg->suppress_ttl, cfg->recipient_delimiter, &rows[n],
-		    err, sizeof(err)) != 0) {
-			(void) fprintf(stderr, "%s:%lu: %s\n", argv[1], lineno, err);
-			bad++;
+		s = im->st ? &im->batch[im->nbatch] : &one;
+		if (parse_row(l, &cols, im->now, im->cfg->suppress_ttl,
+		    im->cfg->recipient_delimiter, s, err, sizeof(err)) != 0) {
+			(void) fprintf(stderr, "%s:%lu: %s\n", im->name, lineno, err);
+			im->bad++;
 			continue;
 		}
-		if (rows[n].source[0] == '\0')
-			(void) snprintf(rows[n].source, sizeof(rows[n].source), "import %.200s:%lu",
-			    argv[1], lineno);
-		n++;
+		if (s->source[0] == '\0')
+			(void) snprintf(s->source, sizeof(s->source), "import %.200s:%lu",
+			    im->name, lineno);
+		im->n++;
+		if (im->st && ++im->nbatch == IMPORT_BATCH && (rc = flush_batch(im)) != 0)
+			break;
 	}
 	free(line);
-	if (fp != stdin)
+	if (rc == 0 && im->st)
+		rc = flush_batch(im);
+	return (rc);
+}
+
+/* The standard input into a temporary file, so that it can be read twice. */
+static FILE *
+spool_stdin(void)
+{
+	char	buf[65536];
+	size_t	n;
+	FILE   *tmp;
+
+	if ((tmp = tmpfile()) == NULL)
+		return (NULL);
+	while ((n = fread(buf, 1, sizeof(buf), stdin)) > 0)
+		if (fwrite(buf, 1, n, tmp) != n)
+			break;
+	if (ferror(stdin) || fflush(tmp) != 0 || ferror(tmp) || fseek(tmp, 0L, SEEK_SET) != 0) {
+		(void) fclose(tmp);
+		return (NULL);
+	}
+	return (tmp);
+}
+
+/*
+ * All or nothing: every line is checked before any is stored.  The file
+ * is read twice (checked, then stored in batches) rather than held in
+ * memory: a list of ten million entries would take gigabytes.
+ */
+static int
+sub_import(struct ctl *ctl, int argc, char **argv)
+{
+	struct import im;
+	FILE   *fp;
+	int	rc;
+
+	memset(&im, 0, sizeof(im));
+	if (argc != 2)
+		return (usage());
+	im.name = argv[1];
+	im.cfg = ctl_config(ctl);
+	im.now = ipp_now();
+	if (strcmp(argv[1], "-") == 0) {
+		if ((fp = spool_stdin()) == NULL) {
+			(void) fprintf(stderr,
+			    "ippoolctl: suppress import: cannot keep the standard input in a temporary file: %s\n",
+			    strerror(errno));
+			return (EX_IOERR);
+		}
+	} else if ((fp = fopen(argv[1], "r")) == NULL) {
+		(void) fprintf(stderr, "ippoolctl: suppress import: %s: %s\n", argv[1],
+		    strerror(errno));
+		return (EX_NOINPUT);
+	}
+	(void) import_read(fp, &im);
+	if (ferror(fp)) {
+		(void) fprintf(stderr, "ippoolctl: suppress import: %s: read error: nothing imported\n",
+		    argv[1]);
 		(void) fclose(fp);
-	if (bad) {
+		return (EX_IOERR);
+	}
+	if (im.bad) {
 		(void) fprintf(stderr, "ippoolctl: suppress import: %lu bad line%s: nothing imported\n",
-		    bad, bad == 1 ? "" : "s");
-		free(rows);
+		    im.bad, im.bad == 1 ? "" : "s");
+		(void) fclose(fp);
 		return (EX_DATAERR);
 	}
-	for (i = 0; i < n; i++)
-		if (ipp_supp_add(ctl_store(ctl), &rows[i], IPP_SUPP_EXTEND) < 0) {
-			(void) fprintf(stderr,
-			    "ippoolctl: suppress import: store failure after %zu of %zu entries\n", i, n);
-			free(rows);
-			return (EX_TEMPFAIL);
-		}
-	free(rows);
-	(void) printf("imported %zu entr%s\n", n, n == 1 ? "y" : "ies");
-	return (0);
+	im.total = im.n;
+	im.n = 0;
+	im.st = ctl_store(ctl);
+	if ((im.batch = calloc(IMPORT_BATCH, sizeof(*im.batch))) == NULL)
+		msg_fatal("out of memory");
+	if (fseek(fp, 0L, SEEK_SET) != 0) {
+		(void) fprintf(stderr, "ippoolctl: suppress import: %s: cannot read it again: %s\n",
+		    argv[1], strerror(errno));
+		rc = EX_IOERR;
+	} else if (import_read(fp, &im) != 0) {
+		rc = EX_TEMPFAIL;
+	} else if (im.bad || im.n != im.total || ferror(fp)) {
+		(void) fprintf(stderr,
+		    "ippoolctl: suppress import: %s changed while it was imported: %zu of %zu entries stored\n",
+		    argv[1], im.n - im.nbatch, im.total);
+		rc = EX_DATAERR;
+	} else {
+		(void) printf("imported %zu entr%s\n", im.n, im.n == 1 ? "y" : "ies");
+		rc = 0;
+	}
+	free(im.batch);
+	(void) fclose(fp);
+	return (rc);
 }
 
 static int

@@ -152,6 +152,23 @@ is "$(S export | grep '^gina@' | cut -d, -f1-3)" "gina@example.com,news.example,
 S export >"$T/exp.csv"; S purge >/dev/null
 out=$(S import "$T/exp.csv" 2>&1)
 is "$?:$out" "0:imported 4 entries" "import: the export's own header"
+# stored in batches of 1000 rows: an address met again in its batch or a
+# later one is extended as by another import, never shortened
+{
+	echo 'address,expires'
+	for i in $(seq 1 2500); do
+		echo "u$i@big.example,2026-12-01T00:00:00Z"
+		[ "$i" = 20 ] && printf 'u10@big.example,permanent\nu10@big.example,2026-12-02T00:00:00Z\n'
+	done
+	echo 'u1500@big.example,2026-12-05T00:00:00Z'
+	echo 'u2400@big.example,2026-11-30T00:00:00Z'
+} >"$T/big.csv"
+out=$(S import - <"$T/big.csv" 2>&1)
+is "$?:$out" "0:imported 2504 entries" "import: 2504 rows from the standard input"
+is "$(S export | grep -c '@big\.example,')" 2500 "import: 2500 addresses stored, each once"
+is "$(S export | grep -E '^u(10|1500|2400|2500)@big' | cut -d, -f1,5 | sort | tr '\n' ' ')" \
+	"u10@big.example,permanent u1500@big.example,2026-12-05T00:00:00Z u2400@big.example,2026-12-01T00:00:00Z u2500@big.example,2026-12-01T00:00:00Z " \
+	"import: a repeated address in the same batch and in a later one extended, never shortened"
 unset IPPOOL_NOW
 
 # --- output is printable: control characters from outside are escaped ----------------------

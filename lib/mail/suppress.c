@@ -156,30 +156,129 @@ txn_get(struct ipp_txn *txn, const char *addr, const char *sdom, struct ipp_supp
 	return (rc);
 }
 
+/* What an automatic add of S over OLD (NULL: none) writes, in *keep;
+ * 0 when OLD lasts longer and stays (permanent lasts longest). */
+static int
+merge(const struct ipp_supp *s, const struct ipp_supp *old, struct ipp_supp *keep)
+{
+	*keep = *s;
+	if (old != NULL && !ipp_supp_expired(old, s->created)) {
+		if (old->expires == 0 || (s->expires != 0 && old->expires >= s->expires))
+			return (0);
+		keep->created = old->created;
+	}
+	return (1);
+}
+
+static int
+put_rec(struct ipp_txn *txn, const struct ipp_supp *s)
+{
+	char	key[IPP_ADDR_MAX + 300], val[600];
+	int	klen, vlen;
+
+	if ((klen = make_key(s->addr, s->sender_domain, key, sizeof(key))) < 0
+	    || (vlen = encode(s, val, sizeof(val))) < 0)
+		return (IPP_ERR);
+	return (ipp_txn_put(txn, IPP_T_SUPPRESS, key, (size_t) klen, val, (size_t) vlen));
+}
+
 int
 ipp_supp_txn_put(struct ipp_txn *txn, const struct ipp_supp *s, enum ipp_supp_mode mode)
 {
 	struct ipp_supp old, keep;
-	char	key[IPP_ADDR_MAX + 300], val[600];
-	int	klen, vlen, rc;
+	int	rc;
 
-	if ((klen = make_key(s->addr, s->sender_domain, key, sizeof(key))) < 0)
-		return (IPP_ERR);
-	keep = *s;
 	if (mode == IPP_SUPP_EXTEND) {
 		rc = txn_get(txn, s->addr, s->sender_domain, &old, IPP_GET_RMW);
 		if (rc < 0)
 			return (rc);
-		if (rc == IPP_OK && !ipp_supp_expired(&old, s->created)) {
-			/* keep the entry that lasts longer; permanent lasts longest */
-			if (old.expires == 0 || (s->expires != 0 && old.expires >= s->expires))
-				return (IPP_OK);
-			keep.created = old.created;
-		}
+		if (!merge(s, rc == IPP_OK ? &old : NULL, &keep))
+			return (IPP_OK);
+		return (put_rec(txn, &keep));
 	}
-	if ((vlen = encode(&keep, val, sizeof(val))) < 0)
-		return (IPP_ERR);
-	return (ipp_txn_put(txn, IPP_T_SUPPRESS, key, (size_t) klen, val, (size_t) vlen));
+	return (put_rec(txn, s));
+}
+
+struct keyref {
+	const char *key;
+	size_t	i;
+};
+
+static int
+keyref_cmp(const void *a, const void *b)
+{
+	const struct keyref *x = a, *y = b;
+	int	c = strcmp(x->key, y->key);
+
+	return (c ? c : x->i < y->i ? -1 : x->i > y->i);
+}
+
+int
+ipp_supp_txn_putv(struct ipp_txn *txn, const struct ipp_supp *s, size_t n,
+    enum ipp_supp_mode mode)
+{
+	enum { KLEN = IPP_ADDR_MAX + 300 };
+	struct ipp_supp old, keep;
+	struct keyref *ref = NULL;
+	struct ipp_buf *v = NULL;
+	const void **keys = NULL;
+	size_t *klens = NULL, i;
+	char   *kbuf = NULL;
+	int    *found = NULL, *dup = NULL, klen, rc = IPP_OK;
+
+	if (mode != IPP_SUPP_EXTEND || n < 2) {
+		for (i = 0; i < n && rc >= 0; i++)
+			rc = ipp_supp_txn_put(txn, &s[i], mode);
+		return (rc < 0 ? rc : IPP_OK);
+	}
+	if ((kbuf = malloc(n * KLEN)) == NULL || (keys = calloc(n, sizeof(*keys))) == NULL
+	    || (klens = calloc(n, sizeof(*klens))) == NULL || (v = calloc(n, sizeof(*v))) == NULL
+	    || (found = calloc(n, sizeof(*found))) == NULL
+	    || (dup = calloc(n, sizeof(*dup))) == NULL || (ref = calloc(n, sizeof(*ref))) == NULL) {
+		rc = IPP_ERR;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if ((klen = make_key(s[i].addr, s[i].sender_domain, kbuf + i * KLEN, KLEN)) < 0) {
+			rc = IPP_ERR;
+			goto out;
+		}
+		keys[i] = kbuf + i * KLEN;
+		klens[i] = (size_t) klen;
+		ref[i].key = kbuf + i * KLEN;
+		ref[i].i = i;
+	}
+	/* a key met again in the batch must see what the first one wrote */
+	qsort(ref, n, sizeof(*ref), keyref_cmp);
+	for (i = 1; i < n; i++)
+		if (strcmp(ref[i - 1].key, ref[i].key) == 0)
+			dup[ref[i].i] = 1;
+	if ((rc = ipp_txn_getv(txn, IPP_T_SUPPRESS, n, keys, klens, v, found, IPP_GET_RMW)) < 0)
+		goto out;
+	for (i = 0; i < n && rc >= 0; i++) {
+		if (dup[i]) {
+			rc = ipp_supp_txn_put(txn, &s[i], mode);
+			continue;
+		}
+		/* a broken record protects nobody: it is replaced */
+		if (merge(&s[i], found[i] && decode(keys[i], klens[i], v[i].data, v[i].len, &old) == 0
+		    ? &old : NULL, &keep))
+			rc = put_rec(txn, &keep);
+	}
+	if (rc > 0)
+		rc = IPP_OK;
+out:
+	if (v != NULL)
+		for (i = 0; i < n; i++)
+			free(v[i].data);
+	free(kbuf);
+	free(keys);
+	free(klens);
+	free(v);
+	free(found);
+	free(dup);
+	free(ref);
+	return (rc);
 }
 
 struct check_arg {
@@ -211,7 +310,7 @@ check_body(struct ipp_txn *txn, void *arg)
 	}
 	if (n == 0)
 		return (IPP_NOTFOUND);
-	rc = ipp_txn_getv(txn, IPP_T_SUPPRESS, n, keys, klens, v, found);
+	rc = ipp_txn_getv(txn, IPP_T_SUPPRESS, n, keys, klens, v, found, 0);
 	for (i = 0; rc == IPP_OK && i < n; i++) {
 		/* a broken record protects nobody */
 		if (found[i] && decode(key[i], klens[i], v[i].data, v[i].len, ca->out) == 0

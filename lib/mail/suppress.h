@@ -48,6 +48,10 @@ int	ipp_supp_expired(const struct ipp_supp *, time_t now);
 
 /* Inside a transaction. */
 int	ipp_supp_txn_put(struct ipp_txn *, const struct ipp_supp *, enum ipp_supp_mode);
+/* N puts at once, as N ipp_supp_txn_put in turn, with one read of the
+ * entries there (one round trip on Redis): an import's batch. */
+int	ipp_supp_txn_putv(struct ipp_txn *, const struct ipp_supp *, size_t n,
+	    enum ipp_supp_mode);
 int	ipp_supp_txn_del(struct ipp_txn *, const char *addr, const char *sender_domain);
 
 /*

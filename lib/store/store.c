@@ -249,15 +249,15 @@ ipp_txn_del(struct ipp_txn *t, enum ipp_table tab, const void *k, size_t kl)
 
 int
 ipp_txn_getv(struct ipp_txn *t, enum ipp_table tab, size_t n, const void *const *keys,
-    const size_t *klens, struct ipp_buf *vals, int *found)
+    const size_t *klens, struct ipp_buf *vals, int *found, int flags)
 {
 	size_t	i;
 	int	rc;
 
 	if (t->ops->getv != NULL)
-		return (t->ops->getv(t->handle, tab, n, keys, klens, vals, found));
+		return (t->ops->getv(t->handle, tab, n, keys, klens, vals, found, flags));
 	for (i = 0; i < n; i++) {
-		rc = t->ops->get(t->handle, tab, keys[i], klens[i], &vals[i], 0);
+		rc = t->ops->get(t->handle, tab, keys[i], klens[i], &vals[i], flags);
 		if (rc < 0)
 			return (rc);
 		found[i] = rc == IPP_OK;

@@ -175,12 +175,13 @@ int	ipp_txn_put(struct ipp_txn *, enum ipp_table, const void *key, size_t klen,
 int	ipp_txn_del(struct ipp_txn *, enum ipp_table, const void *key, size_t klen);
 
 /*
- * N plain gets at once (one round trip where the backend can): found[i]
- * says whether keys[i] has a value, then in vals[i].  IPP_OK, or
- * IPP_RETRY or IPP_ERR as a get.
+ * N gets at once (one round trip where the backend can): found[i] says
+ * whether keys[i] has a value, then in vals[i].  flags as for a get
+ * (IPP_GET_RMW: each key is read for update).  IPP_OK, or IPP_RETRY or
+ * IPP_ERR as a get.
  */
 int	ipp_txn_getv(struct ipp_txn *, enum ipp_table, size_t n, const void *const *keys,
-	    const size_t *klens, struct ipp_buf *vals, int *found);
+	    const size_t *klens, struct ipp_buf *vals, int *found, int flags);
 
 /*
  * Scans.  ipp_store_scan visits the records whose key starts with prefix

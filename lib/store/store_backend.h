@@ -63,9 +63,9 @@ struct ipp_store_ops {
 		    const void *, size_t);
 	int	(*del)(void *txn, enum ipp_table, const void *, size_t);
 	int	(*scan_batch)(void *txn, struct ipp_scan_batch *);
-	/* several plain gets in one go; NULL: store.c calls get for each */
+	/* several gets in one go; NULL: store.c calls get for each */
 	int	(*getv)(void *txn, enum ipp_table, size_t n, const void *const *keys,
-		    const size_t *klens, struct ipp_buf *vals, int *found);
+		    const size_t *klens, struct ipp_buf *vals, int *found, int flags);
 	/* window.h's operations as one operation of the backend's own;
 	 * NULL: window.c runs them as transactions */
 	int	(*window_reserve)(void *h, const char *key, size_t klen, unsigned limit,

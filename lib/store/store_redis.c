@@ -986,7 +986,7 @@ out:
 
 static int
 rds_getv(void *h, enum ipp_table tab, size_t n, const void *const *keys,
-    const size_t *klens, struct ipp_buf *vals, int *found)
+    const size_t *klens, struct ipp_buf *vals, int *found, int flags)
 {
 	struct rtxn *t = h;
 	const struct wop *op;
@@ -1040,6 +1040,11 @@ rds_getv(void *h, enum ipp_table tab, size_t n, const void *const *keys,
 		} else if (v->type != REDIS_REPLY_NIL) {
 			rc = IPP_ERR;
 		}
+		/* read for update: the commit script checks it is still so */
+		if (rc == IPP_OK && (flags & IPP_GET_RMW)
+		    && list_add(&t->rs, tab, keys[at[i + 1]], klens[at[i + 1]], v->str, v->len,
+		    v->type == REDIS_REPLY_NIL) != IPP_OK)
+			rc = IPP_ERR;
 	}
 out:
 	if (argv != NULL)
