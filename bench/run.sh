@@ -3,6 +3,10 @@
 # an smtp-sink, every way measured in the same run, round by round in turn:
 #
 #   bare        Postfix alone
+#   null        + a milter that does nothing (bench/nullmilter.c: the
+#               steps ippool-milter asks for, no body): the floor of
+#               any milter, the protocol's own cost on both sides
+#   null-body   the same, also taking the body (the floor of signing)
 #   ippool      + ippool-milter: tag, bounce-rate check, suppression check
 #               and hourly-limit reservation for every recipient
 #   ippool-redis  the same with [store] backend = redis (a private
@@ -41,7 +45,7 @@ for c in opendkim smtp-source bc redis-server; do
 	command -v "$c" >/dev/null || { echo "bench: $c is not installed" >&2; exit 1; }
 done
 
-MODES="bare ippool ippool-redis ippool-rsa ippool-sync ippool-ed ippool-dual opendkim opendkim-ed"
+MODES="bare null null-body ippool ippool-redis ippool-rsa ippool-sync ippool-ed ippool-dual opendkim opendkim-ed"
 declare -A port sink total label
 n=0
 for m in $MODES; do
@@ -51,6 +55,8 @@ for m in $MODES; do
 	total[$m]=0
 done
 label[bare]="bare Postfix"
+label[null]="+ null milter"
+label[null-body]="+ null milter, with the body"
 label[ippool]="+ ippool-milter (no DKIM)"
 label[ippool-redis]="+ ippool-milter on Redis"
 label[ippool-rsa]="+ ippool-milter rsa-2048"
@@ -69,6 +75,7 @@ printf 'bench.example ed %s\n' "$T/keys/bench.example.ed.key" >"$T/keys.ippool-e
 cat "$T/keys.ippool-rsa" "$T/keys.ippool-ed" >"$T/keys.ippool-dual"
 cp "$T/keys.ippool-rsa" "$T/keys.ippool-sync"
 
+cc -O2 -Wall -o "$T/nullmilter" "$top/bench/nullmilter.c" -lmilter -pthread || exit 1
 declare -A mpid
 REDIS_ARGS="--appendonly yes --appendfsync everysec"
 redis_start
@@ -103,6 +110,15 @@ CONF
 		milter_start "$T/$m.conf" "$m"
 		mpid[$m]=$MILTER_PID
 		;;
+	null | null-body)
+		mport=$((mport + 1))
+		"$T/nullmilter" "inet:$mport@$(netip 1)" "$([ $m = null-body ] && echo sign)" \
+			>"$T/$m.log" 2>&1 &
+		mpid[$m]=$!
+		PIDS+=($!)
+		wait_for 10 port_open "$(netip 1)" "$mport" || { echo "bench: $m did not start" >&2; exit 1; }
+		milter="smtpd_milters = inet:$(netip 1):$mport"
+		;;
 	opendkim)
 		opendkim_start bench.example rsa "$T/keys/bench.example.rsa.key" 8899
 		mpid[$m]=$ODKIM_PID
@@ -132,7 +148,7 @@ source_run() {	# source_run MODE COUNT: seconds taken
 	echo "$end - $start" | bc -l
 }
 
-echo "bench: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, Postfix $(postconf -h mail_version 2>/dev/null)," \
+echo "bench: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, Postfix $(postconf -dh mail_version 2>/dev/null)," \
 	"$(openssl version | cut -d' ' -f1-2), OpenDKIM $(opendkim -V 2>/dev/null | sed -n 's/.*OpenDKIM Filter v\([0-9.]*\).*/\1/p'), Linux $(uname -r)"
 echo "bench: $ROUNDS rounds of $MESSAGES messages of $SIZE bytes, $SESSIONS sessions, modes in turn"
 for m in $MODES; do source_run "$m" $WARMUP >/dev/null; done	# not counted
@@ -151,7 +167,7 @@ want=$((ROUNDS * MESSAGES + WARMUP))
 for m in $MODES; do
 	sink_wait "$m" "$want" 120
 	case $m in
-	bare) continue ;;
+	bare | null | null-body) continue ;;
 	ippool | ippool-redis) mark='^X-Settings: ' ;;
 	*-ed) mark='a=ed25519-sha256;' ;;
 	*) mark='a=rsa-sha256;' ;;
@@ -162,10 +178,17 @@ done
 
 rate() { echo "$ROUNDS * $MESSAGES / ${total[$1]}" | bc -l; }
 echo
-printf '%-32s %8s %9s %13s %12s\n' "" "msg/s" "vs bare" "vs ODKIM rsa" "vs ODKIM ed"
+# "vs null": against the null milter that takes what the row's milter
+# takes (the body when it signs): what the milter's own work costs
+printf '%-38s %8s %9s %9s %13s %12s\n' "" "msg/s" "vs bare" "vs null" "vs ODKIM rsa" "vs ODKIM ed"
 for m in $MODES; do
-	printf '%-32s %8.0f %8.2fx %12.2fx %11.2fx\n' "${label[$m]}" "$(rate "$m")" \
-		"$(echo "$(rate "$m") / $(rate bare)" | bc -l)" \
+	case $m in
+	bare | null | null-body) vsnull=- ;;
+	ippool | ippool-redis) vsnull=$(printf '%.2fx' "$(echo "$(rate "$m") / $(rate null)" | bc -l)") ;;
+	*) vsnull=$(printf '%.2fx' "$(echo "$(rate "$m") / $(rate null-body)" | bc -l)") ;;
+	esac
+	printf '%-38s %8.0f %8.2fx %9s %12.2fx %11.2fx\n' "${label[$m]}" "$(rate "$m")" \
+		"$(echo "$(rate "$m") / $(rate bare)" | bc -l)" "$vsnull" \
 		"$(echo "$(rate "$m") / $(rate opendkim)" | bc -l)" \
 		"$(echo "$(rate "$m") / $(rate opendkim-ed)" | bc -l)"
 done

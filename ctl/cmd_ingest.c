@@ -435,7 +435,7 @@ cmd_ingest(struct ctl *ctl, int argc, char **argv)
 	if (ipp_ingest_purge(ctl->store, ctl->cfg, ipp_now()) < 0)
 		msg_warn("ingest: cannot purge old applied-line marks");
 	if (mfile != NULL) {
-		ipp_ingest_metrics_init();
+		ipp_ingest_metrics_prime(ctl->cfg);
 		ipp_metrics_build_info("ippoolctl-ingest");
 		write_metrics(mfile);
 		mlast = ipp_monotonic();

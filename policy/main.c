@@ -54,10 +54,16 @@ run_user(const struct ipp_config *cfg)
 static void
 on_hup(evutil_socket_t sig, short what, void *arg)
 {
+	struct ipp_confref *ref;
+
 	(void) sig;
 	(void) what;
 	(void) arg;
-	(void) ipp_confref_reload_with(conf_file, ipp_config_reload_compat, unsub_prepare);
+	if (ipp_confref_reload_with(conf_file, ipp_config_reload_compat, unsub_prepare) == 0) {
+		ref = ipp_confref_get();
+		metrics_prime(ipp_confref_cfg(ref));
+		ipp_confref_put(ref);
+	}
 }
 
 static void
@@ -148,6 +154,12 @@ serve(struct ipp_store *store, const char *file)
 
 	conf_file = file;
 	metrics_init(store);
+	{
+		struct ipp_confref *ref = ipp_confref_get();
+
+		metrics_prime(ipp_confref_cfg(ref));
+		ipp_confref_put(ref);
+	}
 	if ((base = event_base_new()) == NULL || (srv = server_new(base, store)) == NULL
 	    || (httpd = ipp_httpd_new(base)) == NULL)
 		msg_fatal("cannot set up the event loop");

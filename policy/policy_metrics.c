@@ -124,6 +124,27 @@ metrics_route(const struct ipp_pool *asked, const struct ipp_pool *carrier, cons
 }
 
 void
+metrics_prime(const struct ipp_config *cfg)
+{
+	const struct ipp_pool *p, *sp;
+	size_t	i, j, k;
+
+	/* a counter's first increment must show as one: its series exists at 0 */
+	for (i = 0; i < cfg->npools; i++) {
+		p = &cfg->pools[i];
+		sp = p->spill;
+		for (k = 0; k < cfg->nisps; k++) {
+			ipp_metric_add(deferred, 0, p->name, cfg->isps[k].name);
+			for (j = 0; j < p->nips; j++)
+				ipp_metric_add(routed, 0, p->name, p->ips[j].text, cfg->isps[k].name);
+			for (j = 0; sp != NULL && j < sp->nips; j++)
+				ipp_metric_add(spilled, 0, p->name, sp->name, sp->ips[j].text,
+				    cfg->isps[k].name);
+		}
+	}
+}
+
+void
 metrics_dns_failure(void)
 {
 	ipp_metric_add(dnsfail, 1);

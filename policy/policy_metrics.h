@@ -56,6 +56,10 @@ void	metrics_add(enum metric, long delta);
 void	metrics_route(const struct ipp_pool *asked, const struct ipp_pool *carrier,
 	    const char *ip, const struct ipp_isp *, int deferred);
 
+/* Every routing series of the configuration at 0 (start and reload), so
+ * that Prometheus sees a counter's first increment. */
+void	metrics_prime(const struct ipp_config *);
+
 /* An MX lookup that failed (the recipient counted as others). */
 void	metrics_dns_failure(void);
 

@@ -123,6 +123,28 @@ ipp_ingest_metrics_init(void)
 	(void) pthread_once(&m_once, metrics_register);
 }
 
+void
+ipp_ingest_metrics_prime(const struct ipp_config *cfg)
+{
+	static const enum ipp_logstatus st[] = { IPP_LOGS_SENT, IPP_LOGS_DEFERRED,
+	    IPP_LOGS_BOUNCED };
+	const struct ipp_pool *p;
+	size_t	i, j, k, s;
+
+	ipp_ingest_metrics_init();
+	/* increase() and rate() see a counter's first step only when its
+	 * series was there before it: every configured IP at every ISP at 0 */
+	for (i = 0; i < cfg->npools; i++)
+		for (p = &cfg->pools[i], j = 0; j < p->nips; j++)
+			for (k = 0; k < cfg->nisps; k++) {
+				ipp_metric_add(m_backoff, 0, p->name, p->ips[j].text,
+				    cfg->isps[k].name);
+				for (s = 0; s < sizeof(st) / sizeof(st[0]); s++)
+					ipp_metric_add(m_results, 0, p->name, p->ips[j].text,
+					    cfg->isps[k].name, ipp_logstatus_name(st[s]));
+			}
+}
+
 static void
 count_line(const char *result)
 {

@@ -56,6 +56,9 @@ int	ipp_ingest_line(struct ipp_store *, const struct ipp_config *,
 /* Register the ingest families (lines, findings, suppressions, backoffs)
  * so that they show from the start; ipp_ingest_line counts into them. */
 void	ipp_ingest_metrics_init(void);
+/* Every (pool, IP, ISP) series of the configuration at 0, so that a
+ * counter's first step is seen as one by Prometheus. */
+void	ipp_ingest_metrics_prime(const struct ipp_config *);
 
 /* Forget applied-line marks older than the retention (60 days), and what
  * the handlers keep only for a while; feedback marks (fbapply.c) and
