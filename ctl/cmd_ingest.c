@@ -432,6 +432,10 @@ cmd_ingest(struct ctl *ctl, int argc, char **argv)
 	(void) sigemptyset(&sa.sa_mask);
 	(void) sigaction(SIGTERM, &sa, NULL);
 	(void) sigaction(SIGINT, &sa, NULL);
+	/* SIGHUP ends the follower for its unit to start it again (reload):
+	 * also when it was started with SIGHUP ignored (nohup) */
+	sa.sa_handler = SIG_DFL;
+	(void) sigaction(SIGHUP, &sa, NULL);
 	if (ipp_ingest_purge(ctl->store, ctl->cfg, ipp_now()) < 0)
 		msg_warn("ingest: cannot purge old applied-line marks");
 	if (mfile != NULL) {
