@@ -93,6 +93,31 @@ find(struct ipp_wu_leases *l, const char *pool, const char *isp, int create)
 	return (e);
 }
 
+/* Entries are only ever added at the head: a walk from a snapshot of it
+ * is safe without the list lock. */
+static struct entry *
+first(struct ipp_wu_leases *l)
+{
+	struct entry *head;
+
+	(void) pthread_mutex_lock(&l->lock);
+	head = l->head;
+	(void) pthread_mutex_unlock(&l->lock);
+	return (head);
+}
+
+/* With e locked: the units it holds. */
+static unsigned long
+held_units(const struct entry *e)
+{
+	unsigned long units = 0;
+	size_t	i;
+
+	for (i = 0; i < e->nips; i++)
+		units += e->held[i];
+	return (units);
+}
+
 static void
 count_lookup(struct entry *e, double mono)
 {
@@ -128,19 +153,19 @@ hand_out(struct entry *e, const struct ipp_config *cfg, const struct ipp_pool *p
 	struct ipp_wu_state v[LEASE_IPS];
 	size_t	i;
 	long	pick;
-	int	any = 0;
 
 	if (e->nips == 0 || e->day != ipp_day(now) || mono - e->taken > IPP_LEASE_LIFE
 	    || !same_ips(e, pool))
 		return (0);
 	/* the states as if the units still held were not reserved: the pick
 	 * is the one a transaction would make now (but for other hosts) */
+	if (held_units(e) == 0)
+		return (0);
 	for (i = 0; i < e->nips; i++) {
 		v[i] = e->st[i];
 		v[i].reserved -= e->held[i];
-		any |= e->held[i] > 0;
 	}
-	if (!any || (pick = ipp_wu_pick(cfg, pool, isp, v, now)) < 0 || e->held[pick] == 0)
+	if ((pick = ipp_wu_pick(cfg, pool, isp, v, now)) < 0 || e->held[pick] == 0)
 		return (0);
 	e->held[pick]--;
 	e->own++;
@@ -311,24 +336,17 @@ long
 ipp_wu_leases_sweep(struct ipp_wu_leases *l, struct ipp_store *store, int all)
 {
 	struct refresh r;
-	struct entry *e, *head;
+	struct entry *e;
 	unsigned long units;
 	long	given = 0;
 	double	mono = ipp_monotonic_fine();
-	size_t	i;
 	int	rc, failed = 0;
 
 	if (l == NULL)
 		return (0);
-	/* entries are only ever added at the head: walking from a snapshot
-	 * of it is safe without the list lock */
-	(void) pthread_mutex_lock(&l->lock);
-	head = l->head;
-	(void) pthread_mutex_unlock(&l->lock);
-	for (e = head; e; e = e->next) {
+	for (e = first(l); e; e = e->next) {
 		(void) pthread_mutex_lock(&e->lock);
-		for (units = 0, i = 0; i < e->nips; i++)
-			units += e->held[i];
+		units = held_units(e);
 		if ((units > 0 || e->own > 0) && (all || mono - e->taken > IPP_LEASE_LIFE)) {
 			memset(&r, 0, sizeof(r));
 			r.e = e;
@@ -347,19 +365,14 @@ ipp_wu_leases_sweep(struct ipp_wu_leases *l, struct ipp_store *store, int all)
 unsigned long
 ipp_wu_leases_held(struct ipp_wu_leases *l)
 {
-	struct entry *e, *head;
+	struct entry *e;
 	unsigned long units = 0;
-	size_t	i;
 
 	if (l == NULL)
 		return (0);
-	(void) pthread_mutex_lock(&l->lock);
-	head = l->head;
-	(void) pthread_mutex_unlock(&l->lock);
-	for (e = head; e; e = e->next) {
+	for (e = first(l); e; e = e->next) {
 		(void) pthread_mutex_lock(&e->lock);
-		for (i = 0; i < e->nips; i++)
-			units += e->held[i];
+		units += held_units(e);
 		(void) pthread_mutex_unlock(&e->lock);
 	}
 	return (units);
