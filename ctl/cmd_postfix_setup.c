@@ -31,8 +31,11 @@
  * one elsewhere gets a warning when a service that uses it is chrooted. */
 #include "autoconfig.h"
 
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,7 +115,7 @@ remove_stale(struct setup *su, struct pfconf *pf, const char *const *keep, size_
 	char  **gone;
 	size_t	i, k, n = 0;
 
-	/* collect first: removing rereads the list (and a dry run does not) */
+	/* collect first: removing changes the list */
 	if ((gone = calloc(pf->nsvc + 1, sizeof(*gone))) == NULL) {
 		su->failed = 1;
 		return;
@@ -451,6 +454,64 @@ instance_endpoint(struct setup *su, struct pfconf *pf, const char *ep, const cha
 	free(qd);
 }
 
+/*
+ * The main instance's smtpd services resolve addresses through a
+ * trivial-rewrite without the sender map.  smtpd resolves every
+ * recipient (for its restrictions, which read only the address class),
+ * and through the sender map each of those was one more policyd lookup
+ * whose answer nobody used: relayed SMTP mail gets its FILTER from the
+ * policy check, and a FILTER overrides the queue manager's resolver.  Mail
+ * without one (a local submission, a service whose restrictions skip the
+ * policy check) is resolved by the queue manager through the instance's
+ * own trivial-rewrite, sender map included.  A service that names a
+ * resolver of its own keeps it.
+ */
+static void
+smtpd_resolver(struct setup *su, struct pfconf *pf)
+{
+	char	name[IPP_TRANSPORT_MAX], key[IPP_TRANSPORT_MAX + 8], entry[IPP_TRANSPORT_MAX + 100],
+		opt[IPP_TRANSPORT_MAX + 32];
+	char  **ukey, **uentry;
+	size_t	i, n = 0, len;
+
+	(void) snprintf(name, sizeof(name), "%srewrite", su->cfg->transport_prefix);
+	(void) snprintf(key, sizeof(key), "%s/unix", name);
+	(void) snprintf(entry, sizeof(entry),
+	    "%s unix - - n - - trivial-rewrite -o sender_dependent_default_transport_maps=", name);
+	service(su, pf, key, entry);
+	(void) snprintf(opt, sizeof(opt), " -o rewrite_service_name=%s", name);
+	/* collect first: a change modifies the list */
+	ukey = calloc(pf->nsvc + 1, sizeof(*ukey));
+	uentry = calloc(pf->nsvc + 1, sizeof(*uentry));
+	for (i = 0; ukey && uentry && i < pf->nsvc; i++) {
+		char	cmd[256];
+
+		/* name type private unpriv chroot wakeup maxproc command */
+		if (sscanf(pf->svc_entry[i], "%*s %*s %*s %*s %*s %*s %*s %255s", cmd) != 1
+		    || strcmp(cmd, "smtpd") != 0 || strstr(pf->svc_entry[i], "rewrite_service_name") != NULL)
+			continue;
+		len = strlen(pf->svc_entry[i]) + strlen(opt) + 1;
+		if ((ukey[n] = strdup(pf->svc_key[i])) == NULL || (uentry[n] = malloc(len)) == NULL) {
+			free(ukey[n]);
+			ukey[n] = NULL;
+			break;
+		}
+		(void) snprintf(uentry[n], len, "%s%s", pf->svc_entry[i], opt);
+		n++;
+	}
+	if (ukey == NULL || uentry == NULL || i < pf->nsvc) {
+		(void) fprintf(stderr, "ippoolctl: out of memory\n");
+		su->failed = 1;
+	}
+	for (i = 0; i < n; i++) {
+		service(su, pf, ukey[i], uentry[i]);
+		free(ukey[i]);
+		free(uentry[i]);
+	}
+	free(ukey);
+	free(uentry);
+}
+
 static void
 setup_main(struct setup *su, const char *dir)
 {
@@ -483,6 +544,7 @@ setup_main(struct setup *su, const char *dir)
 	ensure_in_list(su, &pf, "smtpd_relay_restrictions", item, policy_ep, 1);
 	(void) snprintf(item, sizeof(item), "socketmap:%s:%s", sm_ep, IPP_SENDER_MAP);
 	ensure_in_list(su, &pf, "sender_dependent_default_transport_maps", item, item, 1);
+	smtpd_resolver(su, &pf);
 	setup_feedback(su, &pf);
 
 	if ((keep = calloc(cfg->npools + 1, sizeof(*keep))) == NULL) {
@@ -506,6 +568,8 @@ setup_main(struct setup *su, const char *dir)
 		free(keep[i]);
 	free(keep);
 	su->changes += pf.changes;
+	if (pfconf_commit(&pf) != 0)
+		su->failed = 1;
 	pfconf_close(&pf);
 }
 
@@ -605,6 +669,8 @@ setup_pool(struct setup *su, const struct ipp_pool *pool, const char *dir, const
 		free(keep[i]);
 	free(keep);
 	su->changes += pf.changes;
+	if (pfconf_commit(&pf) != 0)
+		su->failed = 1;
 	pfconf_close(&pf);
 }
 
@@ -784,6 +850,14 @@ preview_instance(struct setup *su, const char *main_dir, const struct ipp_pool *
 			goto clean;
 		}
 		free(out);
+	}
+	/* Postfix waits until a main.cf is a second old before it reads it;
+	 * these copies are ours, their age is not news to anyone */
+	for (i = 0; i < 2; i++) {
+		struct timespec ts[2] = { { time(NULL) - 2, 0 }, { time(NULL) - 2, 0 } };
+
+		(void) snprintf(to[i], sizeof(to[i]), "%s/%s", tmp, files[i]);
+		(void) utimensat(AT_FDCWD, to[i], ts, 0);
 	}
 	setup_pool(su, pool, tmp, shown);
 	rc = 0;

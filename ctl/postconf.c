@@ -1,6 +1,12 @@
 /* postconf.c - postconf(1) as a library: run it, read what it prints,
  * and change main.cf and master.cf only where they differ from what is
- * wanted, so that running the setup twice changes nothing the second time. */
+ * wanted, so that running the setup twice changes nothing the second time.
+ *
+ * Changes are kept in memory (later reads see them, in a dry run too) and
+ * written by pfconf_commit in one "postconf -e", one "postconf -M" and
+ * one "postconf -MX": Postfix rereads a main.cf changed less than a
+ * second ago until it is that old ("pausing to let file cool down", 300
+ * ms at a time), so a read after every write cost up to two seconds. */
 #include "autoconfig.h"
 
 #include <errno.h>
@@ -251,10 +257,170 @@ pfconf_close(struct pfconf *pf)
 		free(pf->svc_key[i]);
 		free(pf->svc_entry[i]);
 	}
+	for (i = 0; i < pf->nset; i++) {
+		free(pf->set_name[i]);
+		free(pf->set_value[i]);
+	}
+	for (i = 0; i < pf->nsvc_changed; i++)
+		free(pf->svc_changed[i]);
 	free(pf->svc_key);
 	free(pf->svc_entry);
+	free(pf->set_name);
+	free(pf->set_value);
+	free(pf->svc_changed);
 	free(pf->dir);
 	memset(pf, 0, sizeof(*pf));
+}
+
+/* A main.cf change not written yet, or NULL. */
+static const char *
+pending(const struct pfconf *pf, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < pf->nset; i++)
+		if (strcmp(pf->set_name[i], name) == 0)
+			return (pf->set_value[i]);
+	return (NULL);
+}
+
+static int
+add_pending(struct pfconf *pf, const char *name, const char *value)
+{
+	char  **n, **v, *nv;
+	size_t	i;
+
+	for (i = 0; i < pf->nset; i++)
+		if (strcmp(pf->set_name[i], name) == 0) {
+			if ((nv = strdup(value)) == NULL)
+				return (-1);
+			free(pf->set_value[i]);
+			pf->set_value[i] = nv;
+			return (0);
+		}
+	if ((n = realloc(pf->set_name, (pf->nset + 1) * sizeof(*n))) == NULL)
+		return (-1);
+	pf->set_name = n;
+	if ((v = realloc(pf->set_value, (pf->nset + 1) * sizeof(*v))) == NULL)
+		return (-1);
+	pf->set_value = v;
+	if ((n[pf->nset] = strdup(name)) == NULL)
+		return (-1);
+	if ((v[pf->nset] = strdup(value)) == NULL) {
+		free(n[pf->nset]);
+		return (-1);
+	}
+	pf->nset++;
+	return (0);
+}
+
+/* Remember that master.cf entry `key` changed (it is in svc_* when it is
+ * to be written, missing when it is to be removed). */
+static int
+svc_changed(struct pfconf *pf, const char *key)
+{
+	char  **c;
+	size_t	i;
+
+	for (i = 0; i < pf->nsvc_changed; i++)
+		if (strcmp(pf->svc_changed[i], key) == 0)
+			return (0);
+	if ((c = realloc(pf->svc_changed, (pf->nsvc_changed + 1) * sizeof(*c))) == NULL)
+		return (-1);
+	pf->svc_changed = c;
+	if ((c[pf->nsvc_changed] = strdup(key)) == NULL)
+		return (-1);
+	pf->nsvc_changed++;
+	return (0);
+}
+
+static ssize_t
+svc_index(const struct pfconf *pf, const char *key)
+{
+	size_t	i;
+
+	for (i = 0; i < pf->nsvc; i++)
+		if (strcmp(pf->svc_key[i], key) == 0)
+			return ((ssize_t) i);
+	return (-1);
+}
+
+/* Run "postconf -c DIR FLAG ARG..." with n args; 0, or -1 with err. */
+static int
+postconf_v(struct pfconf *pf, const char *flag, char **args, size_t n, char *err, size_t errlen)
+{
+	char  **argv, *out;
+	size_t	i;
+	int	rc;
+
+	if ((argv = calloc(n + 5, sizeof(*argv))) == NULL) {
+		(void) snprintf(err, errlen, "out of memory");
+		return (-1);
+	}
+	argv[0] = "postconf";
+	argv[1] = "-c";
+	argv[2] = pf->dir;
+	argv[3] = (char *) flag;
+	for (i = 0; i < n; i++)
+		argv[4 + i] = args[i];
+	rc = pf_run(argv, &out, err, errlen);
+	free(out);
+	free(argv);
+	return (rc == 0 ? 0 : -1);
+}
+
+int
+pfconf_commit(struct pfconf *pf)
+{
+	char	err[1024], **args = NULL, **rm = NULL;
+	size_t	i, n = 0, nrm = 0, cap;
+	ssize_t	k;
+	int	rc = -1;
+
+	if (pf->dry_run || (pf->nset == 0 && pf->nsvc_changed == 0))
+		return (0);
+	cap = pf->nset > pf->nsvc_changed ? pf->nset : pf->nsvc_changed;
+	if ((args = calloc(cap + 1, sizeof(*args))) == NULL
+	    || (rm = calloc(cap + 1, sizeof(*rm))) == NULL) {
+		(void) snprintf(err, sizeof(err), "out of memory");
+		goto out;
+	}
+	for (i = 0; i < pf->nset; i++) {
+		if ((args[n] = malloc(strlen(pf->set_name[i]) + strlen(pf->set_value[i]) + 4)) == NULL) {
+			(void) snprintf(err, sizeof(err), "out of memory");
+			goto out;
+		}
+		(void) sprintf(args[n++], "%s = %s", pf->set_name[i], pf->set_value[i]);
+	}
+	if (n > 0 && postconf_v(pf, "-e", args, n, err, sizeof(err)) != 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		free(args[i]);
+	n = 0;
+	for (i = 0; i < pf->nsvc_changed; i++) {
+		if ((k = svc_index(pf, pf->svc_changed[i])) < 0) {
+			rm[nrm++] = pf->svc_changed[i];
+			continue;
+		}
+		if ((args[n] = malloc(strlen(pf->svc_key[k]) + strlen(pf->svc_entry[k]) + 4)) == NULL) {
+			(void) snprintf(err, sizeof(err), "out of memory");
+			goto out;
+		}
+		(void) sprintf(args[n++], "%s = %s", pf->svc_key[k], pf->svc_entry[k]);
+	}
+	if (nrm > 0 && postconf_v(pf, "-MX", rm, nrm, err, sizeof(err)) != 0)
+		goto out;
+	if (n > 0 && postconf_v(pf, "-M", args, n, err, sizeof(err)) != 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc != 0)
+		(void) fprintf(stderr, "ippoolctl: %s: cannot write the changes: %s\n", pf->dir, err);
+	for (i = 0; args && i < n; i++)
+		free(args[i]);
+	free(args);
+	free(rm);
+	return (rc);
 }
 
 /* "name = value\n" -> value (malloc'd), or NULL when out is not that. */
@@ -296,13 +462,17 @@ param(struct pfconf *pf, const char *flag, const char *name)
 char *
 pfconf_explicit(struct pfconf *pf, const char *name)
 {
-	return (param(pf, "-n", name));
+	const char *v = pending(pf, name);
+
+	return (v ? strdup(v) : param(pf, "-n", name));
 }
 
 char *
 pfconf_effective(struct pfconf *pf, const char *name)
 {
-	return (param(pf, "-x", name));
+	const char *v = pending(pf, name);
+
+	return (v ? strdup(v) : param(pf, "-x", name));
 }
 
 static json_t *json_sink;
@@ -334,8 +504,7 @@ pf_change(int dry_run, json_t *o, const char *fmt, ...)
 int
 pfconf_set(struct pfconf *pf, const char *name, const char *value)
 {
-	char   *cur, *out, *arg, err[1024], want[4096], have[4096];
-	int	rc;
+	char   *cur, want[4096], have[4096];
 
 	if ((cur = pfconf_effective(pf, name)) == NULL) {
 		(void) fprintf(stderr, "ippoolctl: %s: cannot read %s\n", pf->dir, name);
@@ -353,16 +522,8 @@ pfconf_set(struct pfconf *pf, const char *name, const char *value)
 	    SHOWN(pf), name, want[0] ? " " : "", want, have[0] ? have : "empty");
 	free(cur);
 	pf->changes++;
-	if (pf->dry_run)
-		return (0);
-	if ((arg = malloc(strlen(name) + strlen(want) + 4)) == NULL)
-		return (-1);
-	(void) sprintf(arg, "%s = %s", name, want);
-	rc = postconf(pf, "-e", arg, NULL, &out, err, sizeof(err));
-	free(arg);
-	free(out);
-	if (rc != 0) {
-		(void) fprintf(stderr, "ippoolctl: %s: cannot set %s: %s\n", pf->dir, name, err);
+	if (add_pending(pf, name, want) != 0) {
+		(void) fprintf(stderr, "ippoolctl: out of memory\n");
 		return (-1);
 	}
 	return (0);
@@ -371,20 +532,17 @@ pfconf_set(struct pfconf *pf, const char *name, const char *value)
 const char *
 pfconf_service(const struct pfconf *pf, const char *key)
 {
-	size_t	i;
+	ssize_t	i = svc_index(pf, key);
 
-	for (i = 0; i < pf->nsvc; i++)
-		if (strcmp(pf->svc_key[i], key) == 0)
-			return (pf->svc_entry[i]);
-	return (NULL);
+	return (i < 0 ? NULL : pf->svc_entry[i]);
 }
 
 int
 pfconf_set_service(struct pfconf *pf, const char *key, const char *entry)
 {
-	char	want[4096], err[1024], *arg, *out;
+	char	want[4096], *e, **k, **en;
 	const char *cur = pfconf_service(pf, key);
-	int	rc;
+	ssize_t	i;
 
 	fold(entry, want, sizeof(want));
 	if (cur != NULL && strcmp(cur, want) == 0)
@@ -396,28 +554,41 @@ pfconf_set_service(struct pfconf *pf, const char *key, const char *entry)
 	if (cur != NULL)
 		pf_change(pf->dry_run, NULL, "%s/master.cf:   (was: %s)\n", SHOWN(pf), cur);
 	pf->changes++;
-	if (pf->dry_run)
-		return (0);
-	if ((arg = malloc(strlen(key) + strlen(want) + 4)) == NULL)
-		return (-1);
-	(void) sprintf(arg, "%s = %s", key, want);
-	rc = postconf(pf, "-M", arg, NULL, &out, err, sizeof(err));
-	free(arg);
-	free(out);
-	if (rc != 0 || load_services(pf, err, sizeof(err)) != 0) {
-		(void) fprintf(stderr, "ippoolctl: %s: cannot set service %s: %s\n", pf->dir, key,
-		    err);
-		return (-1);
+	if ((e = strdup(want)) == NULL)
+		goto nomem;
+	if ((i = svc_index(pf, key)) >= 0) {
+		free(pf->svc_entry[i]);
+		pf->svc_entry[i] = e;
+	} else {
+		if ((k = realloc(pf->svc_key, (pf->nsvc + 1) * sizeof(*k))) == NULL) {
+			free(e);
+			goto nomem;
+		}
+		pf->svc_key = k;
+		if ((en = realloc(pf->svc_entry, (pf->nsvc + 1) * sizeof(*en))) == NULL) {
+			free(e);
+			goto nomem;
+		}
+		pf->svc_entry = en;
+		if ((k[pf->nsvc] = strdup(key)) == NULL) {
+			free(e);
+			goto nomem;
+		}
+		en[pf->nsvc++] = e;
 	}
+	if (svc_changed(pf, key) != 0)
+		goto nomem;
 	return (0);
+nomem:
+	(void) fprintf(stderr, "ippoolctl: out of memory\n");
+	return (-1);
 }
 
 int
 pfconf_remove_service(struct pfconf *pf, const char *key)
 {
-	char	err[1024], *out;
 	const char *cur = pfconf_service(pf, key);
-	int	rc;
+	ssize_t	i = svc_index(pf, key);
 
 	if (cur == NULL)
 		return (0);
@@ -425,14 +596,15 @@ pfconf_remove_service(struct pfconf *pf, const char *key)
 	    "file", "master.cf", "dir", SHOWN(pf), "service", key, "entry", cur),
 	    "%s/master.cf: remove %s\n", SHOWN(pf), cur);
 	pf->changes++;
-	if (pf->dry_run)
-		return (0);
-	rc = postconf(pf, "-MX", key, NULL, &out, err, sizeof(err));
-	free(out);
-	if (rc != 0 || load_services(pf, err, sizeof(err)) != 0) {
-		(void) fprintf(stderr, "ippoolctl: %s: cannot remove service %s: %s\n", pf->dir,
-		    key, err);
+	if (svc_changed(pf, key) != 0) {
+		(void) fprintf(stderr, "ippoolctl: out of memory\n");
 		return (-1);
 	}
+	free(pf->svc_key[i]);
+	free(pf->svc_entry[i]);
+	(void) memmove(pf->svc_key + i, pf->svc_key + i + 1, (pf->nsvc - (size_t) i - 1) * sizeof(char *));
+	(void) memmove(pf->svc_entry + i, pf->svc_entry + i + 1,
+	    (pf->nsvc - (size_t) i - 1) * sizeof(char *));
+	pf->nsvc--;
 	return (0);
 }

@@ -16,6 +16,10 @@ struct pfconf {
 	int	changes;		/* changes printed (made, unless dry_run) */
 	char  **svc_key, **svc_entry;	/* master.cf: "name/type", whole entry */
 	size_t	nsvc;
+	char  **set_name, **set_value;	/* main.cf changes not written yet */
+	size_t	nset;
+	char  **svc_changed;		/* master.cf keys changed, not written yet */
+	size_t	nsvc_changed;
 };
 
 /*
@@ -27,6 +31,9 @@ int	pf_run(char *const argv[], char **out, char *err, size_t errlen);
 
 /* Read DIR's master.cf; -1 with err when DIR is not a Postfix config. */
 int	pfconf_open(struct pfconf *, const char *dir, int dry_run, char *err, size_t errlen);
+/* Write the changes made since open (none in a dry run); 0, or -1 after
+ * saying why on stderr.  Close without a commit drops them. */
+int	pfconf_commit(struct pfconf *);
 void	pfconf_close(struct pfconf *);
 
 /* A main.cf parameter: its explicit value (NULL when not set) or its
@@ -34,7 +41,8 @@ void	pfconf_close(struct pfconf *);
 char   *pfconf_explicit(struct pfconf *, const char *name);
 char   *pfconf_effective(struct pfconf *, const char *name);
 
-/* Make a main.cf parameter's effective value `value`; 0, or -1 on failure. */
+/* Make a main.cf parameter's effective value `value`; 0, or -1 on
+ * failure.  The reads above see it at once, the file at the commit. */
 int	pfconf_set(struct pfconf *, const char *name, const char *value);
 
 /* A master.cf entry: key "name/type", NULL when there is none. */
