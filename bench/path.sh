@@ -7,6 +7,10 @@
 #   chained     bare main Postfix -> content_filter relay transport -> bare
 #               relay instance -> smtp-sink: the same two hops as ippool,
 #               no milter, no policy, no socketmap
+#   chained-null  the same pair with a milter that does nothing
+#               (bench/nullmilter.c, ippool-milter's steps, a unix
+#               socket): the floor of any milter on this path; the ratio
+#               of ippool to it is what ippool itself costs
 #   ippool      main Postfix + ippool-milter (tag, limits, suppression) +
 #               ippool-policyd (FILTER at RCPT, sender map) -> FILTER ->
 #               pool instance -> socketmap route lookup (warm-up
@@ -54,7 +58,7 @@
 # when not.  Not part of "make check": timings depend on the machine.
 #
 # Usage: bench/path.sh BUILD_DIR   (env: SESSIONS MESSAGES SIZE ROUNDS WARMUP;
-# MODES, a subset of the four, runs only those; PERF=FILE records a
+# MODES, a subset of the five, runs only those; PERF=FILE records a
 # call-graph profile (perf record -g) of the processes of every mode run,
 # Postfix instances, milters and policyds, over the counted rounds, with
 # FILE.pids naming each process's instance: "PID INSTANCE COMMAND")
@@ -79,10 +83,11 @@ done
 # days roll at 00:00 UTC and warm-up counts are per day
 not_before_midnight 600
 
-MODES=${MODES:-direct chained ippool ippool-rsa}
+ALL_MODES="direct chained chained-null ippool ippool-rsa"
+MODES=${MODES:-$ALL_MODES}
 for m in $MODES; do
-	case $m in direct | chained | ippool | ippool-rsa) ;;
-	*) echo "bench-path: unknown mode $m (direct chained ippool ippool-rsa)" >&2; exit 1 ;;
+	case " $ALL_MODES " in *" $m "*) ;;
+	*) echo "bench-path: unknown mode $m ($ALL_MODES)" >&2; exit 1 ;;
 	esac
 done
 has_mode() { [[ " $MODES " == *" $1 "* ]]; }
@@ -90,12 +95,14 @@ DOMAINS="gmail.com outlook.com yahoo.com icloud.com"
 declare -A port sink total label isp
 label[direct]="one bare Postfix -> sink"
 label[chained]="bare main -> bare relay -> sink"
+label[chained-null]="the same + a null milter"
 label[ippool]="ippool path (no DKIM)"
 label[ippool-rsa]="ippool path, rsa-2048"
 isp[gmail.com]=gmail isp[outlook.com]=microsoft isp[yahoo.com]=yahoo isp[icloud.com]=apple
 port[direct]=10025 port[chained]=10026 port[ippool]=10028 port[ippool-rsa]=10029
+port[chained-null]=10033
 n=0
-for m in direct chained ippool ippool-rsa; do
+for m in $ALL_MODES; do
 	n=$((n + 1))
 	sink[$m]=$((20 + n))
 	total[$m]=0
@@ -104,7 +111,7 @@ TUNE="default_process_limit = 100
 smtpd_client_connection_count_limit = 0"
 M=$(netip 1)
 
-for m in direct chained ippool ippool-rsa; do sink_start "$m" "$(netip ${sink[$m]})"; done
+for m in $ALL_MODES; do sink_start "$m" "$(netip ${sink[$m]})"; done
 
 # --- direct ------------------------------------------------------------------
 pf_setup direct "${port[direct]}" <<CONF
@@ -174,6 +181,29 @@ $TUNE
 relayhost = [$(netip ${sink[chained]})]:2525
 CONF
 
+# --- chained-null: the same pair, and a milter that does nothing -------------------
+# (bench/nullmilter.c, asking for ippool-milter's steps, on a unix socket
+# as ippool's): the floor of any milter on this path, so that the ratio
+# to it is ippool's own cost
+cc -O2 -Wall -o "$T/nullmilter" "$top/bench/nullmilter.c" -lmilter -pthread \
+	|| bail "cannot build bench/nullmilter.c"
+"$T/nullmilter" "unix:$T/milter-null.sock" >"$T/nullmilter.log" 2>&1 &
+mpid[chained-null]=$!
+PIDS+=($!)
+wait_for 10 test -S "$T/milter-null.sock" || bail "the null milter did not start"
+chgrp postfix "$T/milter-null.sock" && chmod 660 "$T/milter-null.sock" \
+	|| bail "cannot give the null milter's socket to Postfix's group"
+pf_setup chained-null "${port[chained-null]}" <<CONF
+$TUNE
+content_filter = ippool_relay_tx:[$M]:10034
+smtpd_milters = { unix:$T/milter-null.sock, default_action=tempfail }
+CONF
+postconf -c "$T/pf-chained-null/etc" -M "ippool_relay_tx/unix = $relay"
+pf_setup relay-null 10034 <<CONF
+$TUNE
+relayhost = [$(netip ${sink[chained-null]})]:2525
+CONF
+
 for d in "$T"/pf-*/etc; do
 	i=${d%/etc}; i=${i##*/pf-}
 	script -qc "postfix -c $d check" /dev/null >"$T/check-$i.log" 2>&1
@@ -200,6 +230,7 @@ sink_pid() { pgrep -f "^smtp-sink -u root -d $T/sink-$1/" | head -1; }
 declare -A comps cpu
 comps[direct]="main:direct sink:direct"
 comps[chained]="main:chained relay:relay sink:chained"
+comps[chained-null]="main:chained-null relay:relay-null milter:chained-null sink:chained-null"
 for m in ippool ippool-rsa; do
 	comps[$m]="main:$m relay:${pool[$m]} milter:$m policyd:$m sink:$m"
 done
@@ -270,7 +301,7 @@ if [ -n "${PERF:-}" ]; then
 			main:* | relay:*)
 				mp=$(tr -d ' ' <"$T/pf-${c#*:}/spool/pid/master.pid")
 				for p in $mp $(pgrep -P "$mp"); do echo "$p ${c#*:} $(cat /proc/$p/comm)"; done ;;
-			milter:*) echo "${mpid[${c#*:}]} ${c#*:} ippool-milter" ;;
+			milter:*) echo "${mpid[${c#*:}]} ${c#*:} $(cat "/proc/${mpid[${c#*:}]}/comm")" ;;
 			policyd:*) echo "${ppid[${c#*:}]} ${c#*:} ippool-policyd" ;;
 			esac
 		done
@@ -362,10 +393,10 @@ ratio() {	# ratio MODE REFERENCE: "0.85x", or "-" without that row
 	fi
 }
 echo
-printf '%-34s %8s %10s %11s\n' "" "msg/s" "vs direct" "vs chained"
+printf '%-34s %8s %10s %11s %11s\n' "" "msg/s" "vs direct" "vs chained" "vs +null"
 for m in $MODES; do
-	printf '%-34s %8.0f %10s %11s\n' "${label[$m]}" "$(rate "$m")" \
-		"$(ratio "$m" direct)" "$(ratio "$m" chained)"
+	printf '%-34s %8.0f %10s %11s %11s\n' "${label[$m]}" "$(rate "$m")" \
+		"$(ratio "$m" direct)" "$(ratio "$m" chained)" "$(ratio "$m" chained-null)"
 done
 # CPU time per delivered message: on a machine whose cores are all busy
 # this, not the rate, says what each hop costs

@@ -18,8 +18,14 @@
 #      the sender's domain: two keys), half of present addresses, half
 #      of absent ones, and checks every answer.
 #
+#   3. The same lookups once more before the load starts (idle), and, under
+#      the load, a control: pure CPU work as long as the median lookup,
+#      timed the same way (storelat's work_ figures): its p99 is what the
+#      machine adds to anything that takes that long (waiting for a core).
+#
 # Prints one table: backend, entries, import s, entries/s, bytes/entry,
-# lookup p50/p99/p999 in microseconds.  Not part of "make check".
+# lookup p50/p99 idle, p50/p99/p999 under the load and the control's p99,
+# in microseconds.  Not part of "make check".
 #
 #   bench/store.sh BUILD_DIR   (env: ENTRIES=10000000 BACKENDS="bdb redis"
 #                               LOOKUPS=100000 SESSIONS=10)
@@ -207,6 +213,10 @@ CONF
 			$(( bpe - (cnt ? sum / cnt : 0) ))
 		;;
 	esac
+	# the same lookups with the machine idle, then under the mail load
+	idle=$("$STORELAT" "$T/$b.conf" "$ADDRS" "$LOOKUPS")
+	[ $? = 0 ] || echo "bench-store: WARNING: $b: storelat (idle): $idle"
+	printf 'bench-store: %s: idle: %s\n' "$b" "$idle"
 	load_start "$T/$b.conf" "$b"
 	before=$(sink_count out)
 	lstart=$(date +%s.%N)
@@ -217,17 +227,20 @@ CONF
 	load_stop "$b"
 	[ "$lrc" = 0 ] || echo "bench-store: WARNING: $b: storelat: $lat (exit $lrc)"
 	printf 'bench-store: %s: %s; meanwhile %.0f messages/s through the milter\n' "$b" "$lat" "$mps"
-	field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<<"$lat"; }
-	row[$b]=$(printf '%-8s %10d %9.1f %10.0f %12d %9s %9s %9s %8.0f' "$b" "$ENTRIES" "$imp" \
-		"$(echo "$ENTRIES / $imp" | bc -l)" "$bpe" "$(field p50)" "$(field p99)" "$(field p999)" "$mps")
+	field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" ${2:-$lat}"; }
+	row[$b]=$(printf '%-8s %10d %9.1f %10.0f %12d %7s %7s %7s %7s %7s %7s %8.0f' "$b" "$ENTRIES" "$imp" \
+		"$(echo "$ENTRIES / $imp" | bc -l)" "$bpe" "$(field p50 "$idle")" "$(field p99 "$idle")" \
+		"$(field p50)" "$(field p99)" "$(field p999)" "$(field work_p99)" "$mps")
 	[ "$b" = bdb ] && rm -rf "$T/store-bdb"
 	[ "$b" = redis ] && redis_stop
 	sink_clear out
 done
 
 echo
-printf '%-8s %10s %9s %10s %12s %9s %9s %9s %8s\n' backend entries "import s" entries/s \
-	bytes/entry "p50 us" "p99 us" "p999 us" "load m/s"
+printf '%-8s %10s %9s %10s %12s %7s %7s %7s %7s %7s %7s %8s\n' backend entries "import s" entries/s \
+	bytes/entry "idle" "" "loaded" "" "" "control" ""
+printf '%-8s %10s %9s %10s %12s %7s %7s %7s %7s %7s %7s %8s\n' "" "" "" "" \
+	"" "p50 us" "p99 us" "p50 us" "p99 us" "p999 us" "p99 us" "load m/s"
 for b in $BACKENDS; do
 	printf '%s\n' "${row[$b]}"
 done
