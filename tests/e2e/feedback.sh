@@ -146,10 +146,11 @@ CTLC suppress show victim@rcpt.test >/dev/null 2>&1
 is "$?" 1 "  and nothing suppressed"
 
 # --- the store fails: exit 75, Postfix keeps the report ---------------------------------
-smtp news@site.test nosuch3@rcpt.test >/dev/null
 cp "$T/ippool.conf" "$T/ippool.conf.good"
-# what the pipe reads: a store it cannot open (the milter keeps its own)
+# what the pipe reads: a store it cannot open (the milter keeps its own),
+# before the message goes out: its bounce can be back within the second
 sed -i "s|^path = .*|path = /proc/ippool-no-store|" "$T/ippool.conf"
+smtp news@site.test nosuch3@rcpt.test >/dev/null
 flush_until 40 site mx -- grep -q 'ippool_feedback.*status=deferred' "$T/pf-site/maillog"
 ok $? "store unavailable: the pipe transport defers the report"
 like "$(grep 'ippool_feedback.*status=deferred' "$T/pf-site/maillog" | tail -1)" 'dsn=4\.' "  with a 4.x.x status (exit 75)"
