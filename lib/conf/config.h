@@ -87,6 +87,7 @@ struct ipp_config {
 	long long redis_timeout;	/* seconds, each command */
 	long long redis_clock_skew;	/* seconds the fleet's clocks may differ */
 	int	store_sync;
+	unsigned long long store_cache;	/* bytes: Berkeley DB's shared cache */
 
 	/* [milter] */
 	char   *milter_socket;

@@ -64,7 +64,7 @@ struct conf_type {
 	size_t	size;		/* CS_SCALAR: the field; CS_ARRAY: one element */
 };
 
-extern const struct conf_type conf_t_word, conf_t_uint, conf_t_duration,
+extern const struct conf_type conf_t_word, conf_t_uint, conf_t_duration, conf_t_size,
 	conf_t_bool, conf_t_percent, conf_t_choice, conf_t_list,
 	conf_t_schedule, conf_t_nets, conf_t_ips, conf_t_canon;
 

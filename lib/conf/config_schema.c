@@ -52,6 +52,8 @@ static const struct conf_key store_keys[] = {
 	{ "redis_wait_replicas", &conf_t_uint, C(redis_wait_replicas), .max = 16,
 	    .def = "0", .flags = CF_RESTART },
 	{ "sync", &conf_t_bool, C(store_sync), .def = "no" },
+	{ "cache_size", &conf_t_size, C(store_cache), .def = "8M", .max = 1ULL << 40,
+	    .flags = CF_RESTART | CF_POSITIVE },
 	END
 };
 

@@ -294,6 +294,22 @@ set_duration(const struct conf_key *k, void *base, const char *val,
 	return (0);
 }
 
+/* A size in bytes ("8M"); the schema's max bounds it, CF_POSITIVE: at
+ * least 1 MiB (a cache or buffer smaller than that is a typo). */
+static int
+set_size(const struct conf_key *k, void *base, const char *val,
+    char *err, size_t errlen)
+{
+	unsigned long long v;
+
+	if (ipp_parse_size(val, k->max, &v, err, errlen) != 0)
+		return (-1);
+	if ((k->flags & CF_POSITIVE) && v < (1ULL << 20))
+		FAIL("must be at least 1M");
+	*FIELD(base, k->off, unsigned long long) = v;
+	return (0);
+}
+
 static int
 set_bool(const struct conf_key *k, void *base, const char *val,
     char *err, size_t errlen)
@@ -615,6 +631,7 @@ set_ips(const struct conf_key *k, void *base, const char *val,
 const struct conf_type conf_t_word = { set_word, CS_STR, 0 };
 const struct conf_type conf_t_uint = { set_uint, CS_SCALAR, sizeof(unsigned) };
 const struct conf_type conf_t_duration = { set_duration, CS_SCALAR, sizeof(long long) };
+const struct conf_type conf_t_size = { set_size, CS_SCALAR, sizeof(unsigned long long) };
 const struct conf_type conf_t_bool = { set_bool, CS_SCALAR, sizeof(int) };
 const struct conf_type conf_t_percent = { set_percent, CS_SCALAR, sizeof(unsigned long) };
 const struct conf_type conf_t_choice = { set_choice, CS_SCALAR, sizeof(int) };

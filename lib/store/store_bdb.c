@@ -21,7 +21,6 @@
 #include "store.h"
 #include "store_backend.h"
 
-#define CACHE_BYTES	(8 * 1024 * 1024)
 #define LOCK_TIMEOUT_US	(3 * 1000000)	/* a lock held this long is a dead holder */
 #define MAX_ATTEMPTS	60
 #define RUN_BUDGET_S	15		/* well inside the MTA's milter timeouts */
@@ -34,6 +33,7 @@ struct bdb {
 	char	path[1100];
 	char	desc[1200];
 	int	sync;
+	unsigned long long cache;	/* [store] cache_size */
 	pthread_rwlock_t lock;		/* bodies: read; reopen: write */
 	atomic_int broken;		/* DB_RUNRECOVERY seen */
 	pthread_mutex_t ckp_lock;
@@ -195,6 +195,51 @@ make_dir(struct bdb *b, char *err, size_t errlen)
 }
 
 static int
+set_cache(DB_ENV *env, unsigned long long bytes)
+{
+	return (env->set_cachesize(env, (u_int32_t) (bytes >> 30),
+	    (u_int32_t) (bytes & ((1ULL << 30) - 1)), 1));
+}
+
+/* What a new environment's regions are made with: every handle that may
+ * create them sets the same (the first open, a recovery), since later
+ * opens join the regions as they were made and ignore their own. */
+static int
+env_settings(DB_ENV *env, unsigned long long cache, int sync)
+{
+	int	ret;
+
+	if ((ret = set_cache(env, cache)) != 0
+	    || (ret = env->set_lk_detect(env, DB_LOCK_DEFAULT)) != 0
+	    || (ret = env->set_lk_max_locks(env, 20000)) != 0
+	    || (ret = env->set_lk_max_lockers(env, 20000)) != 0
+	    || (ret = env->set_lk_max_objects(env, 20000)) != 0
+	    || (ret = env->set_timeout(env, LOCK_TIMEOUT_US, DB_SET_LOCK_TIMEOUT)) != 0
+	    || (ret = env->log_set_config(env, DB_LOG_AUTO_REMOVE, 1)) != 0
+	    || (!sync && (ret = env->set_flags(env, DB_TXN_WRITE_NOSYNC, 1)) != 0))
+		return (ret);
+	return (0);
+}
+
+/* A joined environment keeps the cache it was made with; Berkeley DB adds
+ * a quarter to a cache under 500 MB, and a page or so. */
+static void
+check_cache(struct bdb *b)
+{
+	u_int32_t gb, bytes;
+	int	n;
+	unsigned long long have;
+
+	if (b->env->get_cachesize(b->env, &gb, &bytes, &n) != 0)
+		return;
+	have = ((unsigned long long) gb << 30) + bytes;
+	if (have >= b->cache && have <= b->cache + b->cache / 4 + (1ULL << 20))
+		return;
+	msg_warn("store %s: its cache is %lluK, made for another [store] cache_size than %lluK: an environment keeps the size it was made with: stop every ippool program and run \"ippoolctl store recover\" to remake it",
+	    b->path, have >> 10, b->cache >> 10);
+}
+
+static int
 open_env(struct bdb *b, char *err, size_t errlen)
 {
 	u_int32_t flags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG
@@ -209,17 +254,10 @@ open_env(struct bdb *b, char *err, size_t errlen)
 	b->env = env;
 	env->set_errcall(env, bdb_errcall);
 	env->set_errpfx(env, b->path);
-	if ((ret = env->set_cachesize(env, 0, CACHE_BYTES, 1)) != 0
-	    || (ret = env->set_lk_detect(env, DB_LOCK_DEFAULT)) != 0
-	    || (ret = env->set_lk_max_locks(env, 20000)) != 0
-	    || (ret = env->set_lk_max_lockers(env, 20000)) != 0
-	    || (ret = env->set_lk_max_objects(env, 20000)) != 0
-	    || (ret = env->set_timeout(env, LOCK_TIMEOUT_US, DB_SET_LOCK_TIMEOUT)) != 0
-	    || (ret = env->log_set_config(env, DB_LOG_AUTO_REMOVE, 1)) != 0
-	    || (!b->sync && (ret = env->set_flags(env, DB_TXN_WRITE_NOSYNC, 1)) != 0))
+	if ((ret = env_settings(env, b->cache, b->sync)) != 0
+	    || (ret = env->open(env, b->path, flags, 0660)) != 0)
 		goto fail;
-	if ((ret = env->open(env, b->path, flags, 0660)) != 0)
-		goto fail;
+	check_cache(b);
 	for (i = 0; i < IPP_T_COUNT; i++) {
 		char	file[64];
 
@@ -284,6 +322,7 @@ bdb_open(const struct ipp_config *cfg, char *err, size_t errlen)
 	(void) strcpy(b->path, cfg->store_path);
 	(void) snprintf(b->desc, sizeof(b->desc), "Berkeley DB environment %s", b->path);
 	b->sync = cfg->store_sync;
+	b->cache = cfg->store_cache;
 	if (pthread_rwlock_init(&b->lock, NULL) != 0
 	    || pthread_mutex_init(&b->ckp_lock, NULL) != 0) {
 		(void) snprintf(err, errlen, "cannot initialize locks");
@@ -667,7 +706,7 @@ bdb_verify(const struct ipp_config *cfg, ipp_store_report_fn report, void *arg,
 		}
 		env->app_private = &sink;
 		env->set_errcall(env, bdb_errcall);
-		if ((ret = env->set_cachesize(env, 0, CACHE_BYTES, 1)) != 0
+		if ((ret = set_cache(env, cfg->store_cache)) != 0
 		    || (ret = env->open(env, cfg->store_path,
 		    DB_CREATE | DB_INIT_MPOOL | DB_PRIVATE, 0)) != 0) {
 			(void) snprintf(err, errlen, "store %s: %s", cfg->store_path,
@@ -740,7 +779,12 @@ bdb_recover(const struct ipp_config *cfg, int catastrophic, char *err, size_t er
 	env->set_errcall(env, bdb_errcall);
 	env->set_errpfx(env, cfg->store_path);
 	/* without DB_REGISTER: recovery runs whether or not it looks needed,
-	 * as db_recover does */
+	 * as db_recover does; it remakes the regions, with these settings */
+	if ((ret = env_settings(env, cfg->store_cache, cfg->store_sync)) != 0) {
+		(void) snprintf(err, errlen, "store %s: %s", cfg->store_path, db_strerror(ret));
+		(void) env->close(env, 0);
+		return (IPP_ERR);
+	}
 	ret = env->open(env, cfg->store_path, DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK
 	    | DB_INIT_LOG | DB_INIT_MPOOL | (catastrophic ? DB_RECOVER_FATAL : DB_RECOVER),
 	    0660);

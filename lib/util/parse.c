@@ -68,6 +68,37 @@ ipp_parse_duration(const char *s, long long *secs, char *err, size_t errlen)
 	return (0);
 }
 
+/* A size in bytes: digits, then k, m or g (KiB, MiB, GiB; either case) or
+ * nothing (bytes), as in "8M" or "512k". */
+int
+ipp_parse_size(const char *s, unsigned long long max, unsigned long long *bytes,
+    char *err, size_t errlen)
+{
+	unsigned long long v, unit;
+	char	*end;
+
+	if (*s == '\0')
+		FAIL("empty size, expected e.g. 8M, 512k, 1G");
+	if (!isdigit((unsigned char) *s))
+		FAIL("bad size \"%s\": expected e.g. 8M, 512k, 1G", s);
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	switch (*end) {
+	case '\0': unit = 1; break;
+	case 'k': case 'K': unit = 1ULL << 10; break;
+	case 'm': case 'M': unit = 1ULL << 20; break;
+	case 'g': case 'G': unit = 1ULL << 30; break;
+	default:
+		FAIL("bad size \"%s\": the unit must be k, m or g", s);
+	}
+	if (*end != '\0' && end[1] != '\0')
+		FAIL("bad size \"%s\": expected e.g. 8M, 512k, 1G", s);
+	if (errno == ERANGE || v > max / unit)
+		FAIL("size \"%s\" is too large (maximum %lluM)", s, max >> 20);
+	*bytes = v * unit;
+	return (0);
+}
+
 int
 ipp_parse_bool(const char *s, int *out, char *err, size_t errlen)
 {

@@ -13,6 +13,9 @@
 int	ipp_parse_duration(const char *, long long *secs, char *err, size_t);
 int	ipp_parse_uint(const char *, unsigned long long max,
 	    unsigned long long *out, char *err, size_t);
+/* "8M", "512k", "1G" (binary units) or bytes, at most max. */
+int	ipp_parse_size(const char *, unsigned long long max,
+	    unsigned long long *bytes, char *err, size_t);
 int	ipp_parse_bool(const char *, int *out, char *err, size_t);
 /* "8%", "8.5%" or "0.085": returns parts per million. */
 int	ipp_parse_percent(const char *, unsigned long *ppm, char *err, size_t);

@@ -122,6 +122,23 @@ out=$(B store recover 2>&1); rc=$?
 is "$rc:$out" "0:$T/bdb: recovered (normal recovery)" "store recover when nobody holds the store"
 R suppress show alice@example.com >/dev/null
 ok $? "  the store opens after recovery"
+# recovery remakes the regions: with the configured cache (it made them
+# with Berkeley DB's 256 KiB default once, and every later open joined that)
+out=$(B suppress show alice@example.com 2>&1 >/dev/null)
+is "$out" "" "  the recovered environment has the configured cache: no warning"
+conf "$T/big.conf" "path = $T/bdb
+cache_size = 32M"
+out=$("$CTL" -c "$T/big.conf" suppress show alice@example.com 2>&1 >/dev/null)
+is "$out" "ippoolctl: warning: store $T/bdb: its cache is 10248K, made for another [store] cache_size than 32768K: an environment keeps the size it was made with: stop every ippool program and run \"ippoolctl store recover\" to remake it" \
+	"[store] cache_size changed: a warning with both sizes and the remedy"
+out=$("$CTL" -c "$T/big.conf" store recover 2>&1); rc=$?
+is "$rc:$out" "0:$T/bdb: recovered (normal recovery)" "  store recover with the new cache_size"
+out=$("$CTL" -c "$T/big.conf" suppress show alice@example.com 2>&1 >/dev/null)
+is "$out" "" "  the environment now has the new size: no warning"
+out=$(B suppress show alice@example.com 2>&1 >/dev/null)
+like "$out" "its cache is 40968K, made for another \[store\] cache_size than 8192K:" \
+	"  and the old config is warned in turn"
+B store recover >/dev/null 2>&1
 
 # --- a damaged database file ---------------------------------------------------
 rm -f "$T"/restored/__db.*

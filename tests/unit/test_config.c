@@ -87,6 +87,7 @@ main(void)
 	    "backend = bdb\n"
 	    "redis = 127.0.0.1:6379\n"
 	    "sync = yes\n"
+	    "cache_size = 64M\n"
 	    "[milter]\n"
 	    "socket = inet:8894@127.0.0.1\n"
 	    "user =\n"
@@ -139,6 +140,7 @@ main(void)
 		(void) printf("# %s", errbuf);
 	else {
 		ok(cfg->store_sync == 1, "sync = yes");
+		ok(cfg->store_cache == 64ULL << 20, "cache_size = 64M");
 		is_str(cfg->store_path, "/var/lib/ippool", "# comment after a value is stripped");
 		ok(cfg->milter_user == NULL, "empty user: no privilege drop");
 		is_str(cfg->header, "X-Pool-Tag", "header");
@@ -195,6 +197,16 @@ main(void)
 		is_str(errbuf, want, "all errors reported, in line order");
 	}
 
+	cfg = load("cache.conf", "[store]\ncache_size = 8MB\n[pool tx]\nips = 192.0.2.1\n");
+	ok(cfg == NULL && strstr(errbuf, ":2: cache_size: bad size \"8MB\": expected e.g. 8M, 512k, 1G")
+	    != NULL, "cache_size = 8MB refused, named");
+	cfg = load("cache2.conf", "[store]\ncache_size = 512k\n[pool tx]\nips = 192.0.2.1\n");
+	ok(cfg == NULL && strstr(errbuf, ":2: cache_size: must be at least 1M") != NULL,
+	    "cache_size = 512k refused: at least 1M");
+	cfg = load("cache3.conf", "[pool tx]\nips = 192.0.2.1\n");
+	ok(cfg != NULL && cfg->store_cache == 8ULL << 20, "cache_size defaults to 8M");
+	ipp_config_free(cfg);
+
 	/* a continuation fixes nothing: a bad item on a continued line */
 	cfg = load("cont.conf", "[pool tx]\nips = 192.0.2.1\n  192.0.2.999\n");
 	ok(cfg == NULL, "bad address on a continuation line refused");
@@ -235,7 +247,7 @@ main(void)
 		is_str(restart, " store.path store.backend store.redis store.redis_user"
 		    " store.redis_password store.redis_db store.redis_prefix"
 		    " store.redis_connect_timeout store.redis_timeout store.redis_clock_skew"
-		    " store.redis_wait_replicas milter.socket milter.user"
+		    " store.redis_wait_replicas store.cache_size milter.socket milter.user"
 		    " milter.metrics"
 		    " policy.policy policy.socketmap policy.metrics policy.user"
 		    " unsubscribe.listen unsubscribe.tls_cert unsubscribe.tls_key",

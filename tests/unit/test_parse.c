@@ -39,6 +39,22 @@ main(void)
 	ok(ipp_parse_uint("99999999999999999999999", ~0ULL, &u, err, sizeof(err)) != 0,
 	    "uint overflow");
 
+	ok(ipp_parse_size("8M", 1ULL << 40, &u, err, sizeof(err)) == 0 && u == 8ULL << 20, "8M");
+	ok(ipp_parse_size("512k", 1ULL << 40, &u, err, sizeof(err)) == 0 && u == 512ULL << 10,
+	    "512k");
+	ok(ipp_parse_size("2g", 1ULL << 40, &u, err, sizeof(err)) == 0 && u == 2ULL << 30, "2g");
+	ok(ipp_parse_size("1000", 1ULL << 40, &u, err, sizeof(err)) == 0 && u == 1000, "bytes");
+	ok(ipp_parse_size("8MB", 1ULL << 40, &u, err, sizeof(err)) != 0, "8MB refused");
+	is_str(err, "bad size \"8MB\": expected e.g. 8M, 512k, 1G", "8MB reason");
+	ok(ipp_parse_size("8T", 1ULL << 40, &u, err, sizeof(err)) != 0, "8T refused");
+	is_str(err, "bad size \"8T\": the unit must be k, m or g", "8T reason");
+	ok(ipp_parse_size("2048G", 1ULL << 40, &u, err, sizeof(err)) != 0, "over max refused");
+	is_str(err, "size \"2048G\" is too large (maximum 1048576M)", "over max reason");
+	ok(ipp_parse_size("99999999999999999999k", ~0ULL, &u, err, sizeof(err)) != 0,
+	    "size overflow");
+	ok(ipp_parse_size("-1M", 1ULL << 40, &u, err, sizeof(err)) != 0, "negative size");
+	ok(ipp_parse_size("", 1ULL << 40, &u, err, sizeof(err)) != 0, "empty size");
+
 	ok(ipp_parse_bool("yes", &b, err, sizeof(err)) == 0 && b == 1, "yes");
 	ok(ipp_parse_bool("Off", &b, err, sizeof(err)) == 0 && b == 0, "Off");
 	ok(ipp_parse_bool("maybe", &b, err, sizeof(err)) != 0, "maybe refused");
