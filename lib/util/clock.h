@@ -26,6 +26,8 @@ time_t	ipp_monotonic(void);
 
 /* The same clock in seconds with its fraction: durations (latency metrics). */
 double	ipp_monotonic_fine(void);
+/* CPU seconds of the calling thread (benchmarks). */
+double	ipp_thread_cpu(void);
 
 /* Parse an IPPOOL_NOW value; 0 on success, -1 if malformed. */
 int	ipp_clock_parse(const char *spec, int *fixed, long long *value);
