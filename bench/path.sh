@@ -363,15 +363,22 @@ PYEOF
 		bad=$(awk '$4 != "rsa"' "$T/deliveries-$m" | wc -l)
 		[ "$bad" = 0 ] || echo "bench-path: WARNING: $m: $bad messages without an rsa-sha256 DKIM signature"
 	fi
-	# policyd's reservations, (IP, ISP) by (IP, ISP), against the deliveries
-	"$CTL" -c "$T/$m.conf" warmup status --json >"$T/status-$m.json" 2>"$T/status-$m.err" \
-		|| echo "bench-path: WARNING: $m: ippoolctl warmup status failed: $(cat "$T/status-$m.err")"
-	"$PY" -c '
+	# policyd's reservations, (IP, ISP) by (IP, ISP), against the deliveries;
+	# a block policyd holds counts as reserved until its units not handed
+	# out go back, a second or two after the last lookup (ippool-policyd(8),
+	# "Reservation and settlement"): read again until then
+	awk '{ print $1, $2 }' "$T/deliveries-$m" | sort | uniq -c | awk '{ print $2, $3, $1 }' | sort >"$T/delivered-$m"
+	for try in 1 2 3 4 5 6 7 8 9 10; do
+		"$CTL" -c "$T/$m.conf" warmup status --json >"$T/status-$m.json" 2>"$T/status-$m.err" \
+			|| echo "bench-path: WARNING: $m: ippoolctl warmup status failed: $(cat "$T/status-$m.err")"
+		"$PY" -c '
 import json, sys
 for r in json.load(open(sys.argv[1])):
     if r["reserved"] or r["sent"]:
         print(r["ip"], r["isp"], r["reserved"] + r["sent"])' "$T/status-$m.json" | sort >"$T/reserved-$m"
-	awk '{ print $1, $2 }' "$T/deliveries-$m" | sort | uniq -c | awk '{ print $2, $3, $1 }' | sort >"$T/delivered-$m"
+		cmp -s "$T/reserved-$m" "$T/delivered-$m" && break
+		sleep 0.5
+	done
 	from_pool=$(awk -v a="$(netip 3) $(netip 4) $(netip 5) $(netip 6)" \
 		'BEGIN { n = split(a, x); for (i = 1; i <= n; i++) ok[x[i]] = 1 } ok[$1]' "$T/deliveries-$m" | wc -l)
 	[ "$from_pool" = "$want" ] || echo "bench-path: WARNING: $m: $from_pool of $want messages came from a pool IP"
